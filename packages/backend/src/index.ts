@@ -1,0 +1,1 @@
+// The public API of @kd/backend is listed here as it lands.

@@ -1,0 +1,1 @@
+// The public API of @kd/data is listed here as it lands.

@@ -1,0 +1,1 @@
+// The public API of @kd/ensemble is listed here as it lands.

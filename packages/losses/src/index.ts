@@ -1,0 +1,1 @@
+export { logSoftmaxWithTemperature, softmaxWithTemperature } from './temperature-softmax';

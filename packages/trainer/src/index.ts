@@ -1,0 +1,1 @@
+// The public API of @kd/trainer is listed here as it lands.
