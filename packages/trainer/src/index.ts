@@ -1,1 +1,15 @@
-// The public API of @kd/trainer is listed here as it lands.
+export {
+  accuracy,
+  agreement,
+  brierScore,
+  computeMetrics,
+  confusionMatrix,
+  errorCount,
+  expectedCalibrationError,
+  higherIsBetter,
+  metricNames,
+  negativeLogLikelihood,
+  topKAccuracy,
+} from './metrics';
+export type { CalibrationOptions, MetricInputs, MetricName, TopKOptions } from './metrics';
+export { fileSystem, modelFileNames } from './file-system';

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { fileSystem } from '@kd/trainer';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeBackends } from '../../../test/describe-backends';
+
+function smallModel(): tfl.LayersModel {
+  const model = tfl.sequential();
+  model.add(tfl.layers.dense({ inputShape: [4], units: 5, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }));
+  model.add(tfl.layers.dense({ units: 3, kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }), biasInitializer: 'ones' }));
+  return model;
+}
+
+describeBackends('fileSystem', () => {
+  let dir = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kd-fs-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('saves model.json + weights.bin and loads the same model back', async () => {
+    const model = smallModel();
+    await model.save(fileSystem(dir));
+    expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    expect(json.format).toBe('layers-model');
+    expect(json.weightsManifest).toHaveLength(1);
+    expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
+    expect((await readFile(join(dir, 'weights.bin'))).byteLength).toBe((4 * 5 + 5 + 5 * 3 + 3) * 4);
+
+    const loaded = await tfl.loadLayersModel(fileSystem(dir));
+    const [a, b] = tf.tidy(() => {
+      const x = tf.tensor2d([[1, -2, 3, 0.5], [0, 1, 0, -1]]);
+      return [
+        (model.predict(x) as tf.Tensor).arraySync(),
+        (loaded.predict(x) as tf.Tensor).arraySync(),
+      ];
+    });
+    expect(b).toEqual(a);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('overwrites a previous save and leaves no temporary files', async () => {
+    const first = smallModel();
+    await first.save(fileSystem(dir));
+    const second = smallModel();
+    const doubled = second.getWeights().map((w) => tf.mul(w, 2));
+    second.setWeights(doubled);
+    tf.dispose(doubled);
+    await second.save(fileSystem(dir));
+    expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
+    const loaded = await tfl.loadLayersModel(fileSystem(dir));
+    const [want, got] = tf.tidy(() => [second.getWeights()[0]!.arraySync(), loaded.getWeights()[0]!.arraySync()]);
+    expect(got).toEqual(want);
+    first.dispose();
+    second.dispose();
+    loaded.dispose();
+  });
+
+  it('is servable as-is: tf.loadLayersModel loads it over HTTP from model.json', async () => {
+    const model = smallModel();
+    await model.save(fileSystem(dir));
+    const server = createServer(async (req, res) => {
+      try {
+        res.end(await readFile(join(dir, req.url!.slice(1))));
+      } catch {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const loaded = await tfl.loadLayersModel(`http://127.0.0.1:${port}/model.json`);
+      const [a, b] = tf.tidy(() => [model.getWeights()[2]!.arraySync(), loaded.getWeights()[2]!.arraySync()]);
+      expect(b).toEqual(a);
+      loaded.dispose();
+    } finally {
+      server.close();
+      model.dispose();
+    }
+  });
+
+  it('says where it looked when there is no model', async () => {
+    await expect(tfl.loadLayersModel(fileSystem(join(dir, 'missing')))).rejects.toThrow(
+      /'fileSystem' found no model at .*missing\/model\.json/,
+    );
+    expect(() => fileSystem('')).toThrow(/'dir' passed to 'fileSystem' must be a non-empty path, got ""/);
+  });
+});
