@@ -13,3 +13,9 @@ export {
 } from './metrics';
 export type { CalibrationOptions, MetricInputs, MetricName, TopKOptions } from './metrics';
 export { fileSystem, modelFileNames } from './file-system';
+export { scheduleKinds, scheduleValue } from './schedule';
+export type { Schedule } from './schedule';
+export { createProgressBar, formatProgress } from './progress-bar';
+export type { ProgressBar, ProgressBarOptions, ProgressStream } from './progress-bar';
+export { jsonlLog } from './jsonl-log';
+export type { EpochRecord, JsonlLog } from './jsonl-log';

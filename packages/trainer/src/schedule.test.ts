@@ -1,0 +1,32 @@
+import { scheduleValue } from '@kd/trainer';
+import type { Schedule } from '@kd/trainer';
+import { describe, expect, it } from 'vitest';
+
+describe('scheduleValue', () => {
+  it.each<[Schedule, number[]]>([
+    [0.1, [0.1, 0.1, 0.1]],
+    [{ kind: 'step', initial: 1, factor: 0.5, every: 2 }, [1, 1, 0.5, 0.5, 0.25]],
+    [{ kind: 'exponential', initial: 2, decay: 0.5 }, [2, 1, 0.5]],
+    [{ kind: 'linear', from: 0.5, to: 0.99, epochs: 2 }, [0.5, 0.745, 0.99, 0.99]],
+    [{ kind: 'cosine', initial: 1, epochs: 2 }, [1, 0.5, 0, 0]],
+    [{ kind: 'cosine', initial: 1, final: 0.2, epochs: 4 }, [1, 0.2 + 0.4 * (1 + Math.SQRT1_2), 0.6]],
+    [{ kind: 'piecewise', boundaries: [2, 4], values: [20, 10, 1] }, [20, 20, 10, 10, 1, 1]],
+  ])('%j gives %j at epochs 0, 1, ...', (schedule, expected) => {
+    expected.forEach((value, epoch) => expect(scheduleValue(schedule, epoch)).toBeCloseTo(value, 12));
+  });
+
+  it.each<[unknown, RegExp]>([
+    [{ kind: 'step', initial: 1, factor: 'x', every: 0 }, /lr\.factor: expected a finite number, got "x"; lr\.every: expected an integer >= 1, got 0/],
+    [{ kind: 'warp' }, /lr\.kind: expected one of 'step', .*, got "warp"/],
+    [{ kind: 'piecewise', boundaries: [3, 2], values: [1, 2] }, /lr\.boundaries: expected increasing integers > 0/],
+    [{ kind: 'piecewise', boundaries: [3], values: [1] }, /lr\.values: expected 2 values/],
+    [Number.NaN, /lr: expected a finite number, got NaN/],
+    ['0.1', /lr: expected a number or a schedule object/],
+  ])('rejects %j with every problem and its path', (schedule, message) => {
+    expect(() => scheduleValue(schedule as Schedule, 0, 'lr')).toThrow(message);
+  });
+
+  it('rejects a negative epoch', () => {
+    expect(() => scheduleValue(1, -1)).toThrow(/'epoch' passed to 'scheduleValue' must be an integer >= 0, got -1/);
+  });
+});
