@@ -1,1 +1,16 @@
+export { attentionTransferLoss } from './attention-transfer-loss';
+export type { AttentionTransferLossArgs } from './attention-transfer-loss';
+export { decoupledKdLoss } from './decoupled-kd-loss';
+export type { DecoupledKdLossArgs, DecoupledKdLossResult } from './decoupled-kd-loss';
+export { distLoss } from './dist-loss';
+export type { DistLossArgs, DistLossResult } from './dist-loss';
+export { distillationLoss } from './distillation-loss';
+export type { DistillationLossArgs, DistillationLossResult } from './distillation-loss';
+export { hardLabelLoss } from './hard-label-loss';
+export { hintLoss } from './hint-loss';
+export type { HintLossArgs, Projection } from './hint-loss';
+export { logitMatchingLoss } from './logit-matching-loss';
+export type { LogitMatchingLossArgs } from './logit-matching-loss';
+export { createLoss, lossRegistry } from './loss-registry';
+export type { BatchLoss, LossFactory, LossInputs, LossKey, LossOutput, LossSpec } from './loss-registry';
 export { logSoftmaxWithTemperature, softmaxWithTemperature } from './temperature-softmax';
