@@ -1,1 +1,21 @@
-// The public API of @kd/data is listed here as it lands.
+export { horizontalFlip, jitter, randomCrop } from './augmentation';
+export type { Augmentation, AugmentationParams } from './augmentation';
+export { batches, exampleKey } from './batches';
+export type { Batch, BatchOptions } from './batches';
+export { loadCifar } from './cifar';
+export type { CifarOptions } from './cifar';
+export { Dataset } from './dataset';
+export type { DatasetOptions, DatasetTensors, SplitOptions, SubsampleOptions, ToTensorsOptions } from './dataset';
+export { parseIdx, parseIdxHeader } from './idx';
+export type { IdxArray, IdxHeader, IdxType } from './idx';
+export { idxToDataset } from './idx-dataset';
+export type { IdxDatasetOptions } from './idx-dataset';
+export { streamIdx } from './idx-stream';
+export type { IdxChunk, StreamIdxOptions } from './idx-stream';
+export { loadIdx } from './load-idx';
+export { loadMnistDigits } from './mnist-digits';
+export type { MnistDigitsOptions } from './mnist-digits';
+export { FASHION_MNIST_CLASS_NAMES, loadMnistStyle } from './mnist-style';
+export type { MnistStyleOptions, TrainTest } from './mnist-style';
+export { createRng, deriveSeed, restoreRng } from './rng';
+export type { Rng, RngState } from './rng';
