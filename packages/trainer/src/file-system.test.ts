@@ -28,7 +28,7 @@ describeBackends('fileSystem', () => {
   it('saves model.json + weights.bin and loads the same model back', async () => {
     const model = smallModel();
     await model.save(fileSystem(dir));
-    expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
+    expect((await readdir(dir)).toSorted()).toEqual(['model.json', 'weights.bin']);
     const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
     expect(json.format).toBe('layers-model');
     expect(json.weightsManifest).toHaveLength(1);
@@ -56,7 +56,7 @@ describeBackends('fileSystem', () => {
     second.setWeights(doubled);
     tf.dispose(doubled);
     await second.save(fileSystem(dir));
-    expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
+    expect((await readdir(dir)).toSorted()).toEqual(['model.json', 'weights.bin']);
     const loaded = await tfl.loadLayersModel(fileSystem(dir));
     const [want, got] = tf.tidy(() => [second.getWeights()[0]!.arraySync(), loaded.getWeights()[0]!.arraySync()]);
     expect(got).toEqual(want);

@@ -55,7 +55,7 @@ export function fileSystem(dir: string): io.IOHandler {
       try {
         text = await readFile(modelPath, 'utf8');
       } catch (error) {
-        throw new Error(`'fileSystem' found no model at ${modelPath}: ${(error as Error).message}`);
+        throw new Error(`'fileSystem' found no model at ${modelPath}: ${(error as Error).message}`, { cause: error });
       }
       const modelJson = JSON.parse(text) as io.ModelJSON;
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {

@@ -19,3 +19,15 @@ export { createProgressBar, formatProgress } from './progress-bar';
 export type { ProgressBar, ProgressBarOptions, ProgressStream } from './progress-bar';
 export { jsonlLog } from './jsonl-log';
 export type { EpochRecord, JsonlLog } from './jsonl-log';
+export {
+  createOptimizer,
+  disposeOptimizer,
+  disposeOptimizerState,
+  optimizerProblems,
+  readOptimizerState,
+  restoreOptimizerState,
+  setLearningRate,
+} from './optimizer';
+export type { NamedTensor, OptimizerSpec, OptimizerState } from './optimizer';
+export { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+export type { CheckpointState, SaveCheckpointOptions } from './checkpoint';

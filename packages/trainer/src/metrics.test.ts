@@ -27,10 +27,17 @@ function softmax(row: number[]): number[] {
   return e.map((v) => v / s);
 }
 
-describeBackends('metrics', () => {
-  const withTensors = <T>(body: (logits: tf.Tensor, labels: tf.Tensor) => T): T =>
-    tf.tidy(() => body(tf.tensor2d(rows), tf.tensor1d(ids, 'int32')));
+function withTensors<T>(body: (logits: tf.Tensor, labels: tf.Tensor) => T): T {
+  const logits = tf.tensor2d(rows);
+  const labels = tf.tensor1d(ids, 'int32');
+  try {
+    return body(logits, labels);
+  } finally {
+    tf.dispose([logits, labels]);
+  }
+}
 
+describeBackends('metrics', () => {
   it('counts errors and accuracy from the top-1 class', () => {
     expect(withTensors(errorCount)).toBe(2);
     expect(withTensors(accuracy)).toBeCloseTo(0.5, 12);

@@ -231,7 +231,7 @@ export function confusionMatrix(logits: Tensor, labels: Tensor): number[][] {
   const rows = readLogits('confusionMatrix', 'logits', logits);
   const ids = readLabels('confusionMatrix', labels, rows);
   const predicted = argMaxRows(rows);
-  const matrix = Array.from({ length: rows.classes }, () => new Array<number>(rows.classes).fill(0));
+  const matrix = Array.from({ length: rows.classes }, () => Array.from({ length: rows.classes }, () => 0));
   for (let i = 0; i < rows.n; i++) matrix[ids[i]!]![predicted[i]!]!++;
   return matrix;
 }

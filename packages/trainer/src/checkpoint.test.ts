@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { createOptimizer, disposeOptimizer, fileSystem, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '@kd/trainer';
+import type { OptimizerSpec } from '@kd/trainer';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { describeBackends } from '../../../test/describe-backends';
+
+function model(): tfl.LayersModel {
+  const m = tfl.sequential();
+  m.add(tfl.layers.dense({ inputShape: [3], units: 4, activation: 'tanh', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }));
+  m.add(tfl.layers.dense({ units: 2, kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }));
+  return m;
+}
+
+function step(m: tfl.LayersModel, optimizer: tf.Optimizer): void {
+  tf.tidy(() => {
+    const x = tf.tensor2d([[1, 2, 3], [-1, 0.5, 0], [0.3, -2, 1]]);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 1], 'int32'), 2);
+    optimizer.minimize(
+      () => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(m.apply(x) as tf.Tensor)), -1))) as tf.Scalar,
+      false,
+      m.trainableWeights.map((w) => w.read() as tf.Variable),
+    );
+  });
+}
+
+const weightsOf = (m: tfl.LayersModel) => tf.tidy(() => m.getWeights().map((w) => Array.from(w.dataSync())));
+
+describeBackends('checkpoints', () => {
+  // tfjs's IS_TEST kernel check reports wasm's fused matmul under a gradient tape as an internal
+  // leak; tensor counts stay flat (describeBackends checks those), so training tests turn it off.
+  beforeAll(() => tf.env().set('IS_TEST', false));
+  afterAll(() => tf.env().set('IS_TEST', true));
+  let dir = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kd-ckpt-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each<OptimizerSpec>([
+    { kind: 'adam', learningRate: 0.01 },
+    { kind: 'sgd', learningRate: 0.1, momentum: 0.9 },
+  ])('restores model and $kind state so the next steps match bit for bit', async (spec) => {
+    const a = model();
+    const optA = createOptimizer(spec);
+    for (let i = 0; i < 3; i++) step(a, optA);
+    await saveCheckpoint(dir, { model: a, optimizer: optA, state: { epoch: 3, step: 3, note: 'x' } });
+
+    const b = model();
+    const optB = createOptimizer(spec);
+    const state = await loadCheckpoint(dir, { model: b, optimizer: optB });
+    expect(state).toEqual({ epoch: 3, step: 3, note: 'x' });
+    expect(weightsOf(b)).toEqual(weightsOf(a));
+    for (let i = 0; i < 3; i++) {
+      step(a, optA);
+      step(b, optB);
+    }
+    expect(weightsOf(b)).toEqual(weightsOf(a));
+    for (const o of [optA, optB]) disposeOptimizer(o);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('points latest.json at the newest checkpoint, keeps `keep`, and ignores unfinished folders', async () => {
+    const m = model();
+    const optimizer = createOptimizer({ kind: 'sgd', learningRate: 0.1 });
+    expect(await latestCheckpoint(dir)).toBeUndefined();
+    expect(await loadCheckpoint(dir, { model: m, optimizer })).toBeUndefined();
+    for (const epoch of [1, 2, 3]) {
+      await saveCheckpoint(dir, { model: m, optimizer, state: { epoch, step: epoch * 10 } }, { keep: 2 });
+    }
+    // A run killed mid-write leaves a temporary folder behind; it is never read.
+    await mkdir(join(dir, 'checkpoint-000004.tmp-1-2'));
+    expect(await latestCheckpoint(dir)).toBe(join(dir, 'checkpoint-000003'));
+    expect((await readdir(dir)).toSorted()).toEqual([
+      'checkpoint-000002',
+      'checkpoint-000003',
+      'checkpoint-000004.tmp-1-2',
+      'latest.json',
+    ]);
+    const fresh = createOptimizer({ kind: 'sgd', learningRate: 0.1 });
+    expect((await loadCheckpoint(dir, { model: m, optimizer: fresh }))?.step).toBe(30);
+    // The checkpoint's model folder is a standard TensorFlow.js model.
+    const standalone = await tfl.loadLayersModel(fileSystem(join(dir, 'checkpoint-000003')));
+    expect(weightsOf(standalone)).toEqual(weightsOf(m));
+    standalone.dispose();
+    disposeOptimizer(optimizer);
+    disposeOptimizer(fresh);
+    m.dispose();
+  });
+
+  it('refuses a model or optimizer that does not match the checkpoint', async () => {
+    const m = model();
+    const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.1 });
+    await saveCheckpoint(dir, { model: m, optimizer, state: { epoch: 1, step: 1 } });
+    const other = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2 })] });
+    const adam = createOptimizer({ kind: 'adam', learningRate: 0.1 });
+    await expect(loadCheckpoint(dir, { model: other, optimizer: adam })).rejects.toThrow(
+      /checkpoint .* holds 4 weights for a model with 2 than the model given/,
+    );
+    const sgd = createOptimizer({ kind: 'sgd', learningRate: 0.1 });
+    await expect(loadCheckpoint(dir, { model: m, optimizer: sgd })).rejects.toThrow(
+      /holds a Adam optimizer, got a Momentum to restore into/,
+    );
+    for (const o of [adam, sgd, optimizer]) disposeOptimizer(o);
+    m.dispose();
+    other.dispose();
+  });
+});
