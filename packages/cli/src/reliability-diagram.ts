@@ -1,0 +1,105 @@
+import { axes, escapeXml, formatValue, frame, linearScale, px, svgStart } from './svg';
+
+/** One confidence bin of a reliability diagram. */
+export interface ReliabilityBin {
+  /** Confidence range `[lower, upper)` (the last bin includes 1). */
+  lower: number;
+  upper: number;
+  /** Examples whose top-1 probability falls in the range. */
+  count: number;
+  /** Fraction of those examples classified correctly (0 when the bin is empty). */
+  accuracy: number;
+  /** Mean top-1 probability of those examples (0 when the bin is empty). */
+  confidence: number;
+}
+
+/**
+ * Groups examples into `bins` equal-width bins by their top-1 probability and measures accuracy
+ * and mean confidence in each: the data of a reliability diagram and of the expected
+ * calibration error.
+ *
+ * @param probabilities one row of class probabilities per example.
+ * @param labels the true class id of each example.
+ * @param bins number of bins, default 10.
+ */
+export function reliabilityBins(
+  probabilities: ReadonlyArray<readonly number[]>,
+  labels: readonly number[],
+  bins = 10,
+): ReliabilityBin[] {
+  if (!Number.isSafeInteger(bins) || bins < 1) {
+    throw new Error(`Argument 'bins' passed to 'reliabilityBins' must be an integer >= 1, got ${bins}`);
+  }
+  if (labels.length !== probabilities.length) {
+    throw new Error(
+      `Argument 'labels' passed to 'reliabilityBins' must have one label per row of probabilities (${probabilities.length}), got ${labels.length}`,
+    );
+  }
+  const result = Array.from({ length: bins }, (_, i) => ({ lower: i / bins, upper: (i + 1) / bins, count: 0, correct: 0, sum: 0 }));
+  probabilities.forEach((row, i) => {
+    let top = 0;
+    for (let c = 1; c < row.length; c++) if (row[c]! > row[top]!) top = c;
+    const confidence = row[top]!;
+    const bin = result[Math.min(bins - 1, Math.floor(confidence * bins))]!;
+    bin.count++;
+    bin.sum += confidence;
+    if (top === labels[i]) bin.correct++;
+  });
+  return result.map(({ lower, upper, count, correct, sum }) => ({
+    lower,
+    upper,
+    count,
+    accuracy: count ? correct / count : 0,
+    confidence: count ? sum / count : 0,
+  }));
+}
+
+/** Expected calibration error: |accuracy - confidence| of each bin, weighted by its share of examples. */
+export function calibrationError(bins: readonly ReliabilityBin[]): number {
+  const total = bins.reduce((sum, bin) => sum + bin.count, 0);
+  return total === 0 ? 0 : bins.reduce((sum, bin) => sum + (bin.count / total) * Math.abs(bin.accuracy - bin.confidence), 0);
+}
+
+export interface ReliabilityDiagramOptions {
+  bins: readonly ReliabilityBin[];
+  /** Default 'Reliability diagram'; the ECE is appended. */
+  title?: string;
+  /** Default 360. */
+  size?: number;
+}
+
+/**
+ * A reliability diagram as an SVG string: for each non-empty bin a `rect.bar` up to its accuracy
+ * and a `rect.gap` between accuracy and mean confidence (the miscalibration), the diagonal of
+ * perfect calibration as `line.diagonal`, bin counts above the bars, and the ECE in the title.
+ */
+export function reliabilityDiagramSvg(options: ReliabilityDiagramOptions): string {
+  const { bins, title = 'Reliability diagram', size = 360 } = options;
+  const f = frame(size, size);
+  const x = linearScale(0, 1, f.left, f.right);
+  const y = linearScale(0, 1, f.bottom, f.top);
+  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
+  const fullTitle = `${title} (ECE ${formatValue(calibrationError(bins))})`;
+  const parts = [
+    svgStart(f, fullTitle, 'reliability-diagram'),
+    axes(f, { ticks, scale: x, label: 'confidence (top-1 probability)' }, { ticks, scale: y, label: 'accuracy' }),
+  ];
+  for (const bin of bins) {
+    if (bin.count === 0) continue;
+    const left = x(bin.lower) + 1;
+    const width = x(bin.upper) - x(bin.lower) - 2;
+    const top = Math.min(bin.accuracy, bin.confidence);
+    const bottom = Math.max(bin.accuracy, bin.confidence);
+    const label = `${formatValue(bin.lower)}-${formatValue(bin.upper)}: ${bin.count} examples, accuracy ${formatValue(bin.accuracy)}, confidence ${formatValue(bin.confidence)}`;
+    parts.push(
+      `<rect class="bar" x="${px(left)}" y="${px(y(bin.accuracy))}" width="${px(width)}" height="${px(f.bottom - y(bin.accuracy))}" fill="#0072b2"><title>${escapeXml(label)}</title></rect>`,
+      `<rect class="gap" x="${px(left)}" y="${px(y(bottom))}" width="${px(width)}" height="${px(y(top) - y(bottom))}" fill="#d55e00" fill-opacity="0.35" stroke="#d55e00"/>`,
+      `<text class="count" x="${px(left + width / 2)}" y="${px(y(bottom) - 4)}" text-anchor="middle" font-size="9" fill="#555">${bin.count}</text>`,
+    );
+  }
+  parts.push(
+    `<line class="diagonal" x1="${px(x(0))}" y1="${px(y(0))}" x2="${px(x(1))}" y2="${px(y(1))}" stroke="#444" stroke-dasharray="4 4"/>`,
+    '</svg>',
+  );
+  return parts.join('');
+}

@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { writeFileAtomic } from './atomic-write';
+import type { CliContext } from './cli-context';
+import { UsageError } from './cli-error';
+import type { ParsedCommandLine } from './command-line';
+import { applySweepParams, sweepParams } from './experiment-overrides';
+import { expandGrid } from './grid';
+import type { SweepAxis, SweepCell } from './grid';
+import { readJsonFile } from './json-file';
+import type { Command } from './main';
+import { parseNumberList, parsePositiveInteger } from './option-values';
+import { rankResults, resultsTable, toCsv, toMarkdown } from './results-table';
+import { readRunOutcome } from './run-folder';
+import type { CellRunner, SweepEvent } from './sweep';
+import { runSweep } from './sweep';
+
+export const sweepCommand: Command = {
+  spec: {
+    name: 'sweep',
+    summary: 'run an experiment over a grid of temperatures and soft-loss weights, resumably',
+    description: [
+      'Runs the experiment once per cell of the grid (every combination of the values given),',
+      'several cells at a time in child processes, each in its own folder under --out. A cell is',
+      'finished when its result.json exists; running the same command again skips finished cells',
+      'and retries the rest. Ends with a results table (results.md and results.csv) ranked on a',
+      'validation metric; test metrics are shown but never choose the winner.',
+    ].join('\n'),
+    positionals: [{ name: 'experiment.json', description: 'the experiment config the cells start from' }],
+    options: {
+      temperature: { type: 'string', value: 'list', description: 'distillation temperatures, e.g. 1,2,4,8,20' },
+      'soft-weight': {
+        type: 'string',
+        value: 'list',
+        description: 'weights of the soft term in [0, 1], e.g. 0.5,0.9,0.99 (the hard term gets 1 - w)',
+      },
+      out: { type: 'string', value: 'dir', description: 'the sweep folder (default: runs/sweep-<config name>)' },
+      parallel: { type: 'string', value: 'n', description: 'cells run at the same time (default: number of cores)' },
+      select: {
+        type: 'string',
+        value: 'metric',
+        description: 'validation metric that ranks the cells (default: accuracy)',
+      },
+    },
+    examples: [
+      'kd sweep mnist.json --temperature 1,2,4,8,20 --soft-weight 0.5,0.9,0.99',
+      'kd sweep mnist.json --temperature 2,20 --parallel 1 --select nll --out runs/t-sweep',
+    ],
+  },
+  async run(args, ctx) {
+    const options = parseSweepOptions(args, ctx);
+    const config = await readJsonFile(options.configPath, 'experiment config');
+    const { higherIsBetter } = await import('@kd/trainer');
+    const selection = { metric: options.select, higherIsBetter: higherIsBetter(options.select as never) };
+    const cells = expandGrid(options.axes);
+    ctx.stderr(`kd sweep: ${cells.length} cells, ${Math.min(options.parallel, cells.length)} at a time, in ${options.out}\n`);
+    const summary = await runSweep({
+      dir: options.out,
+      cells,
+      manifest: config,
+      parallel: options.parallel,
+      runCell: childProcessRunner(ctx, config, options.backend),
+      onEvent: (event) => ctx.stderr(`${describeEvent(event, options.select)}\n`),
+    });
+    if (summary.results.length > 0) {
+      const markdown = toMarkdown(resultsTable(summary.results, selection));
+      await writeFileAtomic(join(options.out, 'results.md'), markdown);
+      await writeFileAtomic(join(options.out, 'results.csv'), toCsv(resultsTable(summary.results, selection, { precise: true })));
+      const best = rankResults(summary.results, selection)[0]!;
+      ctx.stdout(markdown);
+      ctx.stdout(
+        `\nbest on validation ${options.select}: ${best.id} (${options.select} ${best.validation[options.select]}); table in ${join(options.out, 'results.md')} and results.csv\n`,
+      );
+    }
+    if (summary.failures.length > 0) {
+      const [first] = summary.failures;
+      throw new Error(
+        `${summary.failures.length} of ${cells.length} cells failed (${first!.cell.id}: ${first!.error.message}); run the same command again to retry them`,
+      );
+    }
+    return 0;
+  },
+};
+
+interface SweepCommandOptions {
+  configPath: string;
+  axes: SweepAxis[];
+  out: string;
+  parallel: number;
+  select: string;
+  backend: string | undefined;
+}
+
+function parseSweepOptions(args: ParsedCommandLine, ctx: CliContext): SweepCommandOptions {
+  const { values } = args;
+  const configPath = resolve(ctx.cwd, args.positionals[0]!);
+  const axes: SweepAxis[] = [];
+  if (typeof values.temperature === 'string') {
+    axes.push({
+      name: sweepParams.temperature,
+      values: parseNumberList('temperature', values.temperature, { min: 0, exclusiveMin: true }, 'sweep'),
+    });
+  }
+  if (typeof values['soft-weight'] === 'string') {
+    axes.push({
+      name: sweepParams.softWeight,
+      values: parseNumberList('soft-weight', values['soft-weight'], { min: 0, max: 1 }, 'sweep'),
+    });
+  }
+  if (axes.length === 0) {
+    throw new UsageError("'kd sweep' needs --temperature, --soft-weight or both", 'sweep');
+  }
+  const name = basename(configPath).replace(/\.json$/i, '');
+  return {
+    configPath,
+    axes,
+    out: resolve(ctx.cwd, typeof values.out === 'string' ? values.out : join('runs', `sweep-${name}`)),
+    parallel: typeof values.parallel === 'string' ? parsePositiveInteger('parallel', values.parallel, 'sweep') : ctx.cores,
+    select: typeof values.select === 'string' ? values.select : 'accuracy',
+    backend: typeof values.backend === 'string' ? values.backend : undefined,
+  };
+}
+
+function describeEvent(event: SweepEvent, metric: string): string {
+  const counter = `[${event.done}/${event.total}]`;
+  switch (event.type) {
+    case 'started':
+      return `${counter} ${event.cell.id} started`;
+    case 'skipped':
+      return `${counter} ${event.cell.id} finished earlier: validation ${metric} ${event.result.validation[metric] ?? '?'}`;
+    case 'finished':
+      return `${counter} ${event.cell.id} finished in ${event.result.seconds.toFixed(1)} s: validation ${metric} ${event.result.validation[metric] ?? '?'}`;
+    case 'failed':
+      return `${counter} ${event.cell.id} failed: ${event.error.message}`;
+  }
+}
+
+/**
+ * Runs each cell as `kd run <cell>/experiment.json --out <cell>/run` in a child process, its
+ * output in `<cell>/output.log`: separate processes keep cells from sharing one TensorFlow.js
+ * engine and use the cores in parallel.
+ */
+function childProcessRunner(ctx: CliContext, config: unknown, backend: string | undefined): CellRunner {
+  return async (cell: SweepCell, cellDir: string) => {
+    const configPath = join(cellDir, 'experiment.json');
+    const runDir = join(cellDir, 'run');
+    const logPath = join(cellDir, 'output.log');
+    await writeFile(configPath, `${JSON.stringify(applySweepParams(config, cell.params), null, 2)}\n`);
+    const [command, ...prefix] = ctx.selfCommand;
+    const args = [...prefix, 'run', configPath, '--out', runDir, ...(backend ? ['--backend', backend] : [])];
+    const log = createWriteStream(logPath);
+    const code = await new Promise<number>((done, fail) => {
+      const child = spawn(command!, args, { cwd: ctx.cwd, env: { ...ctx.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.pipe(log, { end: false });
+      child.stderr.pipe(log, { end: false });
+      child.on('error', fail);
+      child.on('close', (exitCode, signal) => done(exitCode ?? (signal ? 128 : 1)));
+    });
+    await new Promise((done) => log.end(done));
+    if (code !== 0) {
+      const output = await readFile(logPath, 'utf8');
+      const reason = output.split('\n').reverse().find((line) => line.startsWith('kd: '))?.slice(4);
+      throw new Error(`${reason ?? `exited with code ${code}`} (log: ${logPath})`);
+    }
+    return readRunOutcome(runDir);
+  };
+}
