@@ -1,0 +1,156 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Dataset, batches, exampleKey, horizontalFlip, jitter } from '@kd/data';
+import type { Batch } from '@kd/data';
+import { expect, it } from 'vitest';
+import { describeBackends } from '../../../test/describe-backends';
+import { expectFlatTensorCount } from '../../../test/no-leak';
+
+// n examples of 3x3x1 with distinct, seeded-looking pixel patterns; label i % 4.
+function makeDataset(n: number, labels?: Int32Array): Dataset {
+  const images = Float32Array.from({ length: n * 9 }, (_, j) => ((j * 7919) % 1000) / 1000);
+  return new Dataset({
+    images,
+    imageShape: [3, 3, 1],
+    labels: labels ?? Int32Array.from({ length: n }, (_, i) => i % 4),
+    numClasses: 4,
+  });
+}
+
+// What each batch held, as plain data; the iterator disposes the tensors.
+function read(dataset: Dataset, options: Parameters<typeof batches>[1]) {
+  const out: { indices: number[]; x: number[]; y: number[] | null; shape: number[]; augmentation: Batch['augmentation'] }[] = [];
+  for (const b of batches(dataset, options)) {
+    out.push({
+      indices: Array.from(b.indices),
+      x: Array.from(b.x.dataSync()),
+      y: b.y ? Array.from(b.y.dataSync()) : null,
+      shape: b.x.shape,
+      augmentation: b.augmentation,
+    });
+  }
+  return out;
+}
+
+describeBackends('batches', () => {
+  it('visits every example once per epoch with its own pixels and label', () => {
+    const d = makeDataset(10);
+    const got = read(d, { batchSize: 4, seed: 1 });
+    expect(got.map((b) => b.indices.length)).toEqual([4, 4, 2]);
+    const all = got.flatMap((b) => b.indices);
+    expect(all.toSorted((a, b) => a - b)).toEqual([...Array(10).keys()]);
+    for (const b of got) {
+      expect(b.shape).toEqual([b.indices.length, 3, 3, 1]);
+      b.indices.forEach((index, k) => {
+        expect(b.x.slice(9 * k, 9 * k + 9)).toEqual(Array.from(d.image(index)));
+        expect(b.y![k]).toBe(index % 4);
+      });
+      expect(b.augmentation).toBeNull();
+    }
+    expect(read(d, { batchSize: 4, dropRemainder: true }).map((b) => b.indices.length)).toEqual([4, 4]);
+    expect(read(d, { batchSize: 4, flatten: true })[0]!.shape).toEqual([4, 9]);
+  });
+
+  it('repeats an order for the same seed and epoch and changes it across epochs', () => {
+    const d = makeDataset(50);
+    const order = (seed: number, epoch: number) => read(d, { batchSize: 50, seed, epoch })[0]!.indices;
+    expect(order(1, 0)).toEqual(order(1, 0));
+    expect(order(1, 1)).not.toEqual(order(1, 0));
+    expect(order(1, 2)).not.toEqual(order(1, 1));
+    expect(order(2, 0)).not.toEqual(order(1, 0));
+    expect(read(d, { batchSize: 50, shuffle: false })[0]!.indices).toEqual([...Array(50).keys()]);
+  });
+
+  it('gives y null without labels and -1 for unlabeled examples', () => {
+    const d = makeDataset(4);
+    expect(read(d.unlabeled(), { batchSize: 4 })[0]!.y).toBeNull();
+    const partly = makeDataset(4, new Int32Array([0, -1, 2, -1]));
+    expect(read(partly, { batchSize: 4, shuffle: false })[0]!.y).toEqual([0, -1, 2, -1]);
+  });
+
+  it('disposes each batch when the next is requested, and the last when the loop ends or breaks', () => {
+    const d = makeDataset(10);
+    const before = tf.memory().numTensors;
+    const seen: Batch[] = [];
+    for (const b of batches(d, { batchSize: 3 })) {
+      if (seen.length > 0) expect(seen.at(-1)!.x.isDisposed).toBe(true);
+      expect(b.x.isDisposed).toBe(false);
+      seen.push(b);
+    }
+    expect(seen.every((b) => b.x.isDisposed && b.y!.isDisposed)).toBe(true);
+    for (const b of batches(d, { batchSize: 3 })) {
+      seen.push(b);
+      break;
+    }
+    expect(seen.at(-1)!.x.isDisposed).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('survives a tf.tidy around next() and leaves the tensors to the caller with keepTensors', () => {
+    const d = makeDataset(10);
+    const iterator = batches(d, { batchSize: 5 });
+    const first = tf.tidy(() => iterator.next().value as Batch);
+    expect(first.x.isDisposed).toBe(false);
+    iterator.return?.(undefined);
+    expect(first.x.isDisposed).toBe(true);
+    const kept = [...batches(d, { batchSize: 5, keepTensors: true })];
+    expect(kept.every((b) => !b.x.isDisposed && !b.y!.isDisposed)).toBe(true);
+    tf.dispose(kept.flatMap((b) => [b.x, b.y!]));
+  });
+
+  it('keeps the tensor count flat over many epochs', async () => {
+    const d = makeDataset(64);
+    await expectFlatTensorCount(5, (epoch) => {
+      for (const b of batches(d, { batchSize: 16, epoch, augment: jitter({ maxShift: 1 }) })) {
+        tf.tidy(() => {
+          tf.sum(b.x);
+        });
+      }
+    });
+  });
+
+  it('reports per-example augmentation that reproduces the pixels, whatever the batch size or order', () => {
+    const d = makeDataset(12);
+    const augment = [jitter({ maxShift: 2 }), horizontalFlip()];
+    const got = read(d, { batchSize: 5, seed: 3, epoch: 1, augment });
+    const byKey = new Map<number, string>();
+    for (const b of got) {
+      expect(b.augmentation).toHaveLength(b.indices.length);
+      b.indices.forEach((index, k) => {
+        const params = b.augmentation![k]!;
+        expect(Object.keys(params).toSorted()).toEqual(['dx', 'dy', 'flip']);
+        // Rebuild the example from the data set and the reported parameters.
+        const shifted = new Float32Array(9);
+        augment[0]!.apply(d.image(index), shifted, d.imageShape, params);
+        const expected = new Float32Array(9);
+        augment[1]!.apply(shifted, expected, d.imageShape, params);
+        expect(b.x.slice(9 * k, 9 * k + 9)).toEqual(Array.from(expected));
+        byKey.set(index, exampleKey(index, params));
+      });
+    }
+    const other = read(d, { batchSize: 12, shuffle: false, seed: 3, epoch: 1, augment }).flatMap((b) =>
+      b.indices.map((index, k) => exampleKey(index, b.augmentation![k])),
+    );
+    expect(other).toEqual([...Array(12).keys()].map((i) => byKey.get(i)));
+    const nextEpoch = read(d, { batchSize: 12, shuffle: false, seed: 3, epoch: 2, augment })[0]!.augmentation;
+    expect(nextEpoch!.map((p, i) => exampleKey(i, p))).not.toEqual(other);
+  });
+
+  it.each([
+    [{ batchSize: 0 }, /'batchSize' passed to 'batches' must be an integer >= 1, got 0/],
+    [{ batchSize: 2, epoch: -1 }, /'epoch' passed to 'batches' must be an integer >= 0, got -1/],
+    [{ batchSize: 2, shuffle: 'yes' }, /'shuffle' passed to 'batches' must be a boolean, got 'yes'/],
+    [{ batchSize: 2, augment: [jitter({ maxShift: 1 }), jitter({ maxShift: 2 })] }, /must not name parameter 'dx' twice/],
+    [{ batchSize: 2, augment: [{}] }, /'augment\[0\]' passed to 'batches' must be an Augmentation/],
+  ])('rejects %o', (options, message) => {
+    expect(() => batches(makeDataset(4), options as never)).toThrow(message);
+  });
+});
+
+it('exampleKey is stable and independent of parameter order', () => {
+  expect(exampleKey(42)).toBe('42');
+  expect(exampleKey(42, null)).toBe('42');
+  expect(exampleKey(42, {})).toBe('42');
+  expect(exampleKey(42, { dy: -2, dx: 1 })).toBe('42|dx=1,dy=-2');
+  expect(exampleKey(42, { dx: 1, dy: -2 })).toBe(exampleKey(42, { dy: -2, dx: 1 }));
+  expect(() => exampleKey(-1)).toThrow(/'index' passed to 'exampleKey' must be an integer >= 0, got -1/);
+});
