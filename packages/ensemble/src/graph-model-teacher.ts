@@ -1,0 +1,64 @@
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { weightsFingerprint } from './fingerprint';
+import { checkOutput, rawToLogits, teacherFromLogits } from './teacher';
+import type { Teacher, TeacherOutput } from './teacher';
+import { assertPositiveInt, describe } from './validate';
+
+/**
+ * The part of `@tensorflow/tfjs-converter`'s `GraphModel` a teacher needs. Declared here so this
+ * package does not depend on tfjs-converter: any object with these members works.
+ */
+export interface GraphModelLike {
+  /** Runs the graph in inference mode. */
+  predict(inputs: Tensor): unknown;
+  /** Runs the graph and returns the named output node(s). */
+  execute(inputs: Tensor, outputs?: string | string[]): unknown;
+  /** The graph's weights by node name (`GraphModel.weights`). */
+  readonly weights: Readonly<Record<string, readonly Tensor[]>>;
+}
+
+/** Options of {@link graphModelTeacher}. */
+export interface GraphModelTeacherOptions {
+  /** Number of classes on the output's last axis. Required: a graph does not always declare it. */
+  numClasses: number;
+  /** Output node to read with `execute`; default: the graph's default output through `predict`. */
+  outputNode?: string;
+  /** What the output holds: `'logits'` (default) or `'probabilities'`. */
+  output?: TeacherOutput;
+}
+
+/**
+ * A frozen {@link Teacher} over a tfjs-converter `GraphModel` (a converted TensorFlow SavedModel or
+ * Keras model). Graph models carry no trainable variables; gradients are stopped anyway.
+ */
+export function graphModelTeacher(model: GraphModelLike, options: GraphModelTeacherOptions): Teacher {
+  const fn = 'graphModelTeacher';
+  if (
+    model === null ||
+    typeof model !== 'object' ||
+    typeof model.predict !== 'function' ||
+    typeof model.execute !== 'function' ||
+    typeof model.weights !== 'object'
+  ) {
+    throw new TypeError(
+      `Argument 'model' passed to '${fn}' must be a GraphModel (predict, execute, weights), got ${describe(model)}`,
+    );
+  }
+  const { numClasses, outputNode } = options;
+  assertPositiveInt(fn, 'numClasses', numClasses);
+  const output = options.output ?? 'logits';
+  checkOutput(fn, output);
+  return teacherFromLogits(
+    fn,
+    numClasses,
+    (x: Tensor): Tensor2D =>
+      rawToLogits(fn, outputNode === undefined ? model.predict(x) : model.execute(x, outputNode), output, numClasses),
+    () =>
+      weightsFingerprint(
+        Object.keys(model.weights)
+          .toSorted()
+          .flatMap((name) => model.weights[name]!.map((tensor, i) => [`${name}:${i}`, tensor] as const)),
+        `${output}|${outputNode ?? ''}`,
+      ),
+  );
+}
