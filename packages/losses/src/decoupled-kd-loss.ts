@@ -80,9 +80,11 @@ export function decoupledKdLoss(args: DecoupledKdLossArgs): DecoupledKdLossResul
 
 /**
  * `log p_t` and `log(1 - p_t)` per row of logits already divided by T, and the log-sum-exp over
- * the non-target classes.
+ * the non-target classes. Rows are shifted to a maximum of 0 first (the loss does not change):
+ * a log-sum-exp near 1e4 would round away the small differences the loss is made of.
  */
-function splitAtTarget(scaled: Tensor, isTarget: Tensor) {
+function splitAtTarget(logits: Tensor, isTarget: Tensor) {
+  const scaled = tf.sub(logits, tf.max(logits, 1, true));
   const masked = tf.where(isTarget, tf.fill(scaled.shape, Number.NEGATIVE_INFINITY), scaled);
   const lseAll = tf.logSumExp(scaled, 1, true);
   const lseOther = tf.logSumExp(masked, 1, true);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { logSoftmax } from './log-softmax';
 import { assertLogits, assertNonNegative, assertPositive } from './validate';
 import { checkLabels, labelCrossEntropy } from './hard-label-loss';
 import { checkTeacher, teacherDistribution } from './teacher-distribution';
@@ -51,7 +52,9 @@ export interface DistillationLossResult {
  *   examples (see {@link hardLabelLoss}).
  *
  * Everything is computed from log-softmax, so logits of magnitude 1e4 stay finite. Differentiable
- * in `studentLogits`; the teacher is treated as a constant input.
+ * in `studentLogits`; the teacher is treated as a constant input. In float32, the soft term's
+ * *value* is a small difference of larger sums when teacher and student nearly agree at a very
+ * high T (about 3% off at T = 1000 in our tests); its gradient stays accurate there.
  *
  * @returns `{ total, soft, hard }`; the caller disposes them.
  */
@@ -88,7 +91,7 @@ export function distillationLoss(args: DistillationLossArgs): DistillationLossRe
 export function softTerm(studentLogits: Tensor, teacher: TeacherInput, temperature: number): Scalar {
   return tf.tidy(() => {
     const { probs, logProbs } = teacherDistribution(teacher, temperature);
-    const studentLogProbs = tf.logSoftmax(tf.div(studentLogits, temperature));
+    const studentLogProbs = logSoftmax(tf.div(studentLogits, temperature));
     const perExample = tf.sum(tf.mul(probs, tf.sub(logProbs, studentLogProbs)), 1);
     return tf.mul(tf.mean(perExample), temperature * temperature);
   });

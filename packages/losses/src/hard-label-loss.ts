@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { logSoftmax } from './log-softmax';
 import { assertLogits, assertTensor } from './validate';
 
 /**
@@ -37,7 +38,7 @@ export function checkLabels(fn: string, labels: unknown, studentLogits: Tensor, 
 export function labelCrossEntropy(studentLogits: Tensor, labels: Tensor, labelled: number): Scalar {
   return tf.tidy(() => {
     const targets = labelRows(labels, studentLogits.shape[1]!);
-    const perExample = tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(studentLogits)), 1));
+    const perExample = tf.neg(tf.sum(tf.mul(targets, logSoftmax(studentLogits)), 1));
     return tf.div(tf.sum(perExample), Math.max(labelled, 1));
   });
 }
@@ -50,7 +51,7 @@ export function labelRows(labels: Tensor, classes: number): Tensor {
   if (labels.dtype === 'float32') return labels;
   return tf.tidy(() => {
     const hasLabel = tf.cast(tf.expandDims(tf.greaterEqual(labels, 0), 1), 'float32');
-    return tf.mul(tf.oneHot(tf.maximum(labels, 0), classes), hasLabel);
+    return tf.mul(tf.oneHot(tf.maximum(labels, tf.scalar(0, 'int32')), classes), hasLabel);
   });
 }
 

@@ -1,19 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
+import { logSoftmax } from './log-softmax';
 import { assertFloat, assertPositive, assertTensor } from './validate';
 
 /**
  * Softmax at temperature T over the last axis: `q_i = exp(z_i / T) / sum_j exp(z_j / T)`.
  *
  * T = 1 is the ordinary softmax; a larger T gives a softer distribution. Stable for logits of any
- * magnitude (tfjs's `logSoftmax` subtracts the row maximum), differentiable, and leak-free.
+ * magnitude (the log-sum-exp subtracts the row maximum), differentiable, and leak-free.
  *
  * @param logits float32 logits of any rank >= 1; classes on the last axis.
  * @param temperature a finite number > 0.
  */
 export function softmaxWithTemperature(logits: Tensor, temperature: number): Tensor {
   checkArgs('softmaxWithTemperature', logits, temperature);
-  return tf.tidy(() => tf.exp(tf.logSoftmax(tf.div(logits, temperature))));
+  return tf.tidy(() => tf.exp(logSoftmax(tf.div(logits, temperature))));
 }
 
 /**
@@ -22,7 +23,7 @@ export function softmaxWithTemperature(logits: Tensor, temperature: number): Ten
  */
 export function logSoftmaxWithTemperature(logits: Tensor, temperature: number): Tensor {
   checkArgs('logSoftmaxWithTemperature', logits, temperature);
-  return tf.tidy(() => tf.logSoftmax(tf.div(logits, temperature)));
+  return tf.tidy(() => logSoftmax(tf.div(logits, temperature)));
 }
 
 function checkArgs(fn: string, logits: unknown, temperature: unknown): asserts logits is Tensor {
