@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FASHION_MNIST_CLASS_NAMES, idxToDataset, loadMnistStyle } from '@kd/data';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FASHION_MNIST_DIR, INSTALL_HINT, encodeIdx, fashionMnistPresent } from '../test/fixtures';
+
+const dir = mkdtempSync(join(tmpdir(), 'kd-data-mnist-style-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Writes a small MNIST-style folder: raw IDX files, `n` 2x3 images per part.
+function writeFolder(name: string, options: { trainLabels?: number[]; testImages?: Uint8Array } = {}): string {
+  const folder = join(dir, name);
+  mkdirSync(folder);
+  const images = (n: number) => encodeIdx('uint8', [n, 2, 3], Array.from({ length: n * 6 }, (_, i) => (i * 37) % 256));
+  writeFileSync(join(folder, 'train-images-idx3-ubyte'), images(4));
+  writeFileSync(join(folder, 'train-labels-idx1-ubyte'), encodeIdx('uint8', [(options.trainLabels ?? [0, 1, 2, 3]).length], options.trainLabels ?? [0, 1, 2, 3]));
+  writeFileSync(join(folder, 't10k-images-idx3-ubyte'), options.testImages ?? images(2));
+  writeFileSync(join(folder, 't10k-labels-idx1-ubyte'), encodeIdx('uint8', [2], [9, 0]));
+  return folder;
+}
+
+describe('loadMnistStyle', () => {
+  it('reads the full Fashion-MNIST from Debian\'s dataset-fashion-mnist', async (ctx) => {
+    if (!fashionMnistPresent()) ctx.skip(INSTALL_HINT);
+    const { train, test } = await loadMnistStyle(FASHION_MNIST_DIR, { classNames: FASHION_MNIST_CLASS_NAMES });
+    expect(train.size).toBe(60_000);
+    expect(test.size).toBe(10_000);
+    expect(train.imageShape).toEqual([28, 28, 1]);
+    expect(train.classNames?.[9]).toBe('Ankle boot');
+    // Fashion-MNIST is balanced: 6,000 training and 1,000 test images per class.
+    expect(Array.from(train.classCounts())).toEqual(new Array(10).fill(6000));
+    expect(Array.from(test.classCounts())).toEqual(new Array(10).fill(1000));
+    // The first training image is an ankle boot (label 9); pixels are scaled bytes.
+    expect(train.label(0)).toBe(9);
+    const first = train.image(0);
+    expect(Math.max(...first)).toBe(1);
+    expect(first.every((v) => Number.isInteger(Math.round(v * 255)) && Math.abs(v * 255 - Math.round(v * 255)) < 1e-4)).toBe(true);
+  });
+
+  it('reads raw files and scales bytes to [0, 1]', async () => {
+    const { train, test } = await loadMnistStyle(writeFolder('ok'));
+    expect(train.size).toBe(4);
+    expect(train.imageShape).toEqual([2, 3, 1]);
+    expect(Array.from(train.labels)).toEqual([0, 1, 2, 3]);
+    expect(train.image(0)[1]).toBeCloseTo(37 / 255, 6);
+    expect(Array.from(test.labels)).toEqual([9, 0]);
+  });
+
+  it('names the files at fault', async () => {
+    const counts = writeFolder('counts', { trainLabels: [0, 1, 2] });
+    await expect(loadMnistStyle(counts)).rejects.toThrow(
+      `image and label counts differ: '${join(counts, 'train-images-idx3-ubyte')}' has 4 images, '${join(counts, 'train-labels-idx1-ubyte')}' has 3 labels`,
+    );
+    const range = writeFolder('range', { trainLabels: [0, 1, 10, 3] });
+    await expect(loadMnistStyle(range)).rejects.toThrow(`'${join(range, 'train-labels-idx1-ubyte')}': label 10 of example 2 is outside [0, 10)`);
+    const nan = writeFolder('nan', { testImages: encodeIdx('float32', [2, 1, 1], [0.5, Number.NaN]) });
+    await expect(loadMnistStyle(nan)).rejects.toThrow(`'${join(nan, 't10k-images-idx3-ubyte')}': pixel 0 of image 1 is NaN, expected a finite value in [0, 1]`);
+    const int = writeFolder('int', { testImages: encodeIdx('int32', [2, 1, 1], [0, 1]) });
+    await expect(loadMnistStyle(int)).rejects.toThrow(/images must be uint8, float32 or float64, got int32/);
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    await expect(loadMnistStyle(empty)).rejects.toThrow(`'loadMnistStyle': '${empty}' has neither train-images-idx3-ubyte.gz nor train-images-idx3-ubyte`);
+  });
+});
+
+describe('idxToDataset', () => {
+  it('accepts float images in [0, 1] and channels', () => {
+    const d = idxToDataset(
+      { type: 'float32', shape: [1, 1, 2, 2], data: new Float32Array([0, 0.25, 0.5, 1]) },
+      { type: 'int16', shape: [1], data: new Int16Array([1]) },
+      { numClasses: 2 },
+    );
+    expect(d.imageShape).toEqual([1, 2, 2]);
+    expect(Array.from(d.image(0))).toEqual([0, 0.25, 0.5, 1]);
+    expect(() =>
+      idxToDataset({ type: 'uint8', shape: [2], data: new Uint8Array(2) }, { type: 'uint8', shape: [2], data: new Uint8Array(2) }),
+    ).toThrow(/'images': images must have shape \[n, height, width\] or \[n, height, width, channels\], got \[2\]/);
+  });
+});
