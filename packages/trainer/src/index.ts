@@ -31,3 +31,11 @@ export {
 export type { NamedTensor, OptimizerSpec, OptimizerState } from './optimizer';
 export { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 export type { CheckpointState, SaveCheckpointOptions } from './checkpoint';
+export { architectureProblems, buildModel } from './architecture';
+export type { Architecture, BuildModelOptions } from './architecture';
+export { evaluate, predictLogits } from './evaluate';
+export type { EvaluateOptions } from './evaluate';
+export type { EarlyStopping, FitOptions, FitResult } from './fit-loop';
+export { trainModel } from './train-model';
+export { createDistiller } from './distiller';
+export type { DistillOptions, DistillSchedules, Distiller, DistillerArgs, TeacherLookup } from './distiller';

@@ -1,0 +1,37 @@
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { Dataset } from '@kd/data';
+import { hardLabelLoss } from '@kd/losses';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe } from './describe';
+import { checkFitOptions, runFitLoop } from './fit-loop';
+import type { FitOptions, FitResult } from './fit-loop';
+
+/**
+ * Trains `model` on the labels of `data` with the cross-entropy at T = 1: teachers, and the
+ * hard-label baselines a distilled student is compared with. Unlabeled examples (label -1) do not
+ * count. The model must output logits. Same loop, options and guarantees as `Distiller.fit`.
+ */
+export async function trainModel(model: LayersModel, data: Dataset, options: FitOptions): Promise<FitResult> {
+  const fn = 'trainModel';
+  if (model === null || typeof model !== 'object' || !Array.isArray(model.trainableWeights)) {
+    throw new TypeError(`Argument 'model' passed to '${fn}' must be a tfjs LayersModel, got ${describe(model)}`);
+  }
+  if (!(data instanceof Dataset)) {
+    throw new TypeError(`Argument 'data' passed to '${fn}' must be a Dataset, got ${describe(data)}`);
+  }
+  if (!data.hasLabels) {
+    throw new Error(`Argument 'data' passed to '${fn}' must have labels, got a data set with none (${data.source})`);
+  }
+  checkFitOptions(fn, options);
+  return runFitLoop({
+    fn,
+    model,
+    data,
+    options,
+    values: () => ({}),
+    loss: ({ batch, studentLogits }) => {
+      const hard = hardLabelLoss(studentLogits, batch.y!);
+      return { total: hard, terms: { hard: tf.clone(hard) } };
+    },
+  });
+}
