@@ -1,1 +1,3 @@
-// The public API of @kd/backend is listed here as it lands.
+export { backendKinds, backendPreferenceFromEnv, useBackend } from './use-backend';
+export type { BackendInfo, BackendKind, BackendPreference, UseBackendOptions } from './use-backend';
+export { trainingKernelNames } from './training-kernels';
