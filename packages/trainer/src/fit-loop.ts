@@ -205,6 +205,8 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
       const sums: Record<string, number> = {};
       let batchesDone = 0;
       for (const batch of batches(data, { batchSize, seed, epoch, flatten, ...(options.augment ? { augment: options.augment } : {}) })) {
+        // Let timers and signal handlers (Ctrl-C, an abort from elsewhere) run between steps.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (options.signal?.aborted) {
           stopReason = 'aborted';
           break;
