@@ -10,4 +10,14 @@ export { layersModelTeacher } from './layers-model-teacher';
 export type { LayersModelTeacherOptions } from './layers-model-teacher';
 export { savedModelTeacher } from './saved-model-teacher';
 export type { SavedModelTeacher } from './saved-model-teacher';
+export { buildTeacherCache, openTeacherCache } from './teacher-cache';
+export type {
+  BuildTeacherCacheOptions,
+  CacheBatch,
+  Fingerprinted,
+  OpenTeacherCacheOptions,
+  TeacherCache,
+  TeacherCacheInfo,
+  TransferBatch,
+} from './teacher-cache';
 export type { Teacher, TeacherOutput } from './teacher';

@@ -1,0 +1,413 @@
+import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { exampleKey } from '@kd/data';
+import type { AugmentationParams } from '@kd/data';
+import { softmaxWithTemperature } from '@kd/losses';
+import { encodeHeader, readHeader, tempPath, writeAll, writeAtomically } from './safetensors';
+import type { SafetensorsDtype } from './safetensors';
+import type { Teacher } from './teacher';
+import { assertPositive, describe } from './validate';
+
+/** The examples of one batch as a cache sees them: `@kd/data` batches have these fields. */
+export interface CacheBatch {
+  /** Each example's index in the data set. */
+  readonly indices: ArrayLike<number>;
+  /** Each example's augmentation parameters, or null/absent without augmentation. */
+  readonly augmentation?: ReadonlyArray<AugmentationParams> | null;
+}
+
+/** A batch to compute teacher outputs for: inputs plus the keys they are stored under. */
+export interface TransferBatch extends CacheBatch {
+  /** The teacher's inputs; not disposed by the cache (the batch iterator or caller owns them). */
+  readonly x: Tensor;
+}
+
+/** Something with a fingerprint: a `@kd/data` `Dataset`, a {@link Teacher}. */
+export interface Fingerprinted {
+  fingerprint(): string;
+}
+
+/** Options of {@link buildTeacherCache}. */
+export interface BuildTeacherCacheOptions {
+  /** The file to write (safetensors). Replaced atomically if it exists. */
+  path: string;
+  /** The data set the batches come from; its fingerprint is recorded. */
+  dataset: Fingerprinted;
+  /**
+   * Only for teachers without logits (an arithmetic ensemble): the temperature their soft targets
+   * are computed and stored at; the cache then serves probabilities at that temperature only.
+   * Teachers with logits store logits, which serve every temperature; giving it for them is an
+   * error.
+   */
+  temperature?: number;
+}
+
+/** What a cache file holds, as recorded in its metadata. */
+export interface TeacherCacheInfo {
+  readonly path: string;
+  /** Number of cached examples (distinct index + augmentation pairs). */
+  readonly size: number;
+  readonly numClasses: number;
+  /** `'logits'`, or `'probs'` for teachers without logits (at {@link temperature}). */
+  readonly kind: 'logits' | 'probs';
+  /** The temperature probabilities were stored at, or null for logits. */
+  readonly temperature: number | null;
+  readonly teacherFingerprint: string;
+  readonly datasetFingerprint: string;
+  /** Names of the augmentation parameters in the keys (sorted), empty without augmentation. */
+  readonly augmentationParams: readonly string[];
+}
+
+/** Options of {@link openTeacherCache}: what the cache must have been built from. */
+export interface OpenTeacherCacheOptions {
+  /** The teacher the cache stands in for (or anything with its fingerprint). */
+  teacher: Fingerprinted;
+  /** The data set the training batches come from. */
+  dataset: Fingerprinted;
+}
+
+/**
+ * Cached teacher outputs, read from disk on demand: opening reads the header and the keys; each
+ * batch reads only its own rows (by file offset), so a cache larger than memory works.
+ */
+export interface TeacherCache extends TeacherCacheInfo {
+  /** Whether the example `index` (with augmentation `params`) is cached. */
+  has(index: number, params?: AugmentationParams | null): boolean;
+  /** The cached logits for a batch, `[batch, numClasses]`. Only for `kind: 'logits'`. */
+  logits(batch: CacheBatch): Tensor2D;
+  /**
+   * The teacher's soft targets for a batch at `temperature` (default 1), `[batch, numClasses]`:
+   * what `teacher.probs(batch.x, temperature)` returned when the cache was built. A `'probs'` cache
+   * serves only the temperature it was built at.
+   */
+  probs(batch: CacheBatch, temperature?: number): Tensor2D;
+  /** Closes the file. */
+  close(): void;
+}
+
+const FORMAT = 'kd-teacher-cache/1';
+/** Bytes copied per read when the body is moved behind the header: bounds memory while writing. */
+const COPY_CHUNK = 1 << 20;
+
+/**
+ * Runs `teacher` once over `batches` and stores its outputs in a safetensors file at
+ * `options.path`, keyed by each example's data-set index and augmentation parameters
+ * (`exampleKey` of `@kd/data`), with the teacher's and the data set's fingerprints.
+ *
+ * Pass the batches of every epoch you will train on when augmentation is on (each epoch draws new
+ * parameters); an example met twice with the same parameters is stored once. The file holds:
+ * `logits` (or `probs`) F32 `[n, classes]`, `indices` I32 `[n]`, and `augmentation` F64
+ * `[n, params]` when there are augmentation parameters (their names in the metadata). Rows are
+ * streamed to a temporary file, so memory stays bounded by one batch plus the keys; the result
+ * replaces `path` atomically.
+ */
+export async function buildTeacherCache(
+  teacher: Teacher,
+  batches: Iterable<TransferBatch> | AsyncIterable<TransferBatch>,
+  options: BuildTeacherCacheOptions,
+): Promise<TeacherCacheInfo> {
+  const fn = 'buildTeacherCache';
+  if (teacher === null || typeof teacher !== 'object' || typeof teacher.probs !== 'function') {
+    throw new TypeError(`Argument 'teacher' passed to '${fn}' must be a Teacher, got ${describe(teacher)}`);
+  }
+  const { path, dataset, temperature } = options ?? {};
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(`Argument 'path' passed to '${fn}' must be a non-empty string, got ${describe(path)}`);
+  }
+  assertFingerprinted(fn, 'dataset', dataset);
+  const kind = typeof teacher.logits === 'function' ? 'logits' : 'probs';
+  if (kind === 'logits' && temperature !== undefined) {
+    throw new Error(`Argument 'temperature' passed to '${fn}' applies only to teachers without logits; this teacher has logits, which serve every temperature`);
+  }
+  if (kind === 'probs') {
+    if (temperature === undefined) {
+      throw new Error(
+        `'${fn}' needs options.temperature for a teacher without logits (e.g. an arithmetic ensemble): its soft targets are stored at that temperature`,
+      );
+    }
+    assertPositive(fn, 'temperature', temperature);
+  }
+  const numClasses = teacher.numClasses;
+  const teacherFingerprint = teacher.fingerprint();
+  const datasetFingerprint = dataset.fingerprint();
+
+  const bodyPath = tempPath(path);
+  const body = openSync(bodyPath, 'wx+');
+  const seen = new Set<string>();
+  const indices: number[] = [];
+  const params: number[] = [];
+  let paramNames: string[] | null = null;
+  try {
+    for await (const batch of batches) {
+      const n = checkBatch(fn, batch);
+      const names = paramNamesOf(fn, batch, n);
+      if (paramNames === null) paramNames = names;
+      else if (names.join(',') !== paramNames.join(',')) {
+        throw new Error(
+          `'${fn}' needs the same augmentation parameters in every batch: first [${paramNames.join(', ')}], then [${names.join(', ')}]`,
+        );
+      }
+      const out = kind === 'logits' ? teacher.logits!(batch.x) : teacher.probs(batch.x, temperature);
+      let values: Float32Array;
+      try {
+        if (out.shape[0] !== n || out.shape[1] !== numClasses) {
+          throw new Error(`'${fn}' got teacher output of shape [${out.shape.join(', ')}] for a batch of ${n}, expected [${n}, ${numClasses}]`);
+        }
+        values = (await out.data()) as Float32Array;
+      } finally {
+        out.dispose();
+      }
+      const rows = Buffer.alloc(n * numClasses * 4);
+      let kept = 0;
+      for (let k = 0; k < n; k++) {
+        const index = batch.indices[k]!;
+        const aug = batch.augmentation?.[k] ?? null;
+        const key = exampleKey(index, aug);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        indices.push(index);
+        for (const name of names) params.push(aug![name]!);
+        for (let c = 0; c < numClasses; c++) rows.writeFloatLE(values[k * numClasses + c]!, (kept * numClasses + c) * 4);
+        kept++;
+      }
+      writeAll(body, rows.subarray(0, kept * numClasses * 4));
+    }
+    if (paramNames === null) throw new Error(`'${fn}' got no batches: there is nothing to cache`);
+    const names = paramNames;
+    const size = indices.length;
+    const layout: Array<{ name: string; dtype: SafetensorsDtype; shape: number[] }> = [
+      ...(names.length > 0 ? [{ name: 'augmentation', dtype: 'F64' as const, shape: [size, names.length] }] : []),
+      { name: kind, dtype: 'F32', shape: [size, numClasses] },
+      { name: 'indices', dtype: 'I32', shape: [size] },
+    ];
+    const metadata: Record<string, string> = {
+      format: FORMAT,
+      kind,
+      num_classes: String(numClasses),
+      teacher_fingerprint: teacherFingerprint,
+      dataset_fingerprint: datasetFingerprint,
+      augmentation_params: JSON.stringify(names),
+      ...(kind === 'probs' ? { temperature: String(temperature) } : {}),
+    };
+    const { bytes: header } = encodeHeader(layout, metadata);
+    await writeAtomically(path, (fd) => {
+      writeAll(fd, header);
+      if (names.length > 0) {
+        const aug = Buffer.alloc(params.length * 8);
+        params.forEach((value, i) => aug.writeDoubleLE(value, i * 8));
+        writeAll(fd, aug);
+      }
+      const chunk = Buffer.alloc(COPY_CHUNK);
+      for (let position = 0; ; position += chunk.length) {
+        const read = readSync(body, chunk, 0, chunk.length, position);
+        if (read === 0) break;
+        writeAll(fd, chunk.subarray(0, read));
+      }
+      const ids = Buffer.alloc(size * 4);
+      indices.forEach((index, i) => ids.writeInt32LE(index, i * 4));
+      writeAll(fd, ids);
+    });
+    return {
+      path,
+      size,
+      numClasses,
+      kind,
+      temperature: kind === 'probs' ? temperature! : null,
+      teacherFingerprint,
+      datasetFingerprint,
+      augmentationParams: names,
+    };
+  } finally {
+    closeSync(body);
+    rmSync(bodyPath, { force: true });
+  }
+}
+
+/**
+ * Opens a cache written by {@link buildTeacherCache} and checks that it was built from `teacher`
+ * and `dataset`: a cache from another teacher or data set (a stale cache) is refused with an Error
+ * that names both fingerprints.
+ */
+export function openTeacherCache(path: string, options: OpenTeacherCacheOptions): TeacherCache {
+  const fn = 'openTeacherCache';
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(`Argument 'path' passed to '${fn}' must be a non-empty string, got ${describe(path)}`);
+  }
+  assertFingerprinted(fn, 'teacher', options?.teacher);
+  assertFingerprinted(fn, 'dataset', options?.dataset);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new Error(`'${fn}' could not open ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return openFd(fn, path, fd, options);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheOptions): TeacherCache {
+  const what = `'${fn}': ${path}`;
+  const { tensors, metadata, dataStart } = readHeader(fd, what);
+  if (metadata.format !== FORMAT) {
+    throw new Error(`${what} is not a teacher cache (metadata format ${describe(metadata.format)}, expected '${FORMAT}')`);
+  }
+  const teacherFingerprint = metadata.teacher_fingerprint ?? '';
+  const datasetFingerprint = metadata.dataset_fingerprint ?? '';
+  const wantTeacher = options.teacher.fingerprint();
+  if (teacherFingerprint !== wantTeacher) {
+    throw new Error(
+      `${what} is stale: it was built by a teacher with fingerprint ${teacherFingerprint}, but the teacher given has fingerprint ${wantTeacher}`,
+    );
+  }
+  const wantDataset = options.dataset.fingerprint();
+  if (datasetFingerprint !== wantDataset) {
+    throw new Error(
+      `${what} is stale: it was built on a data set with fingerprint ${datasetFingerprint}, but the data set given has fingerprint ${wantDataset}`,
+    );
+  }
+  const kind = metadata.kind === 'probs' ? 'probs' : 'logits';
+  const values = tensors[kind];
+  const ids = tensors.indices;
+  const names = JSON.parse(metadata.augmentation_params ?? '[]') as string[];
+  const aug = tensors.augmentation;
+  const size = ids?.shape[0] ?? -1;
+  const numClasses = values?.shape[1] ?? -1;
+  if (
+    values?.dtype !== 'F32' ||
+    ids?.dtype !== 'I32' ||
+    values.shape[0] !== size ||
+    String(numClasses) !== metadata.num_classes ||
+    (names.length > 0 && (aug?.dtype !== 'F64' || aug.shape[0] !== size || aug.shape[1] !== names.length))
+  ) {
+    throw new Error(`${what} is corrupt: its tensors ${JSON.stringify(tensors)} do not match its metadata ${JSON.stringify(metadata)}`);
+  }
+  const temperature = kind === 'probs' ? Number(metadata.temperature) : null;
+
+  // Only the keys are held in memory; the outputs stay on disk.
+  const idBytes = readAt(fd, dataStart + ids.data_offsets[0], size * 4);
+  const augBytes = names.length > 0 ? readAt(fd, dataStart + aug!.data_offsets[0], size * names.length * 8) : null;
+  const rowOf = new Map<string, number>();
+  for (let row = 0; row < size; row++) {
+    let params: Record<string, number> | null = null;
+    if (augBytes) {
+      params = {};
+      for (let p = 0; p < names.length; p++) params[names[p]!] = augBytes.readDoubleLE((row * names.length + p) * 8);
+    }
+    rowOf.set(exampleKey(idBytes.readInt32LE(row * 4), params), row);
+  }
+  const rowBytes = numClasses * 4;
+  const valuesStart = dataStart + values.data_offsets[0];
+  let open = true;
+
+  const read = (method: string, batch: CacheBatch): Float32Array => {
+    if (!open) throw new Error(`'TeacherCache.${method}' was called after close() on ${path}`);
+    if (batch === null || typeof batch !== 'object' || typeof batch.indices?.length !== 'number') {
+      throw new TypeError(`Argument 'batch' passed to 'TeacherCache.${method}' must have indices, got ${describe(batch)}`);
+    }
+    const n = batch.indices.length;
+    const out = new Float32Array(n * numClasses);
+    const buffer = Buffer.alloc(rowBytes);
+    for (let k = 0; k < n; k++) {
+      const key = exampleKey(batch.indices[k]!, batch.augmentation?.[k] ?? null);
+      const row = rowOf.get(key);
+      if (row === undefined) {
+        throw new Error(
+          `'TeacherCache.${method}' found no cached output for example '${key}' in ${path} (${size} examples cached; augmentation parameters [${names.join(', ')}])`,
+        );
+      }
+      readInto(fd, buffer, valuesStart + row * rowBytes);
+      for (let c = 0; c < numClasses; c++) out[k * numClasses + c] = buffer.readFloatLE(c * 4);
+    }
+    return out;
+  };
+
+  return {
+    path,
+    size,
+    numClasses,
+    kind,
+    temperature,
+    teacherFingerprint,
+    datasetFingerprint,
+    augmentationParams: names,
+    has(index: number, params?: AugmentationParams | null): boolean {
+      return rowOf.has(exampleKey(index, params ?? null));
+    },
+    logits(batch: CacheBatch): Tensor2D {
+      if (kind !== 'logits') {
+        throw new Error(`'TeacherCache.logits': ${path} holds probabilities at temperature ${temperature} (its teacher has no logits); use probs()`);
+      }
+      const data = read('logits', batch);
+      return tf.tensor2d(data, [batch.indices.length, numClasses]);
+    },
+    probs(batch: CacheBatch, t = 1): Tensor2D {
+      assertPositive('TeacherCache.probs', 'temperature', t);
+      if (kind === 'probs' && t !== temperature) {
+        throw new Error(
+          `Argument 'temperature' passed to 'TeacherCache.probs' must be ${temperature}, the temperature ${path} was built at, got ${t}`,
+        );
+      }
+      const data = read('probs', batch);
+      return tf.tidy(() => {
+        const stored = tf.tensor2d(data, [batch.indices.length, numClasses]);
+        return kind === 'probs' ? stored : softmaxWithTemperature(stored, t);
+      }) as Tensor2D;
+    },
+    close(): void {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  readInto(fd, buffer, position);
+  return buffer;
+}
+
+function readInto(fd: number, buffer: Buffer, position: number): void {
+  let done = 0;
+  while (done < buffer.length) {
+    const read = readSync(fd, buffer, done, buffer.length - done, position + done);
+    if (read === 0) throw new Error(`unexpected end of file at byte ${position + done}`);
+    done += read;
+  }
+}
+
+function assertFingerprinted(fn: string, arg: string, value: unknown): asserts value is Fingerprinted {
+  if (value === null || typeof value !== 'object' || typeof (value as Fingerprinted).fingerprint !== 'function') {
+    throw new TypeError(`Argument '${arg}' passed to '${fn}' must have a fingerprint() method, got ${describe(value)}`);
+  }
+}
+
+function checkBatch(fn: string, batch: TransferBatch): number {
+  const n = batch?.indices?.length;
+  if (typeof n !== 'number' || batch.x?.shape?.[0] !== n) {
+    throw new Error(
+      `'${fn}' needs batches with x [n, ...] and n indices, got x of shape ${JSON.stringify(batch?.x?.shape)} and ${describe(n)} indices`,
+    );
+  }
+  if (batch.augmentation && batch.augmentation.length !== n) {
+    throw new Error(`'${fn}' needs one augmentation entry per example, got ${batch.augmentation.length} for ${n} examples`);
+  }
+  return n;
+}
+
+/** The batch's parameter names, sorted, the same for each of its examples. */
+function paramNamesOf(fn: string, batch: TransferBatch, n: number): string[] {
+  if (!batch.augmentation || n === 0) return [];
+  const names = Object.keys(batch.augmentation[0]!).toSorted();
+  for (let k = 1; k < n; k++) {
+    const other = Object.keys(batch.augmentation[k]!).toSorted();
+    if (other.join(',') !== names.join(',')) {
+      throw new Error(`'${fn}' needs the same augmentation parameters for every example, got [${names.join(', ')}] and [${other.join(', ')}]`);
+    }
+  }
+  return names;
+}
