@@ -13,12 +13,12 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-    throw new Error(`cannot read ${what} ${path}: ${reason}`);
+    throw new Error(`cannot read ${what} ${path}: ${reason}`, { cause: error });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new Error(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${what} ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -28,7 +28,8 @@ export async function readJsonLines(path: string, what: string): Promise<unknown
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new Error(`cannot read ${what} ${path}: ${reason}`, { cause: error });
   }
   const lines = text.split('\n').filter((line) => line.trim() !== '');
   const values: unknown[] = [];
@@ -38,7 +39,9 @@ export async function readJsonLines(path: string, what: string): Promise<unknown
     } catch (error) {
       // A run killed while appending leaves its last line cut short; every earlier line is whole.
       if (i === lines.length - 1 && !text.endsWith('\n')) break;
-      throw new Error(`${what} ${path} line ${i + 1} is not valid JSON: ${(error as Error).message}`);
+      throw new Error(`${what} ${path} line ${i + 1} is not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   return values;

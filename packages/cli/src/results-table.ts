@@ -29,7 +29,7 @@ export function rankResults(results: readonly CellResult[], selection: Selection
   const sign = selection.higherIsBetter ? -1 : 1;
   return results
     .map((result, order) => ({ result, order }))
-    .sort(
+    .toSorted(
       (a, b) =>
         sign * (a.result.validation[selection.metric]! - b.result.validation[selection.metric]!) || a.order - b.order,
     )
@@ -65,14 +65,20 @@ export function resultsTable(
 
 /** A GitHub-flavoured Markdown table; `|` inside cells is escaped. */
 export function toMarkdown(table: Table): string {
-  const row = (cells: readonly string[]): string => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
-  return [row(table.columns), row(table.columns.map(() => '---')), ...table.rows.map(row)].join('\n') + '\n';
+  return [markdownRow(table.columns), markdownRow(table.columns.map(() => '---')), ...table.rows.map(markdownRow)].join('\n') + '\n';
 }
 
 /** RFC 4180 CSV: fields holding commas, quotes or line breaks are quoted, quotes doubled. */
 export function toCsv(table: Table): string {
-  const field = (cell: string): string => (/[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
-  return [table.columns, ...table.rows].map((cells) => cells.map(field).join(',')).join('\r\n') + '\r\n';
+  return [table.columns, ...table.rows].map((cells) => cells.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+function markdownRow(cells: readonly string[]): string {
+  return `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
+}
+
+function csvField(cell: string): string {
+  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
 }
 
 function unionOfKeys(records: ReadonlyArray<Readonly<Record<string, unknown>>>): string[] {

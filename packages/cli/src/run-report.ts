@@ -73,7 +73,7 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
       caption: `Accuracy against confidence of the final model on the ${predictions.split} set; the dashed diagonal is perfect calibration, shaded boxes the gap.`,
     });
     const classes = predictions.logits[0]!.length;
-    const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+    const matrix = Array.from({ length: classes }, () => Array.from({ length: classes }, () => 0));
     probabilities.forEach((row, i) => {
       matrix[predictions.labels[i]!]![row.indexOf(Math.max(...row))]!++;
     });

@@ -51,9 +51,12 @@ export const sweepCommand: Command = {
   },
   async run(args, ctx) {
     const options = parseSweepOptions(args, ctx);
+    const { higherIsBetter, metricNames } = await import('@kd/trainer');
+    if (!(metricNames as readonly string[]).includes(options.select)) {
+      throw new UsageError(`option '--select' must be one of ${metricNames.join(', ')}, got '${options.select}'`, 'sweep');
+    }
+    const selection = { metric: options.select, higherIsBetter: higherIsBetter(options.select as (typeof metricNames)[number]) };
     const config = await readJsonFile(options.configPath, 'experiment config');
-    const { higherIsBetter } = await import('@kd/trainer');
-    const selection = { metric: options.select, higherIsBetter: higherIsBetter(options.select as never) };
     const cells = expandGrid(options.axes);
     ctx.stderr(`kd sweep: ${cells.length} cells, ${Math.min(options.parallel, cells.length)} at a time, in ${options.out}\n`);
     const summary = await runSweep({
@@ -61,7 +64,7 @@ export const sweepCommand: Command = {
       cells,
       manifest: config,
       parallel: options.parallel,
-      runCell: childProcessRunner(ctx, config, options.backend),
+      runCell: childProcessRunner(ctx, config, options.backend, Math.max(1, Math.floor(ctx.cores / options.parallel))),
       onEvent: (event) => ctx.stderr(`${describeEvent(event, options.select)}\n`),
     });
     if (summary.results.length > 0) {
@@ -71,7 +74,7 @@ export const sweepCommand: Command = {
       const best = rankResults(summary.results, selection)[0]!;
       ctx.stdout(markdown);
       ctx.stdout(
-        `\nbest on validation ${options.select}: ${best.id} (${options.select} ${best.validation[options.select]}); table in ${join(options.out, 'results.md')} and results.csv\n`,
+        `\nbest on validation ${options.select}: ${best.id} (${options.select} ${Number(best.validation[options.select]!.toPrecision(6))}); table in ${join(options.out, 'results.md')} and results.csv\n`,
       );
     }
     if (summary.failures.length > 0) {
@@ -140,16 +143,26 @@ function describeEvent(event: SweepEvent, metric: string): string {
 /**
  * Runs each cell as `kd run <cell>/experiment.json --out <cell>/run` in a child process, its
  * output in `<cell>/output.log`: separate processes keep cells from sharing one TensorFlow.js
- * engine and use the cores in parallel.
+ * engine and use the cores in parallel. Each child gets its share of the cores as threads, so
+ * parallel cells do not oversubscribe the machine.
  */
-function childProcessRunner(ctx: CliContext, config: unknown, backend: string | undefined): CellRunner {
+function childProcessRunner(ctx: CliContext, config: unknown, backend: string | undefined, threads: number): CellRunner {
   return async (cell: SweepCell, cellDir: string) => {
     const configPath = join(cellDir, 'experiment.json');
     const runDir = join(cellDir, 'run');
     const logPath = join(cellDir, 'output.log');
     await writeFile(configPath, `${JSON.stringify(applySweepParams(config, cell.params), null, 2)}\n`);
     const [command, ...prefix] = ctx.selfCommand;
-    const args = [...prefix, 'run', configPath, '--out', runDir, ...(backend ? ['--backend', backend] : [])];
+    const args = [
+      ...prefix,
+      'run',
+      configPath,
+      '--out',
+      runDir,
+      '--threads',
+      String(threads),
+      ...(backend ? ['--backend', backend] : []),
+    ];
     const log = createWriteStream(logPath);
     const code = await new Promise<number>((done, fail) => {
       const child = spawn(command!, args, { cwd: ctx.cwd, env: { ...ctx.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -161,7 +174,7 @@ function childProcessRunner(ctx: CliContext, config: unknown, backend: string | 
     await new Promise((done) => log.end(done));
     if (code !== 0) {
       const output = await readFile(logPath, 'utf8');
-      const reason = output.split('\n').reverse().find((line) => line.startsWith('kd: '))?.slice(4);
+      const reason = output.split('\n').toReversed().find((line) => line.startsWith('kd: '))?.slice(4);
       throw new Error(`${reason ?? `exited with code ${code}`} (log: ${logPath})`);
     }
     return readRunOutcome(runDir);

@@ -38,7 +38,7 @@ describe('runSweep', () => {
         return fakeOutcome(cell);
       },
     });
-    expect(ran.sort()).toEqual(cells.map((c) => c.id).sort());
+    expect(ran.toSorted()).toEqual(cells.map((c) => c.id).toSorted());
     expect(summary).toMatchObject({ skipped: 0, ran: 6, failures: [] });
     expect(summary.results.map((r) => r.id)).toEqual(cells.map((c) => c.id));
     const stored = JSON.parse(await readFile(join(dir, cells[3]!.id, 'result.json'), 'utf8'));
@@ -72,7 +72,7 @@ describe('runSweep', () => {
       },
       onEvent: (event) => events.push(event),
     });
-    expect(ran.sort()).toEqual(['temperature-4_soft-weight-0.5', 'temperature-4_soft-weight-0.9']);
+    expect(ran.toSorted()).toEqual(['temperature-4_soft-weight-0.5', 'temperature-4_soft-weight-0.9']);
     expect(second).toMatchObject({ skipped: 4, ran: 2, failures: [] });
     expect(second.results.map((r) => r.id)).toEqual(cells.map((c) => c.id));
     expect(events.filter((e) => e.type === 'skipped')).toHaveLength(4);

@@ -1,0 +1,93 @@
+import { main } from '@kd/cli';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// A stand-in for `kd run` in the child processes: it trains nothing, it writes the metrics a run
+// folder would hold. Validation accuracy peaks at T = 4; test accuracy peaks at T = 20, so a
+// sweep that chose on the test set would pick the wrong cell. T = 8 fails until `heal` exists.
+const fakeKd = `
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+const [command, config, ...rest] = process.argv.slice(2);
+const option = (name) => rest[rest.indexOf(name) + 1];
+const { distillation } = JSON.parse(readFileSync(config, 'utf8'));
+const t = distillation.temperature;
+writeFileSync(join(dirname(config), 'args.json'), JSON.stringify({ command, rest }));
+if (t === 8 && !existsSync(join(process.cwd(), 'heal'))) {
+  console.error('epoch 1 of 1');
+  console.error('kd: out of memory at T = 8');
+  process.exit(1);
+}
+mkdirSync(option('--out'), { recursive: true });
+writeFileSync(join(option('--out'), 'metrics.json'), JSON.stringify({
+  validation: { accuracy: 0.9 - Math.abs(Math.log2(t) - 2) / 100 + distillation.softWeight / 1000, nll: 0.3 },
+  test: { accuracy: 0.9 + t / 1000 },
+}));
+`;
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kd-sweep-command-test-'));
+  await writeFile(join(dir, 'fake-kd.mjs'), fakeKd);
+  await writeFile(join(dir, 'mnist.json'), JSON.stringify({ epochs: 1, distillation: { temperature: 1, softWeight: 0.5, hardWeight: 0.5 } }));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function kd(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    cwd: dir,
+    env: {},
+    stderrIsTTY: false,
+    selfCommand: [process.execPath, join(dir, 'fake-kd.mjs')],
+    cores: 4,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('kd sweep', () => {
+  const argv = ['sweep', 'mnist.json', '--temperature', '1,4,8,20', '--soft-weight', '0.5,0.9', '--parallel', '2'];
+
+  it('runs cells in child processes, resumes, and ranks on validation only', async () => {
+    const first = await kd(argv);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain('kd sweep: 8 cells, 2 at a time');
+    expect(first.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^kd: 2 of 8 cells failed \(temperature-8_soft-weight-0\.5: out of memory at T = 8 \(log: .*output\.log\)\); run the same command again to retry them$/,
+    );
+    // The six finished cells already make a table.
+    expect(first.stdout).toContain('| * | 4 | 0.9 | 0.9009 |');
+
+    const cell = join(dir, 'runs', 'sweep-mnist', 'temperature-20_soft-weight-0.9');
+    const config = JSON.parse(await readFile(join(cell, 'experiment.json'), 'utf8'));
+    expect(config).toEqual({ epochs: 1, distillation: { temperature: 20, softWeight: 0.9, hardWeight: 1 - 0.9 } });
+    // Each child gets its share of the 4 cores.
+    expect(JSON.parse(await readFile(join(cell, 'args.json'), 'utf8'))).toEqual({
+      command: 'run',
+      rest: ['--out', join(cell, 'run'), '--threads', '2'],
+    });
+
+    await writeFile(join(dir, 'heal'), '');
+    const second = await kd(argv);
+    expect(second.code).toBe(0);
+    expect(second.stderr.match(/finished earlier/g)).toHaveLength(6);
+    expect(second.stderr.match(/ finished in /g)).toHaveLength(2);
+
+    const markdown = await readFile(join(dir, 'runs', 'sweep-mnist', 'results.md'), 'utf8');
+    const rows = markdown.trim().split('\n');
+    expect(rows[0]).toBe('| best | temperature | soft-weight | val accuracy | val nll | test accuracy |');
+    expect(rows).toHaveLength(2 + 8);
+    expect(rows[2]).toBe('| * | 4 | 0.9 | 0.9009 | 0.3 | 0.904 |');
+    expect(second.stdout).toContain(markdown);
+    expect(second.stdout).toMatch(/best on validation accuracy: temperature-4_soft-weight-0\.9 \(accuracy 0\.9009\)/);
+    const csv = await readFile(join(dir, 'runs', 'sweep-mnist', 'results.csv'), 'utf8');
+    expect(csv.split('\r\n')[1]).toBe('*,4,0.9,0.9009,0.3,0.904');
+  });
+});
