@@ -191,6 +191,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
         resumedFromEpoch = state.epoch;
       }
     }
+    if (state.epoch < epochs) checkLossOnce(spec, batchSize, seed, flatten, state.epoch);
     const rng = restoreRng(state.rng);
     const stopMetric = options.earlyStopping?.metric;
     const stoppedEarly = () => options.earlyStopping !== undefined && state.badEpochs >= options.earlyStopping.patience;
@@ -311,6 +312,27 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
     resumedFromEpoch,
     best: options.earlyStopping && state.best !== null ? { metric: options.earlyStopping.metric, value: state.best, epoch: state.bestEpoch } : null,
   };
+}
+
+// tfjs keeps the tensors a gradient tape saves for the backward pass until the pass runs; a loss
+// that throws under the tape (bad arguments: no labels for a hard term, mismatched classes) would
+// leak them. One forward pass of the first batch outside the tape surfaces those errors first.
+function checkLossOnce(spec: LoopSpec, batchSize: number, seed: number, flatten: boolean, epoch: number): void {
+  const values = spec.values(epoch);
+  const augment = spec.options.augment;
+  for (const batch of batches(spec.data, { batchSize, seed, epoch, flatten, ...(augment ? { augment } : {}) })) {
+    const prepared = spec.prepare ? spec.prepare(batch, values) : {};
+    try {
+      tf.tidy(() => {
+        const studentLogits = spec.model.apply(batch.x, { training: false }) as Tensor;
+        const out = spec.loss({ batch, studentLogits, values, prepared });
+        return [out.total, ...Object.values(out.terms)];
+      }).forEach((t) => t.dispose());
+    } finally {
+      tf.dispose(Object.values(prepared));
+    }
+    break;
+  }
 }
 
 function applyMaxNorm(kernelVariables: Variable[], maxNorm: number): void {
