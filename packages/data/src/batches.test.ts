@@ -71,11 +71,15 @@ describeBackends('batches', () => {
     const d = makeDataset(10);
     const before = tf.memory().numTensors;
     const seen: Batch[] = [];
+    const previousDisposed: boolean[] = [];
+    const currentAlive: boolean[] = [];
     for (const b of batches(d, { batchSize: 3 })) {
-      if (seen.length > 0) expect(seen.at(-1)!.x.isDisposed).toBe(true);
-      expect(b.x.isDisposed).toBe(false);
+      previousDisposed.push(seen.at(-1)?.x.isDisposed ?? true);
+      currentAlive.push(!b.x.isDisposed);
       seen.push(b);
     }
+    expect(previousDisposed).toEqual([true, true, true, true]);
+    expect(currentAlive).toEqual([true, true, true, true]);
     expect(seen.every((b) => b.x.isDisposed && b.y!.isDisposed)).toBe(true);
     for (const b of batches(d, { batchSize: 3 })) {
       seen.push(b);
@@ -88,7 +92,11 @@ describeBackends('batches', () => {
   it('survives a tf.tidy around next() and leaves the tensors to the caller with keepTensors', () => {
     const d = makeDataset(10);
     const iterator = batches(d, { batchSize: 5 });
-    const first = tf.tidy(() => iterator.next().value as Batch);
+    const held: { batch?: Batch } = {};
+    tf.tidy(() => {
+      held.batch = iterator.next().value as Batch;
+    });
+    const first = held.batch!;
     expect(first.x.isDisposed).toBe(false);
     iterator.return?.(undefined);
     expect(first.x.isDisposed).toBe(true);
@@ -99,6 +107,7 @@ describeBackends('batches', () => {
 
   it('keeps the tensor count flat over many epochs', async () => {
     const d = makeDataset(64);
+    const before = tf.memory().numTensors;
     await expectFlatTensorCount(5, (epoch) => {
       for (const b of batches(d, { batchSize: 16, epoch, augment: jitter({ maxShift: 1 }) })) {
         tf.tidy(() => {
@@ -106,6 +115,7 @@ describeBackends('batches', () => {
         });
       }
     });
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('reports per-example augmentation that reproduces the pixels, whatever the batch size or order', () => {

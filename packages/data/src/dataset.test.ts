@@ -110,7 +110,7 @@ describe('Dataset', () => {
   it('removes labels, takes, selects and concatenates', () => {
     const d = makeDataset(10, 2);
     const u = d.unlabeled();
-    expect(Array.from(u.labels)).toEqual(new Array(10).fill(-1));
+    expect(Array.from(u.labels)).toEqual(Array.from({ length: 10 }, () => -1));
     expect(u.hasLabels).toBe(false);
     expect(originals(d.take(3), 10)).toEqual([0, 1, 2]);
     expect(d.take(50).size).toBe(10);

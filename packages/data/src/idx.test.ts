@@ -30,7 +30,7 @@ describe('parseIdx', () => {
   });
 
   it('reads the header alone', () => {
-    const bytes = encodeIdx('int16', [4, 5], new Array(20).fill(0));
+    const bytes = encodeIdx('int16', [4, 5], Array.from({ length: 20 }, () => 0));
     expect(parseIdxHeader(bytes.subarray(0, 12), 'h')).toEqual({
       type: 'int16',
       shape: [4, 5],

@@ -24,7 +24,7 @@ describe('loadIdx', () => {
     const missing = join(dir, 'missing.idx');
     await expect(loadIdx(missing)).rejects.toThrow(`'loadIdx' cannot read '${missing}'`);
     const broken = join(dir, 'broken.gz');
-    writeFileSync(broken, encodeIdx('uint8', [100], new Array(100).fill(7), true).subarray(0, 20));
+    writeFileSync(broken, encodeIdx('uint8', [100], Array.from({ length: 100 }, () => 7), true).subarray(0, 20));
     await expect(loadIdx(broken)).rejects.toThrow(`'loadIdx': '${broken}' is not a valid gzip file`);
     const text = join(dir, 'text.idx');
     writeFileSync(text, 'hello');

@@ -8,11 +8,12 @@ import { FASHION_MNIST_DIR, INSTALL_HINT, encodeIdx, fashionMnistPresent } from 
 const dir = mkdtempSync(join(tmpdir(), 'kd-data-mnist-style-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Writes a small MNIST-style folder: raw IDX files, `n` 2x3 images per part.
+const images = (n: number) => encodeIdx('uint8', [n, 2, 3], Array.from({ length: n * 6 }, (_, i) => (i * 37) % 256));
+
+// Writes a small MNIST-style folder of raw IDX files: 4 training and 2 test images of 2x3.
 function writeFolder(name: string, options: { trainLabels?: number[]; testImages?: Uint8Array } = {}): string {
   const folder = join(dir, name);
   mkdirSync(folder);
-  const images = (n: number) => encodeIdx('uint8', [n, 2, 3], Array.from({ length: n * 6 }, (_, i) => (i * 37) % 256));
   writeFileSync(join(folder, 'train-images-idx3-ubyte'), images(4));
   writeFileSync(join(folder, 'train-labels-idx1-ubyte'), encodeIdx('uint8', [(options.trainLabels ?? [0, 1, 2, 3]).length], options.trainLabels ?? [0, 1, 2, 3]));
   writeFileSync(join(folder, 't10k-images-idx3-ubyte'), options.testImages ?? images(2));
@@ -29,8 +30,8 @@ describe('loadMnistStyle', () => {
     expect(train.imageShape).toEqual([28, 28, 1]);
     expect(train.classNames?.[9]).toBe('Ankle boot');
     // Fashion-MNIST is balanced: 6,000 training and 1,000 test images per class.
-    expect(Array.from(train.classCounts())).toEqual(new Array(10).fill(6000));
-    expect(Array.from(test.classCounts())).toEqual(new Array(10).fill(1000));
+    expect(Array.from(train.classCounts())).toEqual(Array.from({ length: 10 }, () => 6000));
+    expect(Array.from(test.classCounts())).toEqual(Array.from({ length: 10 }, () => 1000));
     // The first training image is an ankle boot (label 9); pixels are scaled bytes.
     expect(train.label(0)).toBe(9);
     const first = train.image(0);

@@ -64,12 +64,15 @@ export async function loadMnistStyle(dir: string, options: MnistStyleOptions = {
     testImages: find(FILES.testImages),
     testLabels: find(FILES.testLabels),
   };
-  const part = async (imagesFile: string, labelsFile: string) =>
-    idxToDataset(await loadIdx(imagesFile), await loadIdx(labelsFile), {
+  const part = async (imagesFile: string, labelsFile: string) => {
+    // Labels first: they are small, so a broken labels file fails before the images are decoded.
+    const labels = await loadIdx(labelsFile);
+    return idxToDataset(await loadIdx(imagesFile), labels, {
       ...options,
       imagesSource: imagesFile,
       labelsSource: labelsFile,
     });
+  };
   return {
     train: await part(files.trainImages, files.trainLabels),
     test: await part(files.testImages, files.testLabels),
