@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { expect } from 'vitest';
 
 /**
  * Golden values for @kd/losses, written by `generate_losses.py` (PyTorch, float64 on the same
@@ -76,24 +75,50 @@ export function labelsTensor(labels: Labels): Tensor {
   return 'ids' in labels ? tf.tensor1d(labels.ids, 'int32') : tf.tensor2d(labels.rows);
 }
 
-/**
- * `actual` equals `expected` to `rel` relative; the absolute floor `abs` only matters for values
- * that should be 0 (float32 cannot resolve 1e-5 of 1e-15).
- */
-export function expectClose(actual: number, expected: number, what: string, rel = 1e-5, abs = 1e-7): void {
-  const error = Math.abs(actual - expected);
-  expect(error, `${what}: got ${actual}, expected ${expected}`).toBeLessThanOrEqual(rel * Math.abs(expected) + abs);
+interface RelativeMatchers<R = unknown> {
+  /**
+   * Equals `expected` to `rel` relative (default 1e-5); the absolute floor `abs` (default 1e-7)
+   * only matters for values that should be 0 (float32 cannot resolve 1e-5 of 1e-15).
+   */
+  toBeRelativelyClose(expected: number, rel?: number, abs?: number): R;
+  /**
+   * Element-wise equal to the nested array `expected`, to `rel` (default 1e-5) of its largest
+   * magnitude: a gradient's small entries carry the float32 rounding of its large ones.
+   */
+  toMatchArrayRelatively(expected: unknown[], rel?: number): R;
 }
 
-/**
- * Element-wise closeness of a gradient (or any array), relative to the array's largest magnitude:
- * a gradient's small entries carry float32 rounding of its large ones.
- */
-export function expectArrayClose(actual: ArrayLike<number>, expected: unknown[], what: string, rel = 1e-5): void {
-  const flat = (expected as number[]).flat(4) as number[];
-  expect(actual.length, `${what}: length`).toBe(flat.length);
-  const scale = Math.max(...flat.map(Math.abs), 1e-30);
-  let worst = 0;
-  for (let i = 0; i < flat.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - flat[i]!));
-  expect(worst / scale, `${what}: largest error relative to largest entry`).toBeLessThanOrEqual(rel);
+declare module 'vitest' {
+  // oxlint-disable-next-line no-unused-vars -- declaration merging needs vitest's exact signature
+  interface Assertion<T = any> extends RelativeMatchers<T> {}
 }
+
+/** Register in a test file with `expect.extend(relativeMatchers)`. */
+export const relativeMatchers = {
+  toBeRelativelyClose(actual: number, expected: number, rel = 1e-5, abs = 1e-7) {
+    const error = Math.abs(actual - expected);
+    const allowed = rel * Math.abs(expected) + abs;
+    return {
+      pass: error <= allowed,
+      message: () => `expected ${actual} to be within ${allowed} of ${expected} (off by ${error})`,
+    };
+  },
+  toMatchArrayRelatively(actual: ArrayLike<number>, expected: unknown[], rel = 1e-5) {
+    const flat = (expected as number[]).flat(4) as number[];
+    if (actual.length !== flat.length) {
+      return { pass: false, message: () => `expected ${flat.length} elements, got ${actual.length}` };
+    }
+    const scale = Math.max(...flat.map(Math.abs), 1e-30);
+    let worst = 0;
+    let at = 0;
+    for (let i = 0; i < flat.length; i++) {
+      const error = Math.abs(actual[i]! - flat[i]!);
+      if (error > worst) [worst, at] = [error, i];
+    }
+    return {
+      pass: worst <= rel * scale,
+      message: () =>
+        `largest error ${worst} at element ${at} (got ${actual[at]}, expected ${flat[at]}) exceeds ${rel} of the largest entry ${scale}`,
+    };
+  },
+};

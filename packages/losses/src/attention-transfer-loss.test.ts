@@ -4,16 +4,18 @@ import { attentionTransferLoss } from '@kd/losses';
 import type { AttentionTransferLossArgs } from '@kd/losses';
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';
-import { expectArrayClose, expectClose, golden } from '../../../test/golden/golden';
+import { golden, relativeMatchers } from '../../../test/golden/golden';
+
+expect.extend(relativeMatchers);
 
 describeBackends('attentionTransferLoss', () => {
   it.each(golden.attentionTransfer.map((c) => [c.name, c] as const))('equals the PyTorch reference: %s', (_, c) => {
     tf.tidy(() => {
       const studentFeatures = tf.tensor4d(c.studentFeatures);
       const teacherFeatures = tf.tensor4d(c.teacherFeatures);
-      expectClose(attentionTransferLoss({ studentFeatures, teacherFeatures, p: c.p }).dataSync()[0]!, c.expected, 'loss');
+      expect(attentionTransferLoss({ studentFeatures, teacherFeatures, p: c.p }).dataSync()[0]!, 'loss').toBeRelativelyClose(c.expected);
       const grad = tf.grad((s: Tensor) => attentionTransferLoss({ studentFeatures: s, teacherFeatures, p: c.p }))(studentFeatures);
-      expectArrayClose(grad.dataSync(), c.grad, 'gradient');
+      expect(grad.dataSync(), 'gradient').toMatchArrayRelatively(c.grad);
     });
   });
 

@@ -3,7 +3,9 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { hardLabelLoss } from '@kd/losses';
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';
-import { expectArrayClose, expectClose } from '../../../test/golden/golden';
+import { relativeMatchers } from '../../../test/golden/golden';
+
+expect.extend(relativeMatchers);
 
 describeBackends('hardLabelLoss', () => {
   it('is the mean over examples of -log softmax(z)[label], the same from ids and one-hot rows', () => {
@@ -16,8 +18,8 @@ describeBackends('hardLabelLoss', () => {
       const expected =
         ids.map((id, i) => -(rows[i]![id]! - Math.log(rows[i]!.reduce((a, z) => a + Math.exp(z), 0)))).reduce((a, b) => a + b) / 2;
       const z = tf.tensor2d(rows);
-      expectClose(hardLabelLoss(z, tf.tensor1d(ids, 'int32')).dataSync()[0]!, expected, 'class ids', 1e-6);
-      expectClose(hardLabelLoss(z, tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), 3), 'float32')).dataSync()[0]!, expected, 'one-hot', 1e-6);
+      expect(hardLabelLoss(z, tf.tensor1d(ids, 'int32')).dataSync()[0]!, 'class ids').toBeRelativelyClose(expected, 1e-6);
+      expect(hardLabelLoss(z, tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), 3), 'float32')).dataSync()[0]!, 'one-hot').toBeRelativelyClose(expected, 1e-6);
     });
   });
 
@@ -29,7 +31,7 @@ describeBackends('hardLabelLoss', () => {
       const y = tf.tensor2d([[0, 0, 0, 0, 1], [0, 0, 0, 0, 0], [0, 1, 0, 0, 0], [1, 0, 0, 0, 0]]);
       const mask = tf.tensor2d([[1], [0], [1], [1]]);
       const expected = tf.div(tf.mul(tf.sub(tf.softmax(z), y), mask), 3);
-      expectArrayClose(grad.dataSync(), expected.arraySync() as number[][], 'gradient', 1e-6);
+      expect(grad.dataSync(), 'gradient').toMatchArrayRelatively(expected.arraySync() as number[][], 1e-6);
     });
   });
 

@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { attentionTransferLoss, createLoss, decoupledKdLoss, distillationLoss, distLoss, hintLoss, lossRegistry } from '@kd/losses';
+import type { LossOutput, LossSpec } from '@kd/losses';
+import { expect, it } from 'vitest';
+import { describeBackends } from '../../../test/describe-backends';
+import { relativeMatchers } from '../../../test/golden/golden';
+import { expectFlatTensorCount } from '../../../test/no-leak';
+
+expect.extend(relativeMatchers);
+
+const read = (out: LossOutput) => ({
+  total: out.total.dataSync()[0]!,
+  terms: Object.fromEntries(Object.entries(out.terms).map(([name, t]) => [name, t.dataSync()[0]!])),
+});
+
+function logits(seed: number, batch = 6, classes = 5): Tensor {
+  return tf.randomNormal([batch, classes], 0, 2, 'float32', seed);
+}
+
+describeBackends('lossRegistry / createLoss', () => {
+  it('is a plain object of the documented keys', () => {
+    expect(Object.keys(lossRegistry).toSorted()).toEqual(['attentionTransfer', 'decoupledKd', 'dist', 'distillation', 'hint', 'logitMatching']);
+  });
+
+  it('builds the Hinton loss from a JSON spec: weighted terms that sum to the total, equal to distillationLoss', () => {
+    tf.tidy(() => {
+      const spec = JSON.parse('{ "key": "distillation", "options": { "temperature": 4, "softWeight": 0.9, "hardWeight": 0.1 } }') as LossSpec;
+      const loss = createLoss(spec);
+      const inputs = { studentLogits: logits(1), teacherLogits: logits(2), labels: tf.tensor1d([0, 1, -1, 3, 4, 2], 'int32') };
+      const got = read(loss(inputs));
+      const direct = distillationLoss({ ...inputs, temperature: 4, softWeight: 0.9, hardWeight: 0.1 });
+      expect(Object.keys(got.terms).toSorted()).toEqual(['hard', 'soft']);
+      expect(got.terms.soft!, 'soft').toBeRelativelyClose(0.9 * direct.soft.dataSync()[0]!, 1e-6);
+      expect(got.terms.hard!, 'hard').toBeRelativelyClose(0.1 * direct.hard!.dataSync()[0]!, 1e-6);
+      expect(got.total, 'total').toBeRelativelyClose(direct.total.dataSync()[0]!, 1e-6);
+      expect(got.total, 'sum of terms').toBeRelativelyClose(got.terms.soft! + got.terms.hard!, 1e-6);
+      expect(Object.keys(read(loss({ studentLogits: inputs.studentLogits, teacherProbs: tf.softmax(tf.div(inputs.teacherLogits, 4)) }, { hardWeight: 0 })).terms)).toEqual(['soft']);
+    });
+  });
+
+  it('takes per-call overrides for schedules without changing the configured options', () => {
+    tf.tidy(() => {
+      const loss = createLoss({ key: 'distillation', options: { temperature: 2 } });
+      const inputs = { studentLogits: logits(3), teacherLogits: logits(4) };
+      const at = (temperature: number) => distillationLoss({ ...inputs, temperature }).soft.dataSync()[0]!;
+      expect(read(loss(inputs, { temperature: 8 })).total, 'overridden temperature').toBeRelativelyClose(at(8), 1e-6);
+      expect(read(loss(inputs)).total, 'configured temperature again').toBeRelativelyClose(at(2), 1e-6);
+      expect(read(loss(inputs, { softWeight: 0.5 })).total, 'overridden softWeight').toBeRelativelyClose(0.5 * at(2), 1e-6);
+    });
+  });
+
+  it('builds DKD, DIST, logit matching, hint and attention transfer with their named terms', () => {
+    tf.tidy(() => {
+      const studentLogits = logits(5);
+      const teacherLogits = logits(6);
+      const labels = tf.tensor1d([0, 1, 2, 3, 4, 0], 'int32');
+
+      const dkd = read(createLoss({ key: 'decoupledKd', options: { temperature: 4, alpha: 1, beta: 8, hardWeight: 1 } })({ studentLogits, teacherLogits, labels }));
+      const dkdDirect = decoupledKdLoss({ studentLogits, teacherLogits, labels, temperature: 4 });
+      expect(Object.keys(dkd.terms).toSorted()).toEqual(['hard', 'nckd', 'tckd']);
+      expect(dkd.terms.tckd!, 'tckd').toBeRelativelyClose(dkdDirect.tckd.dataSync()[0]!, 1e-6);
+      expect(dkd.terms.nckd!, 'nckd').toBeRelativelyClose(8 * dkdDirect.nckd.dataSync()[0]!, 1e-6);
+
+      const dist = read(createLoss({ key: 'dist', options: { temperature: 2, gamma: 2 } })({ studentLogits, teacherLogits }));
+      const distDirect = distLoss({ studentLogits, teacherLogits, temperature: 2 });
+      expect(dist.terms.inter!, 'inter').toBeRelativelyClose(distDirect.inter.dataSync()[0]!, 1e-6);
+      expect(dist.terms.intra!, 'intra').toBeRelativelyClose(2 * distDirect.intra.dataSync()[0]!, 1e-6);
+
+      expect(Object.keys(read(createLoss({ key: 'logitMatching' })({ studentLogits, teacherLogits })).terms)).toEqual(['logits']);
+
+      const s1 = tf.randomNormal([2, 4], 0, 1, 'float32', 7);
+      const t1 = tf.randomNormal([2, 3], 0, 1, 'float32', 8);
+      const s2 = tf.randomNormal([2, 3], 0, 1, 'float32', 9);
+      const t2 = tf.randomNormal([2, 3], 0, 1, 'float32', 10);
+      const w = tf.randomNormal([4, 3], 0, 1, 'float32', 11);
+      const project = (s: Tensor) => tf.matMul(s as tf.Tensor2D, w);
+      const hint = read(createLoss({ key: 'hint', options: { weight: 0.5, projection: [project, (s: Tensor) => s] } })({ studentFeatures: [s1, s2], teacherFeatures: [t1, t2] }));
+      const hintDirect = hintLoss({ studentFeatures: s1, teacherFeatures: t1, projection: project }).dataSync()[0]! + hintLoss({ studentFeatures: s2, teacherFeatures: t2 }).dataSync()[0]!;
+      expect(hint.terms.hint!, 'hint summed over layers').toBeRelativelyClose(0.5 * hintDirect, 1e-6);
+
+      const a = tf.randomNormal([2, 3, 3, 2], 0, 1, 'float32', 12);
+      const b = tf.randomNormal([2, 3, 3, 4], 0, 1, 'float32', 13);
+      const at = read(createLoss({ key: 'attentionTransfer', options: { weight: 500 } })({ studentFeatures: a, teacherFeatures: b }));
+      expect(at.terms.attention!, 'attention').toBeRelativelyClose(500 * attentionTransferLoss({ studentFeatures: a, teacherFeatures: b }).dataSync()[0]!, 1e-6);
+    });
+  });
+
+  it('differentiates through the total', () => {
+    tf.tidy(() => {
+      const loss = createLoss({ key: 'decoupledKd', options: { temperature: 4, hardWeight: 1 } });
+      const teacherLogits = logits(14);
+      const labels = tf.tensor1d([0, 1, 2, 3, 4, 0], 'int32');
+      const grad = tf.grad((z: Tensor) => loss({ studentLogits: z, teacherLogits, labels }).total)(logits(15));
+      expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
+    });
+  });
+
+  const bad: Array<[string, () => unknown, RegExp]> = [
+    ['an unknown key, listing the known ones', () => createLoss({ key: 'hinton' }), /'spec.key' passed to 'createLoss' must be one of 'distillation', 'logitMatching', 'decoupledKd', 'dist', 'hint', 'attentionTransfer', got 'hinton'/],
+    ['a key inherited from Object', () => createLoss({ key: 'toString' }), /must be one of .* got 'toString'/],
+    ['an unknown option name', () => createLoss({ key: 'distillation', options: { temperature: 4, alpha: 0.5 } }), /'options' passed to 'createLoss\('distillation'\)' has unknown option\(s\) 'alpha'; known options: temperature, softWeight, hardWeight/],
+    ['a missing required option', () => createLoss({ key: 'dist', options: {} }), /'options.temperature' passed to 'createLoss\('dist'\)' is required/],
+    ['an invalid option value', () => createLoss({ key: 'decoupledKd', options: { temperature: '4' } }), /'options.temperature' passed to 'createLoss\('decoupledKd'\)' must be a finite number > 0, got '4'/],
+    ['an unknown override', () => createLoss({ key: 'distillation', options: { temperature: 4 } })({}, { temprature: 2 }), /'overrides' passed to 'distillation loss' has unknown option\(s\) 'temprature'/],
+    ['an invalid override', () => createLoss({ key: 'distillation', options: { temperature: 4 } })({}, { temperature: -1 }), /'overrides.temperature' passed to 'distillation loss' must be a finite number > 0, got -1/],
+    ['hardWeight without labels', () => createLoss({ key: 'dist', options: { temperature: 1, hardWeight: 1 } })({ studentLogits: tf.zeros([2, 3]), teacherLogits: tf.zeros([2, 3]) }), /'hardWeight' passed to 'dist loss' must be 0 when no 'labels' are given, got 1/],
+    ['a missing input', () => createLoss({ key: 'logitMatching' })({ studentLogits: tf.zeros([2, 3]) }), /'inputs.teacherLogits' passed to 'logitMatching loss' is required by this loss/],
+    ['mismatched feature lists', () => createLoss({ key: 'hint' })({ studentFeatures: [tf.zeros([1, 2])], teacherFeatures: [tf.zeros([1, 2]), tf.zeros([1, 2])] }), /must list the same number \(>= 1\) of layers, got 1 and 2/],
+    ['bad labels', () => createLoss({ key: 'distillation', options: { temperature: 1, hardWeight: 1 } })({ studentLogits: tf.zeros([2, 3]), teacherLogits: tf.zeros([2, 3]), labels: tf.tensor1d([0, 9], 'int32') }), /'labels' passed to 'distillation loss' must hold class ids -1 \(no label\) or 0 to 2, got 9 at index 1/],
+  ];
+  it.each(bad)('rejects %s', (_, run, message) => {
+    tf.tidy(() => {
+      expect(run).toThrow(message);
+    });
+  });
+
+  // oxlint-disable-next-line vitest/expect-expect -- expectFlatTensorCount asserts
+  it('keeps the tensor count flat over many batches', async () => {
+    const loss = createLoss({ key: 'distillation', options: { temperature: 4, hardWeight: 0.5 } });
+    const studentLogits = logits(16);
+    const teacherLogits = logits(17);
+    const labels = tf.tensor1d([0, 1, 2, -1, 4, 0], 'int32');
+    await expectFlatTensorCount(10, (round) => {
+      const out = loss({ studentLogits, teacherLogits, labels }, { temperature: 1 + round });
+      tf.dispose([out.total, ...Object.values(out.terms)]);
+    });
+    tf.dispose([studentLogits, teacherLogits, labels]);
+  });
+});
