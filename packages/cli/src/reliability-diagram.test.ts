@@ -45,6 +45,7 @@ describe('reliabilityDiagramSvg', () => {
     wellFormedElements(svg);
     expect(countMarks(svg, 'rect', 'bar')).toBe(3);
     expect(countMarks(svg, 'rect', 'gap')).toBe(3);
+    expect(countMarks(svg, 'line', 'confidence')).toBe(3);
     expect(countMarks(svg, 'line', 'diagonal')).toBe(1);
     expect(svg).toMatch(/class="axis-label x-label"[^>]*>confidence/);
     expect(svg).toMatch(/class="axis-label y-label"[^>]*>accuracy</);

@@ -10,7 +10,7 @@ import { softmaxAt } from './softmax';
 export interface RunReportOptions {
   /** Temperatures of the soft-targets plot. Default [1, 2, 4, 8, 20]. */
   temperatures?: readonly number[];
-  /** Which example's soft targets to show (its row in the predictions). Default 0. */
+  /** Which example's soft targets to show: its row in the predictions, from 0. Default 0. */
   example?: number;
   /** Bins of the reliability diagram. Default 10. */
   bins?: number;
@@ -89,7 +89,7 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
           logits: teacher,
           temperatures,
           label: predictions.labels[example]!,
-          title: `Teacher's soft targets for ${predictions.split} example ${example}`,
+          title: `Teacher's soft targets for ${predictions.split} example ${example + 1}`,
           ...(predictions.classNames ? { classNames: predictions.classNames } : {}),
         }),
         caption: 'softmax(teacher logits / T): higher temperatures reveal how the teacher ranks the wrong classes.',

@@ -14,7 +14,7 @@ export interface SoftTargetsOptions {
   title?: string;
   /** Default 640. */
   width?: number;
-  /** Default 320. */
+  /** Default 320; long class names take some of it. */
   height?: number;
 }
 
@@ -35,7 +35,10 @@ export function softTargetsSvg(options: SoftTargetsOptions): string {
     throw new Error("Argument 'temperatures' passed to 'softTargetsSvg' must list at least one temperature, got none");
   }
   const distributions = temperatures.map((t) => softmaxAt(logits, t));
-  const f = frame(width, height);
+  // Names wider than their group are slanted, and the plot gives up height for them.
+  const longest = Math.max(...names.map((name) => name.length));
+  const slant = longest * 7 > (width - 80) / logits.length;
+  const f = frame(width, height, { left: 64, right: 16, top: 40, bottom: 52 + (slant ? Math.round(longest * 4.5) : 0) });
   const y = linearScale(0, 1, f.bottom, f.top);
   const groupWidth = (f.right - f.left) / logits.length;
   const barWidth = (groupWidth * 0.8) / temperatures.length;
@@ -58,8 +61,12 @@ export function softTargetsSvg(options: SoftTargetsOptions): string {
   });
   names.forEach((name, c) => {
     const weight = c === label ? ' font-weight="700"' : '';
+    const x = px(f.left + (c + 0.5) * groupWidth);
+    const place = slant
+      ? `text-anchor="end" transform="rotate(-35 ${x} ${f.bottom + 12})"`
+      : 'text-anchor="middle"';
     parts.push(
-      `<text class="class-name" x="${px(f.left + (c + 0.5) * groupWidth)}" y="${f.bottom + 16}" text-anchor="middle"${weight}>${escapeXml(name)}</text>`,
+      `<text class="class-name" x="${x}" y="${f.bottom + 12}" dominant-baseline="middle" ${place}${weight}>${escapeXml(name)}</text>`,
     );
   });
   parts.push(legend(f, temperatures.map((t, k) => ({ name: `T = ${t}`, color: palette[k % palette.length]! }))), '</svg>');
