@@ -88,7 +88,7 @@ export function distillationLoss(args: DistillationLossArgs): DistillationLossRe
 }
 
 /** `T^2 * mean_b KL(p_b || q_b)`; arguments already checked. */
-export function softTerm(studentLogits: Tensor, teacher: TeacherInput, temperature: number): Scalar {
+function softTerm(studentLogits: Tensor, teacher: TeacherInput, temperature: number): Scalar {
   return tf.tidy(() => {
     const { probs, logProbs } = teacherDistribution(teacher, temperature);
     const studentLogProbs = logSoftmax(tf.div(studentLogits, temperature));

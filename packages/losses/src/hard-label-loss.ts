@@ -47,7 +47,7 @@ export function labelCrossEntropy(studentLogits: Tensor, labels: Tensor, labelle
  * Labels as float rows `[batch, classes]`, an all-zero row for an unlabelled example.
  * `labels` must have passed {@link countLabelled}.
  */
-export function labelRows(labels: Tensor, classes: number): Tensor {
+function labelRows(labels: Tensor, classes: number): Tensor {
   if (labels.dtype === 'float32') return labels;
   return tf.tidy(() => {
     const hasLabel = tf.cast(tf.expandDims(tf.greaterEqual(labels, 0), 1), 'float32');
@@ -60,7 +60,7 @@ export function labelRows(labels: Tensor, classes: number): Tensor {
  * returns how many examples carry a label. With `requireAll`, only class ids are accepted and `-1`
  * is rejected.
  */
-export function countLabelled(fn: string, labels: Tensor, batch: number, classes: number, requireAll = false): number {
+function countLabelled(fn: string, labels: Tensor, batch: number, classes: number, requireAll = false): number {
   const expected = requireAll
     ? `int32 class ids of shape [${batch}]`
     : `int32 class ids of shape [${batch}] or float32 label rows of shape [${batch}, ${classes}]`;

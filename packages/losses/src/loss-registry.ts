@@ -163,13 +163,12 @@ export const lossRegistry = {
     key: 'distillation',
     numeric: { temperature: { bound: 'positive' }, softWeight: { bound: 'nonNegative', default: 1 }, hardWeight },
     terms: (inputs, { temperature, softWeight }) => {
-      const { soft, total } = distillationLoss({
+      const { soft } = distillationLoss({
         studentLogits: need('distillation loss', 'studentLogits', inputs.studentLogits),
         teacherLogits: inputs.teacherLogits,
         teacherProbs: inputs.teacherProbs,
         temperature: temperature!,
       });
-      total.dispose();
       return { soft: tf.mul(soft, softWeight!) };
     },
   }),

@@ -44,6 +44,19 @@ describeBackends('softmaxWithTemperature', () => {
     expect(logProbs[3]).toBeCloseTo(-10, 2);
   });
 
+  it('has gradient (w - q sum(w)) / T for sum(w * logSoftmax(z / T)) on every backend', () => {
+    tf.tidy(() => {
+      const temperature = 3;
+      const z = tf.tensor2d([[1, 2, 3, -1], [0.5, -4, 2, 2]]);
+      const w = tf.tensor2d([[0.1, 0.2, 0.3, 0.4], [1, 0, 0, 0]]);
+      const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(w, logSoftmaxWithTemperature(x, temperature))))(z);
+      const q = softmaxWithTemperature(z, temperature);
+      const expected = tf.div(tf.sub(w, tf.mul(q, tf.sum(w, 1, true))), temperature);
+      const [got, want] = [Array.from(grad.dataSync()), Array.from(expected.dataSync())];
+      got.forEach((g, i) => expect(g).toBeCloseTo(want[i]!, 6));
+    });
+  });
+
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('rejects temperature %s', (temperature) => {
     tf.tidy(() => {
       expect(() => softmaxWithTemperature(tf.tensor1d([1, 2]), temperature)).toThrow(
