@@ -11,3 +11,14 @@ export const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
   (backend as KernelBackend).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
+
+/**
+ * `Cast` that shares memory when the dtype does not change (tfjs's losses cast float labels to
+ * float), for the same two reasons as `sharedIdentity`; real conversions go to the stock kernel.
+ */
+export function sharedCast(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as TensorInfo;
+    return x.dtype === args.attrs?.dtype ? sharedIdentity(args) : stock(args);
+  };
+}

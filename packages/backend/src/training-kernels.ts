@@ -1,7 +1,8 @@
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop';
-import { sharedIdentity } from './shared-identity';
+import { maxPoolGrad } from './max-pool-grad';
+import { sharedCast, sharedIdentity } from './shared-identity';
 import { transposedMatMul } from './transposed-matmul';
 import { WASM, isKdKernel, markKernel } from './wasm-kernel-utils';
 
@@ -14,7 +15,9 @@ const replacements: ReadonlyArray<{ kernelName: string; make: (stock: KernelFunc
   { kernelName: '_FusedMatMul', make: (stock) => transposedMatMul(required('_FusedMatMul', stock)) },
   { kernelName: 'Conv2DBackpropFilter', make: () => conv2dBackpropFilter },
   { kernelName: 'Conv2DBackpropInput', make: (stock) => conv2dBackpropInput(required('Conv2DBackpropInput', stock)) },
+  { kernelName: 'MaxPoolGrad', make: () => maxPoolGrad },
   { kernelName: 'Identity', make: () => sharedIdentity },
+  { kernelName: 'Cast', make: (stock) => sharedCast(required('Cast', stock)) },
 ];
 
 /** Names of the `wasm` kernels that @kd/backend replaces or adds. */
