@@ -1,3 +1,7 @@
+export { combineWithSpecialists } from './combine-with-specialists';
+export type { CombineWithSpecialistsOptions, SpecialistPrediction } from './combine-with-specialists';
+export { findConfusableClusters } from './confusable-clusters';
+export type { ConfusableClustersOptions } from './confusable-clusters';
 export { directoryLoader } from './directory-loader';
 export { ensemble } from './ensemble';
 export type { Ensemble, EnsembleCombine, EnsembleOptions } from './ensemble';
@@ -10,6 +14,10 @@ export { layersModelTeacher } from './layers-model-teacher';
 export type { LayersModelTeacherOptions } from './layers-model-teacher';
 export { savedModelTeacher } from './saved-model-teacher';
 export type { SavedModelTeacher } from './saved-model-teacher';
+export { specialistDataset } from './specialist-dataset';
+export type { LabelledExamples, SpecialistDataset, SpecialistDatasetOptions } from './specialist-dataset';
+export { correctDustbinBias, createSpecialistModel } from './specialist-model';
+export type { Teacher, TeacherOutput } from './teacher';
 export { buildTeacherCache, openTeacherCache } from './teacher-cache';
 export type {
   BuildTeacherCacheOptions,
@@ -20,4 +28,3 @@ export type {
   TeacherCacheInfo,
   TransferBatch,
 } from './teacher-cache';
-export type { Teacher, TeacherOutput } from './teacher';
