@@ -202,31 +202,32 @@ describeBackends('createDistiller', (backend) => {
 
   if (backend !== 'cpu') return;
 
+  const run = async (name: string, stopAfter?: number) => {
+    const model = buildModel({ type: 'mlp', hidden: [8], dropout: 0.2 }, { inputShape: shape, numClasses: 3, seed: 8 });
+    const controller = new AbortController();
+    const result = await createDistiller({
+      teacher: scriptedTeacher(),
+      student: model,
+      loss: { key: 'distillation', options: { temperature: 3, hardWeight: 0.2 } },
+    }).fit(transfer, {
+      epochs: 3,
+      batchSize: 20,
+      augment: jitter({ maxShift: 1 }),
+      schedules: { softWeight: { kind: 'linear', from: 1, to: 0.5, epochs: 2 } },
+      checkpointDir: join(dir, name),
+      resume: true,
+      signal: controller.signal,
+      progress: false,
+      onEpochEnd: (record) => {
+        if (record.epoch + 1 === stopAfter) controller.abort();
+      },
+    });
+    const weights = weightsOf(model);
+    model.dispose();
+    return { weights, result };
+  };
+
   it('resumes a distillation run to the same weights as an uninterrupted one', async () => {
-    const run = async (name: string, stopAfter?: number) => {
-      const model = buildModel({ type: 'mlp', hidden: [8], dropout: 0.2 }, { inputShape: shape, numClasses: 3, seed: 8 });
-      const controller = new AbortController();
-      const result = await createDistiller({
-        teacher: scriptedTeacher(),
-        student: model,
-        loss: { key: 'distillation', options: { temperature: 3, hardWeight: 0.2 } },
-      }).fit(transfer, {
-        epochs: 3,
-        batchSize: 20,
-        augment: jitter({ maxShift: 1 }),
-        schedules: { softWeight: { kind: 'linear', from: 1, to: 0.5, epochs: 2 } },
-        checkpointDir: join(dir, name),
-        resume: true,
-        signal: controller.signal,
-        progress: false,
-        onEpochEnd: (record) => {
-          if (record.epoch + 1 === stopAfter) controller.abort();
-        },
-      });
-      const weights = weightsOf(model);
-      model.dispose();
-      return { weights, result };
-    };
     const whole = await run('whole');
     expect((await run('split', 1)).result.epochs).toBe(1);
     const resumed = await run('split');
