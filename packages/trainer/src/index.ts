@@ -39,3 +39,5 @@ export type { EarlyStopping, FitOptions, FitResult } from './fit-loop';
 export { trainModel } from './train-model';
 export { createDistiller } from './distiller';
 export type { DistillOptions, DistillSchedules, Distiller, DistillerArgs, TeacherLookup } from './distiller';
+export { tuneClassBias } from './tune-class-bias';
+export type { ClassBiasChoice, TuneClassBiasOptions } from './tune-class-bias';
