@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Dataset } from '@kd/data';
-import type { AugmentationParams } from '@kd/data';
-import type { Teacher } from '@kd/ensemble';
+import type { Teacher, TeacherCache } from '@kd/ensemble';
 import { createLoss } from '@kd/losses';
 import type { BatchLoss, LossSpec } from '@kd/losses';
 import { describe } from './describe';
@@ -12,19 +11,6 @@ import { checkFitOptions, runFitLoop } from './fit-loop';
 import type { FitOptions, FitResult } from './fit-loop';
 import { scheduleProblems, scheduleValue } from './schedule';
 import type { Schedule } from './schedule';
-
-/**
- * Teacher outputs looked up instead of computed, e.g. from a cache of a teacher's outputs on the
- * transfer set: rows matched to each batch by the examples' indices and augmentation parameters
- * (`exampleKey(index, params)` in `@kd/data`).
- */
-export interface TeacherLookup {
-  readonly numClasses: number;
-  /** `'logits'` (default) or `'probabilities'` at T = 1 (softened here for other temperatures). */
-  readonly output?: 'logits' | 'probabilities';
-  /** The outputs `[n, numClasses]` for these examples, in this order; the caller disposes them. */
-  lookup(indices: Int32Array, augmentation: ReadonlyArray<AugmentationParams> | null): Tensor2D;
-}
 
 /** Per-epoch schedules of the loss's numeric options (each must be an option the loss has). */
 export interface DistillSchedules {
@@ -41,8 +27,12 @@ export interface DistillOptions extends FitOptions {
 
 /** Arguments of {@link createDistiller}. */
 export interface DistillerArgs {
-  /** A frozen teacher (`@kd/ensemble`: one model, an ensemble) or a lookup of cached outputs. */
-  teacher: Teacher | TeacherLookup;
+  /**
+   * A frozen teacher (`@kd/ensemble`: one model, an ensemble), run on each batch's inputs, or a
+   * `TeacherCache` of its outputs (`openTeacherCache`), read by each batch's example indices and
+   * augmentation parameters.
+   */
+  teacher: Teacher | TeacherCache;
   /** The model that learns; it must output logits. Only its trainable weights change. */
   student: LayersModel;
   /**
@@ -59,7 +49,7 @@ export interface DistillerArgs {
 
 /** A teacher and a student bound to a loss; `fit` trains the student on a transfer set. */
 export interface Distiller {
-  readonly teacher: Teacher | TeacherLookup;
+  readonly teacher: Teacher | TeacherCache;
   readonly student: LayersModel;
   /**
    * Trains the student on `transferSet` (labelled, partly labelled with -1, or unlabeled) to match
@@ -69,8 +59,8 @@ export interface Distiller {
   fit(transferSet: Dataset, options: DistillOptions): Promise<FitResult>;
 }
 
-function isLookup(teacher: Teacher | TeacherLookup): teacher is TeacherLookup {
-  return typeof (teacher as TeacherLookup).lookup === 'function';
+function isCache(teacher: Teacher | TeacherCache): teacher is TeacherCache {
+  return typeof (teacher as TeacherCache).has === 'function';
 }
 
 /**
@@ -83,9 +73,9 @@ export function createDistiller(args: DistillerArgs): Distiller {
   const fn = 'createDistiller';
   if (args === null || typeof args !== 'object') throw new TypeError(`Argument 'args' passed to '${fn}' must be an object, got ${describe(args)}`);
   const { teacher, student, teacherInput } = args;
-  const isTeacher = teacher !== null && typeof teacher === 'object' && (typeof (teacher as Teacher).probs === 'function' || isLookup(teacher));
+  const isTeacher = teacher !== null && typeof teacher === 'object' && typeof (teacher as Teacher).probs === 'function';
   if (!isTeacher) {
-    throw new TypeError(`Argument 'teacher' passed to '${fn}' must be a Teacher (from @kd/ensemble) or a TeacherLookup, got ${describe(teacher)}`);
+    throw new TypeError(`Argument 'teacher' passed to '${fn}' must be a Teacher or a TeacherCache (from @kd/ensemble), got ${describe(teacher)}`);
   }
   if (student === null || typeof student !== 'object' || !Array.isArray(student.trainableWeights)) {
     throw new TypeError(`Argument 'student' passed to '${fn}' must be a tfjs LayersModel, got ${describe(student)}`);
@@ -143,14 +133,10 @@ export function createDistiller(args: DistillerArgs): Distiller {
           return values;
         },
         prepare: (batch, values): Record<string, Tensor> => {
-          if (isLookup(teacher)) {
-            const found = teacher.lookup(batch.indices, batch.augmentation);
-            if (teacher.output !== 'probabilities') return { teacherLogits: found };
-            const t = temperatureOf(values);
-            if (t === 1) return { teacherProbs: found };
-            const softened = tf.tidy(() => tf.softmax(tf.div(tf.log(tf.maximum(found, 1e-30)), t)));
-            found.dispose();
-            return { teacherProbs: softened };
+          if (isCache(teacher)) {
+            return teacher.kind === 'logits'
+              ? { teacherLogits: teacher.logits(batch) }
+              : { teacherProbs: teacher.probs(batch, temperatureOf(values)) };
           }
           return tf.tidy((): Record<string, Tensor> => {
             const input = toTeacher(batch.x);
@@ -167,7 +153,7 @@ export function createDistiller(args: DistillerArgs): Distiller {
             },
             Object.keys(values).length > 0 ? values : undefined,
           ),
-        ...(isLookup(teacher)
+        ...(isCache(teacher)
           ? {}
           : {
               validationTeacher: (x: Tensor) => {

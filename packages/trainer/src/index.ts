@@ -38,6 +38,6 @@ export type { EvaluateOptions } from './evaluate';
 export type { EarlyStopping, FitOptions, FitResult } from './fit-loop';
 export { trainModel } from './train-model';
 export { createDistiller } from './distiller';
-export type { DistillOptions, DistillSchedules, Distiller, DistillerArgs, TeacherLookup } from './distiller';
+export type { DistillOptions, DistillSchedules, Distiller, DistillerArgs } from './distiller';
 export { tuneClassBias } from './tune-class-bias';
 export type { ClassBiasChoice, TuneClassBiasOptions } from './tune-class-bias';
