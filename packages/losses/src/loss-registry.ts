@@ -60,8 +60,9 @@ interface NumericOption {
 interface LossDefinition {
   key: string;
   numeric: Record<string, NumericOption>;
-  /** Non-numeric options (functions), passed through unchecked here. */
+  /** Non-numeric options (functions), checked by `checkOther` when the loss is created. */
   other?: readonly string[];
+  checkOther?: (fn: string, other: Record<string, unknown>) => void;
   /** The loss's own weighted terms; `hard` is added by the registry. */
   terms: (inputs: LossInputs, numbers: Record<string, number>, other: Record<string, unknown>) => Record<string, Scalar>;
 }
@@ -86,6 +87,7 @@ function defineLoss(definition: LossDefinition): LossFactory {
       base[name] = value as number;
     }
     const other = Object.fromEntries((definition.other ?? []).map((name) => [name, options[name]]));
+    definition.checkOther?.(where, other);
     return (inputs, overrides) => {
       if (inputs === null || typeof inputs !== 'object') {
         throw new TypeError(`Argument 'inputs' passed to '${fn}' must be an object, got ${inputs === null ? 'null' : typeof inputs}`);
@@ -226,6 +228,14 @@ export const lossRegistry = {
     key: 'hint',
     numeric: { weight: { bound: 'nonNegative', default: 1 }, hardWeight },
     other: ['projection'],
+    checkOther: (fn, { projection }) => {
+      const list = Array.isArray(projection) ? projection : [projection];
+      if (!list.every((p) => p === undefined || typeof p === 'function')) {
+        throw new TypeError(
+          `Argument 'options.projection' passed to '${fn}' must be a function (features) => Tensor or a list of them, one per layer`,
+        );
+      }
+    },
     terms: (inputs, { weight }, { projection }) => {
       const fn = 'hint loss';
       const pairs = featurePairs(fn, inputs);
