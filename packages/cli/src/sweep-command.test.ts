@@ -12,8 +12,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 const [command, config, ...rest] = process.argv.slice(2);
 const option = (name) => rest[rest.indexOf(name) + 1];
-const { distillation } = JSON.parse(readFileSync(config, 'utf8'));
-const t = distillation.temperature;
+const { options } = JSON.parse(readFileSync(config, 'utf8')).loss;
+const t = options.temperature;
 writeFileSync(join(dirname(config), 'args.json'), JSON.stringify({ command, rest }));
 if (t === 8 && !existsSync(join(process.cwd(), 'heal'))) {
   console.error('epoch 1 of 1');
@@ -22,16 +22,17 @@ if (t === 8 && !existsSync(join(process.cwd(), 'heal'))) {
 }
 mkdirSync(option('--out'), { recursive: true });
 writeFileSync(join(option('--out'), 'metrics.json'), JSON.stringify({
-  validation: { accuracy: 0.9 - Math.abs(Math.log2(t) - 2) / 100 + distillation.softWeight / 1000, nll: 0.3 },
+  validation: { accuracy: 0.9 - Math.abs(Math.log2(t) - 2) / 100 + options.softWeight / 1000, nll: 0.3 },
   test: { accuracy: 0.9 + t / 1000 },
 }));
 `;
 
+const experiment = { output: 'runs/one', loss: { key: 'distillation', options: { temperature: 1, softWeight: 0.5, hardWeight: 0.5 } } };
 let dir = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kd-sweep-command-test-'));
   await writeFile(join(dir, 'fake-kd.mjs'), fakeKd);
-  await writeFile(join(dir, 'mnist.json'), JSON.stringify({ epochs: 1, distillation: { temperature: 1, softWeight: 0.5, hardWeight: 0.5 } }));
+  await writeFile(join(dir, 'mnist.json'), JSON.stringify(experiment));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -67,11 +68,14 @@ describe('kd sweep', () => {
 
     const cell = join(dir, 'runs', 'sweep-mnist', 'temperature-20_soft-weight-0.9');
     const config = JSON.parse(await readFile(join(cell, 'experiment.json'), 'utf8'));
-    expect(config).toEqual({ epochs: 1, distillation: { temperature: 20, softWeight: 0.9, hardWeight: 1 - 0.9 } });
-    // Each child gets its share of the 4 cores.
+    expect(config).toEqual({
+      output: 'runs/one',
+      loss: { key: 'distillation', options: { temperature: 20, softWeight: 0.9, hardWeight: 1 - 0.9 } },
+    });
+    // Each child gets its share of the 4 cores, and reads relative paths from the config's folder.
     expect(JSON.parse(await readFile(join(cell, 'args.json'), 'utf8'))).toEqual({
       command: 'run',
-      rest: ['--out', join(cell, 'run'), '--threads', '2'],
+      rest: ['--out', join(cell, 'run'), '--base-dir', dir, '--threads', '2'],
     });
 
     await writeFile(join(dir, 'heal'), '');
@@ -89,5 +93,15 @@ describe('kd sweep', () => {
     expect(second.stdout).toMatch(/best on validation accuracy: temperature-4_soft-weight-0\.9 \(accuracy 0\.9009\)/);
     const csv = await readFile(join(dir, 'runs', 'sweep-mnist', 'results.csv'), 'utf8');
     expect(csv.split('\r\n')[1]).toBe('*,4,0.9,0.9009,0.3,0.904');
+  });
+
+  it('refuses to sweep a value the config schedules, before running any cell', async () => {
+    const scheduled = { ...experiment, training: { epochs: 1, schedules: { temperature: { kind: 'constant', value: 2 } } } };
+    await writeFile(join(dir, 'scheduled.json'), JSON.stringify(scheduled));
+    const { code, stderr } = await kd(['sweep', 'scheduled.json', '--temperature', '1,2']);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'kd: the experiment schedules temperature (training.schedules.temperature): remove the schedule to sweep it\n',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write';
 import type { CliContext } from './cli-context';
 import { UsageError } from './cli-error';
@@ -58,13 +58,19 @@ export const sweepCommand: Command = {
     const selection = { metric: options.select, higherIsBetter: higherIsBetter(options.select as (typeof metricNames)[number]) };
     const config = await readJsonFile(options.configPath, 'experiment config');
     const cells = expandGrid(options.axes);
+    // Fails now, not once per cell, when the config cannot take the swept values.
+    applySweepParams(config, cells[0]!.params);
     ctx.stderr(`kd sweep: ${cells.length} cells, ${Math.min(options.parallel, cells.length)} at a time, in ${options.out}\n`);
     const summary = await runSweep({
       dir: options.out,
       cells,
       manifest: config,
       parallel: options.parallel,
-      runCell: childProcessRunner(ctx, config, options.backend, Math.max(1, Math.floor(ctx.cores / options.parallel))),
+      runCell: childProcessRunner(ctx, config, {
+        baseDir: dirname(options.configPath),
+        backend: options.backend,
+        threads: Math.max(1, Math.floor(ctx.cores / options.parallel)),
+      }),
       onEvent: (event) => ctx.stderr(`${describeEvent(event, options.select)}\n`),
     });
     if (summary.results.length > 0) {
@@ -144,9 +150,14 @@ function describeEvent(event: SweepEvent, metric: string): string {
  * Runs each cell as `kd run <cell>/experiment.json --out <cell>/run` in a child process, its
  * output in `<cell>/output.log`: separate processes keep cells from sharing one TensorFlow.js
  * engine and use the cores in parallel. Each child gets its share of the cores as threads, so
- * parallel cells do not oversubscribe the machine.
+ * parallel cells do not oversubscribe the machine, and resolves the config's relative paths
+ * against the original config's folder.
  */
-function childProcessRunner(ctx: CliContext, config: unknown, backend: string | undefined, threads: number): CellRunner {
+function childProcessRunner(
+  ctx: CliContext,
+  config: unknown,
+  { baseDir, backend, threads }: { baseDir: string; backend: string | undefined; threads: number },
+): CellRunner {
   return async (cell: SweepCell, cellDir: string) => {
     const configPath = join(cellDir, 'experiment.json');
     const runDir = join(cellDir, 'run');
@@ -159,6 +170,8 @@ function childProcessRunner(ctx: CliContext, config: unknown, backend: string | 
       configPath,
       '--out',
       runDir,
+      '--base-dir',
+      baseDir,
       '--threads',
       String(threads),
       ...(backend ? ['--backend', backend] : []),
