@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBackends } from '../../../test/backends';
+
+// wasm with @kd/backend's kernels always; TensorFlow's native backend too where it loads.
+const targets = ['wasm', ...testBackends.filter((name) => name === 'tensorflow')];
 
 // Both conv2d gradients on wasm (with @kd/backend's kernels) against `cpu`, on seeded inputs, to
 // 1e-4 relative to the largest magnitude in the result.
@@ -13,21 +17,27 @@ function seeded(seed: number, size: number): Float32Array {
   });
 }
 
-async function on(backend: string, body: () => tf.Tensor): Promise<{ shape: number[]; values: Float32Array }> {
+async function on(
+  backend: string,
+  body: () => tf.Tensor,
+): Promise<{ shape: number[]; values: Float32Array }> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
   const result = tf.tidy(body);
   const out = { shape: result.shape, values: Float32Array.from(await result.data()) };
   result.dispose();
-  expect(tf.memory().numTensors, `tensors left on ${backend}`).toBe(before);
+  if (tf.memory().numTensors !== before) throw new Error(`tensors left on ${backend}`);
   return out;
 }
 
-function expectClose(got: { shape: number[]; values: Float32Array }, want: { shape: number[]; values: Float32Array }): void {
-  expect(got.shape).toEqual(want.shape);
+/** Largest absolute difference over the largest magnitude in `want`; Infinity if shapes differ. */
+function relativeError(
+  got: { shape: number[]; values: Float32Array },
+  want: { shape: number[]; values: Float32Array },
+): number {
+  if (got.shape.join() !== want.shape.join()) return Number.POSITIVE_INFINITY;
   const scale = Math.max(1e-6, ...Array.from(want.values, Math.abs));
-  const worst = Math.max(0, ...Array.from(got.values, (v, i) => Math.abs(v - want.values[i]!)));
-  expect(worst / scale).toBeLessThan(1e-4);
+  return Math.max(0, ...Array.from(got.values, (v, i) => Math.abs(v - want.values[i]!))) / scale;
 }
 
 type Pad = 'same' | 'valid' | number;
@@ -47,56 +57,81 @@ const cases: Array<[number, number, number, number, number, number, number, numb
   [2, 11, 11, 4, 4, 4, 5, 2, 'valid'],
 ];
 
-describe('conv2d gradients on wasm match cpu', () => {
-  beforeAll(async () => {
-    await useBackend('wasm');
-  });
-  afterAll(async () => {
-    await tf.setBackend('cpu');
-  });
+for (const target of targets) {
+  describe(`conv2d gradients on ${target} match cpu`, () => {
+    beforeAll(async () => {
+      await useBackend(target === 'wasm' ? 'wasm' : 'auto');
+    });
+    afterAll(async () => {
+      await tf.setBackend('cpu');
+    });
 
-  it.each(cases)(
-    'batch %i, %ix%ix%i input, %ix%ix%i filter, stride %i, pad %s',
-    async (batch, height, width, inChannels, filterHeight, filterWidth, outChannels, stride, pad) => {
-      const xShape = [batch, height, width, inChannels] as const;
-      const wShape = [filterHeight, filterWidth, inChannels, outChannels] as const;
-      const x = seeded(height * 7 + inChannels, xShape.reduce((p, s) => p * s, 1));
-      const w = seeded(filterHeight * 5 + outChannels, wShape.reduce((p, s) => p * s, 1));
-      const conv = (xs: tf.Tensor, ws: tf.Tensor) => tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, stride, pad);
-      const outShape = tf.tidy(() => conv(tf.zeros(xShape as unknown as number[]), tf.zeros(wShape as unknown as number[])).shape);
-      const dy = seeded(99, outShape.reduce((p, s) => p * s, 1));
-      for (const wrt of [0, 1]) {
-        const gradient = () => {
-          const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(conv(xs, ws), tf.tensor(dy, outShape))));
-          return grads([tf.tensor(x, [...xShape]), tf.tensor(w, [...wShape])])[wrt]!;
-        };
-        expectClose(await on('wasm', gradient), await on('cpu', gradient));
-      }
-    },
-  );
+    it.each(cases)(
+      'batch %i, %ix%ix%i input, %ix%ix%i filter, stride %i, pad %s',
+      async (batch, height, width, inChannels, filterHeight, filterWidth, outChannels, stride, pad) => {
+        const xShape = [batch, height, width, inChannels] as const;
+        const wShape = [filterHeight, filterWidth, inChannels, outChannels] as const;
+        const x = seeded(
+          height * 7 + inChannels,
+          xShape.reduce((p, s) => p * s, 1),
+        );
+        const w = seeded(
+          filterHeight * 5 + outChannels,
+          wShape.reduce((p, s) => p * s, 1),
+        );
+        const conv = (xs: tf.Tensor, ws: tf.Tensor) =>
+          tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, stride, pad);
+        const outShape = tf.tidy(
+          () => conv(tf.zeros(xShape as unknown as number[]), tf.zeros(wShape as unknown as number[])).shape,
+        );
+        const dy = seeded(
+          99,
+          outShape.reduce((p, s) => p * s, 1),
+        );
+        for (const wrt of [0, 1]) {
+          const gradient = () => {
+            const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
+              tf.sum(tf.mul(conv(xs, ws), tf.tensor(dy, outShape))),
+            );
+            return grads([tf.tensor(x, [...xShape]), tf.tensor(w, [...wShape])])[wrt]!;
+          };
+          expect(relativeError(await on(target, gradient), await on('cpu', gradient))).toBeLessThan(1e-4);
+        }
+      },
+    );
 
-  it('computes the filter gradient of a channels-first convolution', async () => {
-    const x = seeded(11, 2 * 3 * 6 * 5);
-    const dy = seeded(12, 2 * 4 * 6 * 5);
-    const filterGradient = () =>
-      tf.engine().runKernel(
-        'Conv2DBackpropFilter',
-        { x: tf.tensor4d(x, [2, 3, 6, 5]), dy: tf.tensor4d(dy, [2, 4, 6, 5]) },
-        { strides: [1, 1], pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] } as never,
-      ) as tf.Tensor;
-    expectClose(await on('wasm', filterGradient), await on('cpu', filterGradient));
-  });
+    it('computes the filter gradient of a channels-first convolution', async () => {
+      const x = seeded(11, 2 * 3 * 6 * 5);
+      const dy = seeded(12, 2 * 4 * 6 * 5);
+      const filterGradient = () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor4d(x, [2, 3, 6, 5]), dy: tf.tensor4d(dy, [2, 4, 6, 5]) },
+            { strides: [1, 1], pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] } as never,
+          ) as tf.Tensor;
+      expect(relativeError(await on(target, filterGradient), await on('cpu', filterGradient))).toBeLessThan(
+        1e-4,
+      );
+    });
 
-  it('names the kernel and the argument when dy has the wrong shape', async () => {
-    await tf.setBackend('wasm');
-    tf.tidy(() => {
-      expect(() =>
-        tf.engine().runKernel(
-          'Conv2DBackpropFilter',
-          { x: tf.zeros([1, 5, 5, 1]), dy: tf.zeros([1, 4, 4, 2]) },
-          { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 2] } as never,
-        ),
-      ).toThrow(/Argument 'dy' passed to 'Conv2DBackpropFilter' must have shape \[1, 5, 5, 2\].*got \[1, 4, 4, 2\]/);
+    it('names the kernel and the argument when dy has the wrong shape', async () => {
+      await tf.setBackend(target);
+      tf.tidy(() => {
+        expect(() =>
+          tf
+            .engine()
+            .runKernel('Conv2DBackpropFilter', { x: tf.zeros([1, 5, 5, 1]), dy: tf.zeros([1, 4, 4, 2]) }, {
+              strides: [1, 1],
+              pad: 'same',
+              dataFormat: 'NHWC',
+              filterShape: [3, 3, 1, 2],
+            } as never),
+        ).toThrow(
+          /Argument 'dy' passed to 'Conv2DBackpropFilter' must have shape \[1, 5, 5, 2\].*got \[1, 4, 4, 2\]/,
+        );
+      });
     });
   });
-});
+}

@@ -64,7 +64,10 @@ export const conv2dBackpropFilter: KernelFunc = ({ inputs, attrs, backend }) => 
       input = runWasmKernel(
         'Slice',
         { x: input },
-        { begin: [0, 0, 0, 0], size: [shape[0], shape[1] + Math.min(bottom, 0), shape[2] + Math.min(right, 0), shape[3]] },
+        {
+          begin: [0, 0, 0, 0],
+          size: [shape[0], shape[1] + Math.min(bottom, 0), shape[2] + Math.min(right, 0), shape[3]],
+        },
         wasm,
       );
       temporaries.push(input);
@@ -155,7 +158,9 @@ export function conv2dBackpropInput(stock: KernelFunc): KernelFunc {
 function checkGradientShape(kernel: string, arg: string, got: number[], expected: number[]): void {
   if (got.length !== expected.length || got.some((size, axis) => size !== expected[axis])) {
     throw new Error(
-      `Argument '${arg}' passed to '${kernel}' must have shape [${expected.join(', ')}] (the convolution's output), got [${got.join(', ')}]`,
+      `Argument '${arg}' passed to '${kernel}' must have shape [${expected.join(
+        ', ',
+      )}] (the convolution's output), got [${got.join(', ')}]`,
     );
   }
 }

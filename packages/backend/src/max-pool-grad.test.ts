@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBackends } from '../../../test/backends';
+
+// wasm with @kd/backend's kernels always; TensorFlow's native backend too where it loads.
+const targets = ['wasm', ...testBackends.filter((name) => name === 'tensorflow')];
 
 // The max-pooling gradient on wasm (@kd/backend's kernel) against `cpu` on seeded inputs of both
 // signs: the stock wasm kernel fails these (all-negative windows, 'same' padding).
@@ -13,7 +17,14 @@ function seeded(seed: number, size: number): Float32Array {
   });
 }
 
-async function poolGradient(backend: string, x: Float32Array, shape: number[], size: number | [number, number], stride: number, pad: 'same' | 'valid'): Promise<Float32Array> {
+async function poolGradient(
+  backend: string,
+  x: Float32Array,
+  shape: number[],
+  size: number | [number, number],
+  stride: number,
+  pad: 'same' | 'valid',
+): Promise<Float32Array> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
   const result = tf.tidy(() =>
@@ -24,37 +35,44 @@ async function poolGradient(backend: string, x: Float32Array, shape: number[], s
   );
   const values = Float32Array.from(await result.data());
   result.dispose();
-  expect(tf.memory().numTensors, `tensors left on ${backend}`).toBe(before);
+  if (tf.memory().numTensors !== before) throw new Error(`tensors left on ${backend}`);
   return values;
 }
 
-describe('max pooling gradient on wasm matches cpu', () => {
-  beforeAll(async () => {
-    await useBackend('wasm');
-  });
-  afterAll(async () => {
-    await tf.setBackend('cpu');
-  });
+for (const target of targets) {
+  describe(`max pooling gradient on ${target} matches cpu`, () => {
+    beforeAll(async () => {
+      await useBackend(target === 'wasm' ? 'wasm' : 'auto');
+    });
+    afterAll(async () => {
+      await tf.setBackend('cpu');
+    });
 
-  // [input shape, pool size, stride, padding]
-  const cases: Array<[number[], number | [number, number], number, 'same' | 'valid']> = [
-    [[1, 4, 4, 1], 2, 2, 'valid'],
-    [[2, 7, 7, 3], 2, 2, 'valid'],
-    [[1, 6, 6, 2], 3, 1, 'same'],
-    [[1, 5, 5, 1], 2, 2, 'same'],
-    [[3, 9, 7, 5], [3, 2], 2, 'same'],
-    [[2, 8, 8, 4], 3, 3, 'valid'],
-  ];
+    // [input shape, pool size, stride, padding]
+    const cases: Array<[number[], number | [number, number], number, 'same' | 'valid']> = [
+      [[1, 4, 4, 1], 2, 2, 'valid'],
+      [[2, 7, 7, 3], 2, 2, 'valid'],
+      [[1, 6, 6, 2], 3, 1, 'same'],
+      [[1, 5, 5, 1], 2, 2, 'same'],
+      [[3, 9, 7, 5], [3, 2], 2, 'same'],
+      [[2, 8, 8, 4], 3, 3, 'valid'],
+    ];
 
-  it.each(cases)('input %j, pool %j, stride %i, pad %s', async (shape, size, stride, pad) => {
-    const x = seeded(shape.reduce((p, s) => p * s, 1), shape.reduce((p, s) => p * s, 1));
-    expect(await poolGradient('wasm', x, shape, size, stride, pad)).toEqual(await poolGradient('cpu', x, shape, size, stride, pad));
-  });
+    it.each(cases)('input %j, pool %j, stride %i, pad %s', async (shape, size, stride, pad) => {
+      const x = seeded(
+        shape.reduce((p, s) => p * s, 1),
+        shape.reduce((p, s) => p * s, 1),
+      );
+      expect(await poolGradient(target, x, shape, size, stride, pad)).toEqual(
+        await poolGradient('cpu', x, shape, size, stride, pad),
+      );
+    });
 
-  it('sends a tied window its gradient at the first maximum, as cpu does', async () => {
-    const x = new Float32Array(2 * 4 * 4 * 3).fill(0.5);
-    const wasm = await poolGradient('wasm', x, [2, 4, 4, 3], 2, 2, 'valid');
-    expect(wasm).toEqual(await poolGradient('cpu', x, [2, 4, 4, 3], 2, 2, 'valid'));
-    expect(wasm.filter((g) => g !== 0)).toHaveLength(2 * 2 * 2 * 3);
+    it('sends a tied window its gradient at the first maximum, as cpu does', async () => {
+      const x = new Float32Array(2 * 4 * 4 * 3).fill(0.5);
+      const wasm = await poolGradient(target, x, [2, 4, 4, 3], 2, 2, 'valid');
+      expect(wasm).toEqual(await poolGradient('cpu', x, [2, 4, 4, 3], 2, 2, 'valid'));
+      expect(wasm.filter((g) => g !== 0)).toHaveLength(2 * 2 * 2 * 3);
+    });
   });
-});
+}

@@ -10,11 +10,17 @@ import { WASM, isKdKernel, markKernel } from './wasm-kernel-utils';
  * Each kernel we register for `wasm`, built from the stock one when there is one (it handles the
  * attributes our fast path does not, and its `setupFunc` must still run at backend start).
  */
-const replacements: ReadonlyArray<{ kernelName: string; make: (stock: KernelFunc | undefined) => KernelFunc }> = [
+const replacements: ReadonlyArray<{
+  kernelName: string;
+  make: (stock: KernelFunc | undefined) => KernelFunc;
+}> = [
   { kernelName: 'BatchMatMul', make: (stock) => transposedMatMul(required('BatchMatMul', stock)) },
   { kernelName: '_FusedMatMul', make: (stock) => transposedMatMul(required('_FusedMatMul', stock)) },
   { kernelName: 'Conv2DBackpropFilter', make: () => conv2dBackpropFilter },
-  { kernelName: 'Conv2DBackpropInput', make: (stock) => conv2dBackpropInput(required('Conv2DBackpropInput', stock)) },
+  {
+    kernelName: 'Conv2DBackpropInput',
+    make: (stock) => conv2dBackpropInput(required('Conv2DBackpropInput', stock)),
+  },
   { kernelName: 'MaxPoolGrad', make: () => maxPoolGrad },
   { kernelName: 'Identity', make: () => sharedIdentity },
   { kernelName: 'Cast', make: (stock) => sharedCast(required('Cast', stock)) },

@@ -2,6 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBackends } from '../../../test/backends';
+
+// wasm with @kd/backend's kernels always; TensorFlow's native backend too where it loads.
+const targets = ['wasm', ...testBackends.filter((name) => name === 'tensorflow')];
 
 // One training step of each layer type runs on wasm with @kd/backend's kernels and gives the same
 // loss and weight gradients as `cpu`, from the same weights, inputs and dropout seed. tfjs's own
@@ -16,11 +20,28 @@ function seeded(seed: number, size: number): Float32Array {
 }
 
 const layerCases: Record<string, () => tfl.layers.Layer[]> = {
-  dense: () => [tfl.layers.dense({ units: 6, activation: 'relu', inputShape: [9] }), tfl.layers.dense({ units: 3 })],
-  'conv2d stride 1 same': () => [tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [7, 7, 2] })],
-  'conv2d stride 1 valid': () => [tfl.layers.conv2d({ filters: 4, kernelSize: [3, 2], padding: 'valid', inputShape: [7, 6, 2] })],
-  'conv2d stride 2 same': () => [tfl.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', inputShape: [8, 7, 2] })],
-  'conv2d stride 2 valid': () => [tfl.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'valid', inputShape: [8, 8, 2] })],
+  dense: () => [
+    tfl.layers.dense({ units: 6, activation: 'relu', inputShape: [9] }),
+    tfl.layers.dense({ units: 3 }),
+  ],
+  'conv2d stride 1 same': () => [
+    tfl.layers.conv2d({
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      inputShape: [7, 7, 2],
+    }),
+  ],
+  'conv2d stride 1 valid': () => [
+    tfl.layers.conv2d({ filters: 4, kernelSize: [3, 2], padding: 'valid', inputShape: [7, 6, 2] }),
+  ],
+  'conv2d stride 2 same': () => [
+    tfl.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', inputShape: [8, 7, 2] }),
+  ],
+  'conv2d stride 2 valid': () => [
+    tfl.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'valid', inputShape: [8, 8, 2] }),
+  ],
   'max pooling': () => [
     tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', inputShape: [7, 7, 2] }),
     tfl.layers.maxPooling2d({ poolSize: 2 }),
@@ -29,9 +50,15 @@ const layerCases: Record<string, () => tfl.layers.Layer[]> = {
     tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', inputShape: [7, 7, 2] }),
     tfl.layers.averagePooling2d({ poolSize: 2, strides: 2, padding: 'same' }),
   ],
-  dropout: () => [tfl.layers.dense({ units: 8, inputShape: [9] }), tfl.layers.dropout({ rate: 0.5, seed: 7 })],
+  dropout: () => [
+    tfl.layers.dense({ units: 8, inputShape: [9] }),
+    tfl.layers.dropout({ rate: 0.5, seed: 7 }),
+  ],
   // No bias before batch norm: its gradient is zero in exact arithmetic, so only rounding is left.
-  'batch normalization': () => [tfl.layers.dense({ units: 5, useBias: false, inputShape: [9] }), tfl.layers.batchNormalization()],
+  'batch normalization': () => [
+    tfl.layers.dense({ units: 5, useBias: false, inputShape: [9] }),
+    tfl.layers.batchNormalization(),
+  ],
 };
 
 async function trainingStep(
@@ -53,85 +80,93 @@ async function trainingStep(
       }),
     variables,
   );
-  const result = [Array.from(await value.data()), ...(await Promise.all(variables.map(async (v) => Array.from(await grads[v.name]!.data()))))];
+  const result = [
+    Array.from(await value.data()),
+    ...(await Promise.all(variables.map(async (v) => Array.from(await grads[v.name]!.data())))),
+  ];
   tf.dispose([value, ...Object.values(grads)]);
-  expect(tf.memory().numTensors, `tensors left on ${backend}`).toBe(before);
+  if (tf.memory().numTensors !== before) throw new Error(`tensors left on ${backend}`);
   return result;
 }
 
-describe('a training step of each layer type on wasm matches cpu', () => {
-  beforeAll(async () => {
-    await useBackend('wasm');
-  });
-  afterAll(async () => {
-    await tf.setBackend('cpu');
-  });
+for (const target of targets) {
+  describe(`a training step of each layer type on ${target} matches cpu`, () => {
+    beforeAll(async () => {
+      await useBackend(target === 'wasm' ? 'wasm' : 'auto');
+    });
+    afterAll(async () => {
+      await tf.setBackend('cpu');
+    });
 
-  it.each(Object.keys(layerCases))('%s', async (name) => {
-    // One model per backend with the same weights: moving a tensor between backends inside a
-    // custom-gradient op trips tfjs's IS_TEST leak check, which counts moves per kernel.
-    const models: Record<string, tfl.LayersModel> = {};
-    let weights: Float32Array[] = [];
-    for (const backend of ['cpu', 'wasm']) {
-      await tf.setBackend(backend);
-      const model = tfl.sequential({ layers: layerCases[name]!() });
-      if (backend === 'cpu') {
-        weights = await Promise.all(model.getWeights().map(async (w) => Float32Array.from(await w.data())));
-      } else {
-        const fresh = weights.map((w, i) => tf.tensor(w, model.getWeights()[i]!.shape));
-        model.setWeights(fresh);
-        tf.dispose(fresh);
+    it.each(Object.keys(layerCases))('%s', async (name) => {
+      // One model per backend with the same weights: moving a tensor between backends inside a
+      // custom-gradient op trips tfjs's IS_TEST leak check, which counts moves per kernel.
+      const models: Record<string, tfl.LayersModel> = {};
+      let weights: Float32Array[] = [];
+      for (const backend of ['cpu', target]) {
+        await tf.setBackend(backend);
+        const model = tfl.sequential({ layers: layerCases[name]!() });
+        if (backend === 'cpu') {
+          weights = await Promise.all(model.getWeights().map(async (w) => Float32Array.from(await w.data())));
+        } else {
+          const fresh = weights.map((w, i) => tf.tensor(w, model.getWeights()[i]!.shape));
+          model.setWeights(fresh);
+          tf.dispose(fresh);
+        }
+        models[backend] = model;
       }
-      models[backend] = model;
-    }
-    const inputSize = (models.cpu!.inputs[0]!.shape.slice(1) as number[]).reduce((p, s) => p * s, 4);
-    const outputSize = (models.cpu!.outputs[0]!.shape.slice(1) as number[]).reduce((p, s) => p * s, 4);
-    const x = seeded(inputSize, inputSize);
-    const upstream = seeded(outputSize + 1, outputSize);
-    const want = await trainingStep('cpu', models.cpu!, x, upstream);
-    const got = await trainingStep('wasm', models.wasm!, x, upstream);
-    models.cpu!.dispose();
-    models.wasm!.dispose();
-    expect(got.length).toBe(want.length);
-    got.forEach((values, i) => {
-      const scale = Math.max(1e-6, ...want[i]!.map(Math.abs));
-      const worst = Math.max(0, ...values.map((v, j) => Math.abs(v - want[i]![j]!)));
-      expect(worst / scale, `${i === 0 ? 'loss' : `gradient ${i}`} of ${name}`).toBeLessThan(1e-4);
-    });
-  });
-
-  it('trains a small CNN with Adam for 20 steps without growing the tensor count', async () => {
-    await tf.setBackend('wasm');
-    const model = tfl.sequential({
-      layers: [
-        tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }),
-        tfl.layers.maxPooling2d({ poolSize: 2 }),
-        tfl.layers.flatten(),
-        tfl.layers.dense({ units: 3 }),
-      ],
-    });
-    const optimizer = tf.train.adam(0.01);
-    const x = tf.tensor4d(seeded(1, 16 * 64), [16, 8, 8, 1]);
-    const labels = tf.tensor2d(Array.from({ length: 16 }, (_, i) => [0, 1, 2].map((c) => (c === i % 3 ? 1 : 0))));
-    // Cross-entropy written out: tf.losses.softmaxCrossEntropy trips tfjs's IS_TEST leak check
-    // under a gradient tape on every backend, cpu included.
-    const loss = () =>
-      tf.tidy(() => {
-        const logits = model.apply(x, { training: true }) as tf.Tensor;
-        return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), -1))) as tf.Scalar;
+      const inputSize = (models.cpu!.inputs[0]!.shape.slice(1) as number[]).reduce((p, s) => p * s, 4);
+      const outputSize = (models.cpu!.outputs[0]!.shape.slice(1) as number[]).reduce((p, s) => p * s, 4);
+      const x = seeded(inputSize, inputSize);
+      const upstream = seeded(outputSize + 1, outputSize);
+      const want = await trainingStep('cpu', models.cpu!, x, upstream);
+      const got = await trainingStep(target, models[target]!, x, upstream);
+      models.cpu!.dispose();
+      models[target]!.dispose();
+      // One relative error for the loss, then one per trainable weight.
+      const errors = want.map((values, i) => {
+        const scale = Math.max(1e-6, ...values.map(Math.abs));
+        return Math.max(0, ...values.map((v, j) => Math.abs(v - (got[i]?.[j] ?? Number.NaN)))) / scale;
       });
-    const losses: number[] = [];
-    const counts: number[] = [];
-    for (let step = 0; step < 20; step++) {
-      const value = optimizer.minimize(loss, true)!;
-      losses.push((await value.data())[0]!);
-      value.dispose();
-      counts.push(tf.memory().numTensors);
-    }
-    expect(counts.slice(1)).toEqual(counts.slice(1).map(() => counts[1]));
-    expect(losses[19]!).toBeLessThan(losses[0]!);
-    tf.dispose([x, labels]);
-    optimizer.dispose();
-    model.dispose();
+      expect(got.map((g) => g.length)).toEqual(want.map((w) => w.length));
+      expect(Math.max(...errors)).toBeLessThan(1e-4);
+    });
+
+    it('trains a small CNN with Adam for 20 steps without growing the tensor count', async () => {
+      await tf.setBackend(target);
+      const model = tfl.sequential({
+        layers: [
+          tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }),
+          tfl.layers.maxPooling2d({ poolSize: 2 }),
+          tfl.layers.flatten(),
+          tfl.layers.dense({ units: 3 }),
+        ],
+      });
+      const optimizer = tf.train.adam(0.01);
+      const x = tf.tensor4d(seeded(1, 16 * 64), [16, 8, 8, 1]);
+      const labels = tf.tensor2d(
+        Array.from({ length: 16 }, (_, i) => [0, 1, 2].map((c) => (c === i % 3 ? 1 : 0))),
+      );
+      // Cross-entropy written out: tf.losses.softmaxCrossEntropy trips tfjs's IS_TEST leak check
+      // under a gradient tape on every backend, cpu included.
+      const loss = () =>
+        tf.tidy(() => {
+          const logits = model.apply(x, { training: true }) as tf.Tensor;
+          return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), -1))) as tf.Scalar;
+        });
+      const losses: number[] = [];
+      const counts: number[] = [];
+      for (let step = 0; step < 20; step++) {
+        const value = optimizer.minimize(loss, true)!;
+        losses.push((await value.data())[0]!);
+        value.dispose();
+        counts.push(tf.memory().numTensors);
+      }
+      expect(counts.slice(1)).toEqual(counts.slice(1).map(() => counts[1]));
+      expect(losses[19]!).toBeLessThan(losses[0]!);
+      tf.dispose([x, labels]);
+      optimizer.dispose();
+      model.dispose();
+    });
   });
-});
+}

@@ -51,7 +51,11 @@ export function transposedMatMul(stock: KernelFunc): KernelFunc {
       }
       const left = transposeB ? b : transposed(b);
       const right = transposeA ? a : transposed(a);
-      const product = stock({ inputs: { ...inputs, a: left, b: right }, attrs: plainAttrs, backend }) as TensorInfo;
+      const product = stock({
+        inputs: { ...inputs, a: left, b: right },
+        attrs: plainAttrs,
+        backend,
+      }) as TensorInfo;
       temporaries.push(product);
       return swapLastTwoAxes(product, wasm);
     } finally {

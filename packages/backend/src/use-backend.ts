@@ -81,7 +81,9 @@ export async function useBackend(
 ): Promise<BackendInfo> {
   if (preference !== 'auto' && !backendKinds.includes(preference)) {
     throw new Error(
-      `Argument 'preference' passed to 'useBackend' must be one of 'auto', ${backendKinds.map((k) => `'${k}'`).join(', ')}, got ${describe(preference)}`,
+      `Argument 'preference' passed to 'useBackend' must be one of 'auto', ${backendKinds
+        .map((k) => `'${k}'`)
+        .join(', ')}, got ${describe(preference)}`,
     );
   }
   const threads = options.threads ?? (await logicalCores());
@@ -101,7 +103,9 @@ export async function useBackend(
     }
   }
   throw new Error(
-    `useBackend('auto') found no TensorFlow.js backend that works:\n${skipped.map((s) => `  ${s.kind}: ${s.reason}`).join('\n')}`,
+    `useBackend('auto') found no TensorFlow.js backend that works:\n${skipped
+      .map((s) => `  ${s.kind}: ${s.reason}`)
+      .join('\n')}`,
   );
 }
 
@@ -115,19 +119,27 @@ export function backendPreferenceFromEnv(
   const value = env.KD_BACKEND?.trim();
   if (!value) return 'auto';
   if (value === 'auto' || backendKinds.includes(value as BackendKind)) return value as BackendPreference;
-  throw new Error(
-    `KD_BACKEND must be one of auto, ${backendKinds.join(', ')}, got '${value}'`,
-  );
+  throw new Error(`KD_BACKEND must be one of auto, ${backendKinds.join(', ')}, got '${value}'`);
 }
 
-async function activate(kind: BackendKind, threads: number, skipped: BackendInfo['skipped']): Promise<BackendInfo> {
+async function activate(
+  kind: BackendKind,
+  threads: number,
+  skipped: BackendInfo['skipped'],
+): Promise<BackendInfo> {
   const loaded = await importBackendPackage(kind);
   const base = { kind, tfjsVersion: tf.version_core, skipped };
   switch (kind) {
     case 'gpu':
     case 'node':
       await setBackend(kind, 'tensorflow');
-      return { ...base, name: 'tensorflow', accelerated: kind === 'gpu', threads: await logicalCores(), simd: true };
+      return {
+        ...base,
+        name: 'tensorflow',
+        accelerated: kind === 'gpu',
+        threads: await logicalCores(),
+        simd: true,
+      };
     case 'cpu':
       await setBackend(kind, 'cpu');
       return { ...base, name: 'cpu', accelerated: false, threads: 1, simd: false };
@@ -143,7 +155,10 @@ async function activate(kind: BackendKind, threads: number, skipped: BackendInfo
 /** The `wasm` backend we registered last, so a repeated call can reuse it. */
 let ours: { factory: () => KernelBackend; requestedThreads: number; runtime: WasmRuntime } | undefined;
 
-async function activateWasm(wasmPackage: WasmPackage, threads: number): Promise<{ threads: number; simd: boolean }> {
+async function activateWasm(
+  wasmPackage: WasmPackage,
+  threads: number,
+): Promise<{ threads: number; simd: boolean }> {
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   if (!isNode()) {
     // Browsers run tfjs's own threaded build when the page is cross-origin isolated.
@@ -151,7 +166,8 @@ async function activateWasm(wasmPackage: WasmPackage, threads: number): Promise<
     await setBackend('wasm', 'wasm');
     return { threads: (wasmPackage as unknown as { getThreadsCount(): number }).getThreadsCount(), simd };
   }
-  const current = tf.findBackendFactory('wasm');
+  // Typed as always present, but null when nothing is registered under the name.
+  const current = tf.findBackendFactory('wasm') as (() => unknown) | null;
   if (!ours || current !== ours.factory || ours.requestedThreads !== threads) {
     const runtime = await createNodeWasmRuntime(wasmPackage, threads, simd);
     const factory = () => runtime.backend;
@@ -170,13 +186,16 @@ async function importBackendPackage(kind: BackendKind): Promise<Record<string, u
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new Error(
       `useBackend('${kind}') needs ${packages[kind]}, which is not installed or does not load (${reason}): ${installHints[kind]}`,
+      { cause: error },
     );
   }
 }
 
 async function setBackend(kind: BackendKind, name: string): Promise<void> {
   if (!(await tf.setBackend(name))) {
-    throw new Error(`useBackend('${kind}'): the tfjs backend '${name}' was registered but failed to initialise`);
+    throw new Error(
+      `useBackend('${kind}'): the tfjs backend '${name}' was registered but failed to initialise`,
+    );
   }
   await tf.ready();
 }
@@ -187,8 +206,8 @@ function isNode(): boolean {
 
 async function logicalCores(): Promise<number> {
   if (isNode()) {
-    const os = await import('node:os');
-    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    const { availableParallelism } = await import('node:os');
+    return availableParallelism();
   }
   return Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
 }

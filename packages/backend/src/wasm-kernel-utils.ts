@@ -1,5 +1,11 @@
 import { getKernel } from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 /** The tfjs backend name our training kernels are registered under. */
 export const WASM = 'wasm';

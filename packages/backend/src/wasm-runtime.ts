@@ -52,7 +52,11 @@ export async function createNodeWasmRuntime(
   const wasmOut = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js'));
 
   const threaded = simd && threads > 1 && sharedMemoryWorks();
-  const build = threaded ? 'tfjs-backend-wasm-threaded-simd' : simd ? 'tfjs-backend-wasm-simd' : 'tfjs-backend-wasm';
+  const build = threaded
+    ? 'tfjs-backend-wasm-threaded-simd'
+    : simd
+    ? 'tfjs-backend-wasm-simd'
+    : 'tfjs-backend-wasm';
   // One single-threaded glue script serves both the plain and the SIMD binary.
   const script = join(wasmOut, threaded ? `${build}.js` : 'tfjs-backend-wasm.js');
   const factory = require(script) as EmscriptenFactory;
@@ -74,24 +78,26 @@ export async function createNodeWasmRuntime(
     },
   };
   if (threaded) {
-    const { wasmWorkerContents } = require(join(wasmOut, `${build}.worker.js`)) as { wasmWorkerContents: string };
+    const { wasmWorkerContents } = require(join(wasmOut, `${build}.worker.js`)) as {
+      wasmWorkerContents: string;
+    };
     const workerFile = await writeWorkerScript(wasmWorkerContents);
     config.locateFile = (path: string) => (path.endsWith('.worker.js') ? workerFile : join(wasmOut, path));
     config.mainScriptUrlOrBlob = script;
   }
 
-  const listenersBefore = {
-    uncaughtException: process.listeners('uncaughtException'),
-    unhandledRejection: process.listeners('unhandledRejection'),
-  };
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const emitter: NodeJS.EventEmitter = process;
+  const listenersBefore = events.map((event) => emitter.listeners(event));
   const module = await factory(config);
   // The glue installs process-wide handlers that rethrow every error (for emscripten's exit(),
   // which tfjs never calls); left in place, any later crash prints the whole glue source.
-  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-    for (const listener of process.listeners(event)) {
-      if (!listenersBefore[event].includes(listener)) process.removeListener(event, listener);
+  events.forEach((event, i) => {
+    for (const listener of emitter.listeners(event)) {
+      if (!listenersBefore[i]!.includes(listener))
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
-  }
+  });
   module.tfjs = {
     init: module.cwrap('init', null, []),
     initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
@@ -117,7 +123,9 @@ export async function createNodeWasmRuntime(
 /** True when WebAssembly can share memory between threads in this process. */
 function sharedMemoryWorks(): boolean {
   try {
-    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+    return (
+      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer
+    );
   } catch {
     return false;
   }
