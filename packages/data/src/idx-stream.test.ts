@@ -71,6 +71,7 @@ describe('streamIdx', () => {
     const brokenGz = file('broken.gz', gz.subarray(0, gz.length - 10));
     await expect(drain({ images: brokenGz })).rejects.toThrow(`'streamIdx': reading '${brokenGz}' failed`);
     await expect(drain({ images: join(dir, 'none') })).rejects.toThrow(`'streamIdx' cannot read '${join(dir, 'none')}'`);
+    await expect(drain({ images, labels: join(dir, 'none') })).rejects.toThrow(`'streamIdx' cannot read '${join(dir, 'none')}'`);
     await expect(drain({ images, chunkSize: 0 })).rejects.toThrow(/'chunkSize' passed to 'streamIdx' must be an integer >= 1, got 0/);
   });
 });

@@ -89,8 +89,9 @@ export async function* streamIdx(options: StreamIdxOptions): AsyncGenerator<IdxC
   assertInteger(fn, 'numClasses', numClasses, 1, 256);
   assertInteger(fn, 'chunkSize', chunkSize, 1);
   const images = await openIdx(fn, options.images);
-  const labels = options.labels === undefined ? null : await openIdx(fn, options.labels);
+  let labels: Awaited<ReturnType<typeof openIdx>> | null = null;
   try {
+    if (options.labels !== undefined) labels = await openIdx(fn, options.labels);
     const { header } = images;
     if (header.type !== 'uint8' || (header.shape.length !== 3 && header.shape.length !== 4)) {
       throw new Error(
