@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FASHION_MNIST_CLASS_NAMES, idxToDataset, loadMnistStyle } from '@kd/data';
+import { FASHION_MNIST_CLASS_NAMES, loadMnistStyle } from '@kd/data';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR, INSTALL_HINT, encodeIdx, fashionMnistPresent } from '../test/fixtures';
 
@@ -62,20 +62,5 @@ describe('loadMnistStyle', () => {
     const empty = join(dir, 'empty');
     mkdirSync(empty);
     await expect(loadMnistStyle(empty)).rejects.toThrow(`'loadMnistStyle': '${empty}' has neither train-images-idx3-ubyte.gz nor train-images-idx3-ubyte`);
-  });
-});
-
-describe('idxToDataset', () => {
-  it('accepts float images in [0, 1] and channels', () => {
-    const d = idxToDataset(
-      { type: 'float32', shape: [1, 1, 2, 2], data: new Float32Array([0, 0.25, 0.5, 1]) },
-      { type: 'int16', shape: [1], data: new Int16Array([1]) },
-      { numClasses: 2 },
-    );
-    expect(d.imageShape).toEqual([1, 2, 2]);
-    expect(Array.from(d.image(0))).toEqual([0, 0.25, 0.5, 1]);
-    expect(() =>
-      idxToDataset({ type: 'uint8', shape: [2], data: new Uint8Array(2) }, { type: 'uint8', shape: [2], data: new Uint8Array(2) }),
-    ).toThrow(/'images': images must have shape \[n, height, width\] or \[n, height, width, channels\], got \[2\]/);
   });
 });
