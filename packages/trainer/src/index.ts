@@ -41,3 +41,7 @@ export { createDistiller } from './distiller';
 export type { DistillOptions, DistillSchedules, Distiller, DistillerArgs } from './distiller';
 export { tuneClassBias } from './tune-class-bias';
 export type { ClassBiasChoice, TuneClassBiasOptions } from './tune-class-bias';
+export { validateExperimentConfig } from './experiment-config';
+export type { DataConfig, ExperimentConfig, TeacherConfig, TrainingConfig } from './experiment-config';
+export { runExperiment } from './run-experiment';
+export type { ExperimentResult, RunExperimentOptions, TestMetrics } from './run-experiment';

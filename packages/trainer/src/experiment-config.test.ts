@@ -1,0 +1,83 @@
+import { validateExperimentConfig } from '@kd/trainer';
+import type { ExperimentConfig } from '@kd/trainer';
+import { describe, expect, it } from 'vitest';
+
+const valid: ExperimentConfig = {
+  name: 'mnist-t20',
+  seed: 1,
+  output: 'runs/mnist-t20',
+  data: { source: 'mnist-digits', testFraction: 0.2, validationFraction: 0.1, omitClasses: [3] },
+  teacher: {
+    train: {
+      architecture: { type: 'mlp', hidden: [1200, 1200], dropout: 0.5, inputDropout: 0.2 },
+      epochs: 20,
+      jitter: 2,
+      maxNorm: 3.5,
+      optimizer: { kind: 'sgd', learningRate: { kind: 'exponential', initial: 0.1, decay: 0.95 }, momentum: 0.9 },
+    },
+  },
+  student: { architecture: { type: 'mlp', hidden: [800, 800] } },
+  loss: { key: 'distillation', options: { temperature: 20, hardWeight: 0.1 } },
+  training: {
+    epochs: 20,
+    batchSize: 100,
+    schedules: { temperature: { kind: 'linear', from: 20, to: 8, epochs: 10 } },
+    earlyStopping: { metric: 'errorCount', patience: 3 },
+  },
+  baseline: true,
+};
+
+describe('validateExperimentConfig', () => {
+  it.each<[string, unknown]>([
+    ['a full config', valid],
+    ['a saved teacher', { ...valid, teacher: { path: 'runs/x/teacher' } }],
+    ['an ensemble of saved teachers', { ...valid, teacher: { ensemble: ['a', 'b'], combine: 'geometric' } }],
+    ['IDX files and a CNN student', { ...valid, data: { source: 'idx', dir: '/usr/share/datasets/fashion-mnist' }, student: { architecture: { type: 'cnn', filters: [32, 64] } } }],
+  ])('accepts %s', (_, config) => {
+    expect(validateExperimentConfig(config)).toEqual([]);
+  });
+
+  it('reports every problem with its path in the config', () => {
+    const bad = {
+      ...valid,
+      seed: 1.5,
+      colour: 'red',
+      data: { source: 'mnist-digits', testFraction: 2, omitClasses: [3, -1] },
+      teacher: { train: { architecture: { type: 'mlp', hidden: [0] }, epochs: 0, optimizer: { kind: 'rmsprop', learningRate: 0.1 } } },
+      student: { architecture: { type: 'transformer' } },
+      loss: { key: 'distillation', options: { temperature: 'x' } },
+      training: { epochs: 2, metrics: ['accuracy', 'f1'], schedules: { temperature: { kind: 'step', initial: 1, factor: 0.5 } } },
+    };
+    expect(validateExperimentConfig(bad)).toEqual([
+      '(config).colour: unknown key (expected one of name, seed, output, data, teacher, student, loss, training, baseline)',
+      'seed: expected a safe integer, got 1.5',
+      'data.testFraction: expected a number in [0, 1), got 2',
+      'data.omitClasses[1]: expected an integer >= 0, got -1',
+      'teacher.train.epochs: expected an integer >= 1, got 0',
+      "teacher.train.optimizer.kind: expected 'sgd' or 'adam', got \"rmsprop\"",
+      'teacher.train.architecture.hidden[0]: expected an integer >= 1, got 0',
+      "student.architecture.type: expected 'mlp' or 'cnn', got \"transformer\"",
+      'loss.options.temperature: expected a finite number, got "x"',
+      'training.metrics[1]: expected one of accuracy, errorCount, top5Accuracy, nll, ece, brier, agreement, got "f1"',
+      'training.schedules.temperature.every: expected an integer >= 1, got undefined',
+    ]);
+  });
+
+  it('asks the loss registry about options the loss does not have', () => {
+    const problems = validateExperimentConfig({ ...valid, loss: { key: 'distillation', options: { temprature: 4 } } });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^loss: .*temprature/);
+    expect(validateExperimentConfig({ ...valid, loss: { key: 'magic' } })[0]).toMatch(/^loss\.key: expected one of 'distillation', .*got "magic"/);
+  });
+
+  it('names missing sections and wrong shapes', () => {
+    expect(validateExperimentConfig({ output: 'x', teacher: { model: 'x' }, student: {}, loss: { key: 'distillation' }, training: { epochs: 1 } })).toEqual([
+      '(config).data: required, got nothing',
+      'data: expected an object { source, ... }, got undefined',
+      'teacher: expected one of { train: {...} }, { path } or { ensemble: [paths] }, got an object with keys model',
+      'student.architecture: required, got nothing',
+      expect.stringMatching(/^loss: .*'options\.temperature' .* is required/),
+    ]);
+    expect(validateExperimentConfig([])).toEqual(['(config): expected an object, got an array']);
+  });
+});

@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { runExperiment } from '@kd/trainer';
+import type { ExperimentConfig } from '@kd/trainer';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activateBackend, testBackends } from '../../../test/backends';
+
+// End to end on the mnist digits, small: one backend (wasm when present, the faster here).
+const backend = testBackends.includes('wasm') ? 'wasm' : testBackends[0]!;
+
+describe(`runExperiment [${backend}]`, () => {
+  let dir = '';
+  beforeAll(async () => {
+    await activateBackend(backend);
+    // See train-model.test.ts: the IS_TEST kernel check misfires on wasm training.
+    tf.env().set('IS_TEST', false);
+    dir = await mkdtemp(join(tmpdir(), 'kd-exp-'));
+  });
+  afterAll(async () => {
+    tf.env().set('IS_TEST', true);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const config: ExperimentConfig = {
+    name: 'tiny',
+    seed: 3,
+    output: 'first',
+    data: { source: 'mnist-digits', transferFraction: 0.1 },
+    teacher: { train: { architecture: { type: 'mlp', hidden: [32] }, epochs: 1, batchSize: 100, optimizer: { kind: 'adam', learningRate: 0.003 } } },
+    student: { architecture: { type: 'mlp', hidden: [16] } },
+    loss: { key: 'distillation', options: { temperature: 3, hardWeight: 0.1 } },
+    training: { epochs: 2, batchSize: 50, optimizer: { kind: 'adam', learningRate: 0.003 }, schedules: { temperature: { kind: 'linear', from: 4, to: 3, epochs: 1 } } },
+    baseline: true,
+  };
+
+  it('trains a teacher, distils a student and a baseline, and writes models, logs and results', async () => {
+    const before = tf.memory().numTensors;
+    const result = await runExperiment(config, { baseDir: dir, progress: false });
+    expect(tf.memory().numTensors).toBe(before);
+    const out = join(dir, 'first');
+    expect((await readdir(out)).toSorted()).toEqual([
+      'baseline',
+      'baseline-checkpoints',
+      'baseline-log.jsonl',
+      'results.json',
+      'student',
+      'student-checkpoints',
+      'student-log.jsonl',
+      'teacher',
+      'teacher-checkpoints',
+      'teacher-log.jsonl',
+    ]);
+    expect(JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).student.test).toEqual(result.student.test);
+    const log = (await readFile(join(out, 'student-log.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((l) => l.temperature)).toEqual([4, 3]);
+    expect(Object.keys(log[0].loss).toSorted()).toEqual(['hard', 'soft', 'total']);
+    expect(result.teacher.test.accuracy).toBeGreaterThan(0.8);
+    expect(result.student.test.accuracy).toBeGreaterThan(0.5);
+    expect(result.student.test.agreement).toBeGreaterThan(0.5);
+    expect(result.baseline!.test.errorCount).toBeGreaterThan(0);
+  });
+
+  it('distils from a saved teacher and from an ensemble of saved teachers', async () => {
+    const first = join(dir, 'first', 'teacher');
+    const quick = { ...config, training: { ...config.training, epochs: 1 }, baseline: false };
+    const fromPath = await runExperiment({ ...quick, output: 'second', teacher: { path: first } }, { baseDir: dir, progress: false });
+    expect(fromPath.teacher.fit).toBeNull();
+    expect(existsSync(join(dir, 'second', 'teacher'))).toBe(false);
+    const fromEnsemble = await runExperiment(
+      { ...quick, output: 'third', teacher: { ensemble: ['first/teacher', 'first/teacher'], combine: 'arithmetic' } },
+      { baseDir: dir, progress: false },
+    );
+    // Two copies of one teacher average to that teacher.
+    expect(fromEnsemble.teacher.test.errorCount).toBe(fromPath.teacher.test.errorCount);
+  });
+
+  it('refuses an invalid config before doing anything, listing every problem', async () => {
+    const bad = { ...config, output: 'never', training: { epochs: 0 }, loss: { key: 'distillation', options: { temperature: -1 } } };
+    await expect(runExperiment(bad as ExperimentConfig, { baseDir: dir })).rejects.toThrow(
+      /the config has 2 problem\(s\):\n {2}loss\.options\.temperature: expected a number > 0, got -1\n {2}training\.epochs: expected an integer >= 1, got 0/,
+    );
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+});

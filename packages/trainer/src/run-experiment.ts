@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { jitter, loadMnistDigits, loadMnistStyle } from '@kd/data';
+import type { Dataset } from '@kd/data';
+import { ensemble, layersModelTeacher } from '@kd/ensemble';
+import type { Teacher } from '@kd/ensemble';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from './atomic-write';
+import { buildModel } from './architecture';
+import { createDistiller } from './distiller';
+import { evaluate, takesFlatInput } from './evaluate';
+import type { ExperimentConfig, TrainingConfig } from './experiment-config';
+import { validateExperimentConfig } from './experiment-config';
+import { fileSystem } from './file-system';
+import type { FitOptions, FitResult } from './fit-loop';
+import type { ProgressStream } from './progress-bar';
+import { trainModel } from './train-model';
+
+/** Options of {@link runExperiment}. */
+export interface RunExperimentOptions {
+  /** Folder that relative paths in the config (output, data, teacher models) start from. Default `process.cwd()`. */
+  baseDir?: string;
+  /** Continue killed runs from their checkpoints in the output folder. Default false. */
+  resume?: boolean;
+  /** Stops the current training cleanly; the experiment then resolves with what it has. */
+  signal?: AbortSignal;
+  /** Progress bars (terminal only). Default true. */
+  progress?: boolean | ProgressStream;
+}
+
+/** Test-set metrics of one model. */
+export type TestMetrics = Record<string, number>;
+
+/** What {@link runExperiment} did; also written to `<output>/results.json`. */
+export interface ExperimentResult {
+  name: string | null;
+  output: string;
+  teacher: { test: TestMetrics; fit: FitResult | null };
+  student: { test: TestMetrics; fit: FitResult };
+  baseline: { test: TestMetrics; fit: FitResult } | null;
+}
+
+const testMetrics = ['accuracy', 'errorCount', 'nll', 'ece', 'brier'] as const;
+
+/**
+ * Runs an experiment described by a JSON config (see `ExperimentConfig`): loads the data, trains
+ * or loads the teacher(s), distils the student, optionally trains the hard-label baseline, and
+ * writes into `output`: `teacher/`, `student/`, `baseline/` (TensorFlow.js models), checkpoints,
+ * `*-log.jsonl` (one line per epoch) and `results.json` (test metrics). An invalid config fails
+ * before any work with one error listing every problem and its path.
+ */
+export async function runExperiment(config: ExperimentConfig, options: RunExperimentOptions = {}): Promise<ExperimentResult> {
+  const problems = validateExperimentConfig(config);
+  if (problems.length > 0) {
+    throw new Error(`'runExperiment': the config has ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
+  }
+  const base = options.baseDir ?? process.cwd();
+  const output = resolve(base, config.output);
+  await mkdir(output, { recursive: true });
+  const seed = config.seed ?? 0;
+  const { train, validation, transfer, test } = await loadData(config, base, seed);
+  const common = (training: TrainingConfig, name: string): FitOptions => ({
+    epochs: training.epochs,
+    seed,
+    validation,
+    checkpointDir: join(output, `${name}-checkpoints`),
+    logPath: join(output, `${name}-log.jsonl`),
+    resume: options.resume ?? false,
+    progress: options.progress ?? true,
+    ...(training.batchSize !== undefined ? { batchSize: training.batchSize } : {}),
+    ...(training.optimizer !== undefined ? { optimizer: training.optimizer } : {}),
+    ...(training.jitter ? { augment: jitter({ maxShift: training.jitter }) } : {}),
+    ...(training.maxNorm !== undefined ? { maxNorm: training.maxNorm } : {}),
+    ...(training.metrics !== undefined ? { metrics: training.metrics } : {}),
+    ...(training.earlyStopping !== undefined ? { earlyStopping: training.earlyStopping } : {}),
+    ...(training.checkpointEvery !== undefined ? { checkpointEvery: training.checkpointEvery } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const inputShape = [...train.imageShape];
+  const numClasses = train.numClasses;
+  const models: LayersModel[] = [];
+  try {
+    let teacher: Teacher;
+    let teacherFit: FitResult | null = null;
+    let teacherInput: 'flat' | 'image';
+    const t = config.teacher;
+    if ('train' in t) {
+      const model = buildModel(t.train.architecture, { inputShape, numClasses, seed });
+      models.push(model);
+      teacherFit = await trainModel(model, train, common(t.train, 'teacher'));
+      await model.save(fileSystem(join(output, 'teacher')));
+      teacher = layersModelTeacher(model);
+      teacherInput = takesFlatInput(model) ? 'flat' : 'image';
+    } else {
+      const paths = 'path' in t ? [t.path] : t.ensemble;
+      const loaded: LayersModel[] = [];
+      for (const path of paths) loaded.push(await tfl.loadLayersModel(fileSystem(resolve(base, path))));
+      models.push(...loaded);
+      teacherInput = takesFlatInput(loaded[0]!) ? 'flat' : 'image';
+      const mixed = loaded.findIndex((m) => takesFlatInput(m) !== (teacherInput === 'flat'));
+      if (mixed >= 0) throw new Error(`'runExperiment': teacher.ensemble[${mixed}] takes ${teacherInput === 'flat' ? 'images' : 'flat inputs'}, unlike teacher.ensemble[0]`);
+      const members = loaded.map((m) => layersModelTeacher(m));
+      teacher = 'path' in t ? members[0]! : ensemble(members, { combine: t.combine ?? 'arithmetic' });
+    }
+    const [h, w, c] = test.imageShape;
+    const teacherScores = (x: Tensor): Tensor => {
+      const input = teacherInput === 'flat' ? (x.rank === 2 ? x : tf.reshape(x, [x.shape[0]!, -1])) : x.rank === 4 ? x : tf.reshape(x, [x.shape[0]!, h, w, c]);
+      return teacher.logits ? teacher.logits(input) : teacher.probs(input, 1);
+    };
+
+    const student = buildModel(config.student.architecture, { inputShape, numClasses, seed });
+    models.push(student);
+    const { schedules, ...studentTraining } = config.training;
+    const studentFit = await createDistiller({ teacher, student, loss: config.loss, teacherInput }).fit(transfer, {
+      ...common(studentTraining, 'student'),
+      ...(schedules ? { schedules } : {}),
+    });
+    await student.save(fileSystem(join(output, 'student')));
+
+    let baseline: ExperimentResult['baseline'] = null;
+    if (config.baseline) {
+      const model = buildModel(config.student.architecture, { inputShape, numClasses, seed });
+      models.push(model);
+      const fit = await trainModel(model, transfer, common(studentTraining, 'baseline'));
+      await model.save(fileSystem(join(output, 'baseline')));
+      baseline = { fit, test: evaluate(model, test, { metrics: testMetrics }) };
+    }
+    const teacherTest = evaluateTeacher(teacherScores, teacherInput, test);
+    const result: ExperimentResult = {
+      name: config.name ?? null,
+      output,
+      teacher: { test: teacherTest, fit: teacherFit },
+      student: {
+        fit: studentFit,
+        test: evaluate(student, test, {
+          metrics: [...testMetrics, 'agreement'],
+          teacher: teacherScores,
+        }),
+      },
+      baseline,
+    };
+    await writeFileAtomic(join(output, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
+    return result;
+  } finally {
+    for (const model of models) model.dispose();
+  }
+}
+
+function evaluateTeacher(
+  scores: (x: Tensor) => Tensor,
+  input: 'flat' | 'image',
+  test: Dataset,
+): TestMetrics {
+  // evaluate() runs a LayersModel; a teacher (maybe an ensemble) is wrapped as one that predicts.
+  const [h, w, c] = test.imageShape;
+  const shim = {
+    inputs: [{ shape: input === 'flat' ? [null, h * w * c] : [null, h, w, c] }],
+    predict: scores,
+  } as unknown as LayersModel;
+  return evaluate(shim, test, { metrics: ['accuracy', 'errorCount', 'nll'] });
+}
+
+async function loadData(config: ExperimentConfig, base: string, seed: number) {
+  const d = config.data;
+  const parts = d.source === 'mnist-digits' ? await loadMnistDigits({ seed, testFraction: d.testFraction ?? 0.2 }) : await loadMnistStyle(resolve(base, d.dir));
+  const { train, test: validation } = parts.train.split({ testFraction: d.validationFraction ?? 0.1, seed });
+  let transfer = d.transferFraction !== undefined && d.transferFraction < 1 ? train.subsample({ fraction: d.transferFraction, seed }) : train;
+  if (d.omitClasses?.length) transfer = transfer.withoutClasses(d.omitClasses);
+  return { train, validation, transfer, test: parts.test };
+}
