@@ -17,6 +17,11 @@ export interface CliContext {
   selfCommand: readonly string[];
   /** Cores to share among parallel work, the default of `kd sweep --parallel`. */
   cores: number;
+  /**
+   * Turns the first Ctrl-C into a clean stop: the returned signal aborts, the work finishes its
+   * step and saves; a second Ctrl-C quits at once. `release` restores the default.
+   */
+  trapInterrupt(): { signal: AbortSignal; release(): void };
 }
 
 /** The context of the running process. */
@@ -30,5 +35,15 @@ export function processContext(): CliContext {
     cwd: process.cwd(),
     selfCommand: [process.execPath, ...process.execArgv, process.argv[1] ?? 'kd'],
     cores: availableParallelism(),
+    trapInterrupt() {
+      const controller = new AbortController();
+      const onInterrupt = (): void => {
+        if (controller.signal.aborted) process.exit(130);
+        process.stderr.write('\nkd: stopping cleanly after the current step (Ctrl-C again to quit now)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onInterrupt);
+      return { signal: controller.signal, release: () => process.off('SIGINT', onInterrupt) };
+    },
   };
 }

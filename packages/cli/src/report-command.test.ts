@@ -12,6 +12,16 @@ let run = '';
 async function writeRunFolder(path: string): Promise<void> {
   await mkdir(path, { recursive: true });
   await writeFile(join(path, 'config.json'), JSON.stringify({ name: 'tiny' }));
+  const teacherRecords = [1, 2].map((epoch) => ({
+    epoch,
+    step: epoch * 10,
+    loss: { total: 1 / epoch },
+    validation: { accuracy: 0.9 + epoch / 100, nll: 0.3 },
+    learningRate: 0.001,
+    seconds: 2,
+    time: `2026-11-27T20:0${epoch}:00.000Z`,
+  }));
+  await writeFile(join(path, 'teacher-log.jsonl'), teacherRecords.map((r) => `${JSON.stringify(r)}\n`).join(''));
   const records = [1, 2, 3].map((epoch) => ({
     epoch,
     step: epoch * 10,
@@ -24,12 +34,18 @@ async function writeRunFolder(path: string): Promise<void> {
     seconds: 1.5,
     time: `2026-11-27T21:0${epoch}:00.000Z`,
   }));
-  await writeFile(join(path, 'log.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  await writeFile(join(path, 'student-log.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   // A run killed mid-append leaves a torn last line, which the report ignores.
-  await appendFile(join(path, 'log.jsonl'), '{"epoch": 4, "lo');
+  await appendFile(join(path, 'student-log.jsonl'), '{"epoch": 4, "lo');
   await writeFile(
-    join(path, 'metrics.json'),
-    JSON.stringify({ validation: { accuracy: 0.83, nll: 0.2 }, test: { accuracy: 0.81, nll: 0.25 } }),
+    join(path, 'results.json'),
+    JSON.stringify({
+      name: 'tiny <mlp>',
+      output: path,
+      teacher: { test: { accuracy: 0.9, nll: 0.3 }, fit: null },
+      student: { test: { accuracy: 0.81, nll: 0.25 }, fit: {} },
+      baseline: null,
+    }),
   );
   const logits = [
     [3, 0, -1],
@@ -87,8 +103,15 @@ describe('kd report', () => {
     // Five default temperatures times three classes.
     expect(countMarks(html.slice(html.indexOf('class="soft-targets"')), 'rect', 'bar')).toBe(15);
     expect(html).toContain('two &amp; more');
-    expect(html).toContain('<tr><th>accuracy</th><td class="number">0.83</td><td class="number">0.81</td></tr>');
-    expect(html).toContain('<tr><th>epochs</th><td>3</td></tr>');
+    expect(html).toContain('<title>kd report: tiny &lt;mlp&gt;</title>');
+    expect(html).toMatch(/<th>student validation<\/th>\s*<th>teacher test<\/th>\s*<th>student test<\/th>/);
+    expect(html).toContain(
+      '<tr><th>accuracy</th><td class="number">0.83</td><td class="number">0.9</td><td class="number">0.81</td></tr>',
+    );
+    expect(html).toContain('<tr><th>student epochs</th><td>3</td></tr>');
+    // Validation accuracy of both trained models.
+    expect(html).toContain('data-series="teacher"');
+    expect(html).toContain('data-series="student"');
   });
 
   it('takes the temperatures, the example and the output file', async () => {
@@ -109,6 +132,6 @@ describe('kd report', () => {
     await writeFile(join(dir, 'empty', 'config.json'), '{}');
     const { code, stderr } = await kd(['report', 'empty']);
     expect(code).toBe(1);
-    expect(stderr).toBe(`kd: cannot read training log ${join(dir, 'empty', 'log.jsonl')}: no such file\n`);
+    expect(stderr).toBe(`kd: cannot read student training log ${join(dir, 'empty', 'student-log.jsonl')}: no such file\n`);
   });
 });

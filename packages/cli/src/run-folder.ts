@@ -1,67 +1,81 @@
-import type { EpochRecord } from '@kd/trainer';
+import type { EpochRecord, ExperimentResult } from '@kd/trainer';
 import { access } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readJsonFile, readJsonLines } from './json-file';
 import type { CellOutcome } from './sweep';
 
-/** Predictions of a run's final model on one split, saved for the report. */
+/** Predictions of a run's final student on its test set, saved by `kd run` for the report. */
 export interface RunPredictions {
   split: string;
   labels: number[];
-  /** The final model's logits, one row per example. */
+  /** The student's logits, one row per example. */
   logits: number[][];
-  /** The teacher's logits for the same examples, when the run distilled. */
+  /**
+   * Logits whose softmax at T is the teacher's soft targets at T, when the teacher has them (a
+   * single model, or an ensemble combined geometrically or by logits).
+   */
   teacherLogits?: number[][];
   classNames?: string[];
 }
+
+/** The models a run trains, each with its own JSON-lines log. */
+export const runRoles = ['teacher', 'student', 'baseline'] as const;
+export type RunRole = (typeof runRoles)[number];
 
 /** What `kd report` reads from a run folder. */
 export interface RunFolder {
   dir: string;
   name: string;
-  config: unknown;
-  epochs: EpochRecord[];
-  /** Final metrics by split (`validation`, `test`). */
-  metrics: Record<string, Record<string, number>> | undefined;
+  /** One record per epoch, by model; a model that was loaded, not trained, has none. */
+  logs: Partial<Record<RunRole, EpochRecord[]>>;
+  /** `results.json`, once the run finished. */
+  results: ExperimentResult | undefined;
   predictions: RunPredictions | undefined;
 }
 
-/** File names inside a run folder. */
+/** File names inside a run folder (the trainer's, plus what `kd run` adds). */
 export const runFiles = {
   config: 'config.json',
-  log: 'log.jsonl',
-  metrics: 'metrics.json',
+  results: 'results.json',
   predictions: 'predictions.json',
+  log: (role: RunRole) => `${role}-log.jsonl`,
 } as const;
 
-/** Reads a run folder; the log and config must be there, metrics and predictions may not. */
+/** Reads a run folder written by `kd run` (or `runExperiment`); only the student's log is required. */
 export async function readRunFolder(dir: string): Promise<RunFolder> {
   if (!(await exists(dir))) throw new Error(`run folder ${dir} does not exist`);
-  const config = await readJsonFile(join(dir, runFiles.config), 'run config');
-  const epochs = (await readJsonLines(join(dir, runFiles.log), 'training log')) as EpochRecord[];
-  const metricsPath = join(dir, runFiles.metrics);
-  const predictionsPath = join(dir, runFiles.predictions);
+  const logs: RunFolder['logs'] = {};
+  for (const role of runRoles) {
+    const path = join(dir, runFiles.log(role));
+    if (role === 'student' || (await exists(path))) {
+      logs[role] = (await readJsonLines(path, `${role} training log`)) as EpochRecord[];
+    }
+  }
   return {
     dir,
     name: basename(dir),
-    config,
-    epochs,
-    metrics: (await exists(metricsPath))
-      ? (await readJsonFile(metricsPath, 'run metrics')) as RunFolder['metrics']
-      : undefined,
-    predictions: (await exists(predictionsPath))
-      ? (await readJsonFile(predictionsPath, 'run predictions')) as RunPredictions
-      : undefined,
+    logs,
+    results: await readOptionalJson<ExperimentResult>(join(dir, runFiles.results), 'run results'),
+    predictions: await readOptionalJson<RunPredictions>(join(dir, runFiles.predictions), 'run predictions'),
   };
 }
 
-/** The validation and test metrics of a finished run: what a sweep cell reports. */
+/**
+ * What a sweep cell reports from its finished run: the student's validation metrics after its
+ * last epoch (the model that was saved), and its test metrics from `results.json`.
+ */
 export async function readRunOutcome(dir: string): Promise<CellOutcome> {
-  const metrics = (await readJsonFile(join(dir, runFiles.metrics), 'run metrics')) as RunFolder['metrics'];
-  if (!metrics?.validation) {
-    throw new Error(`run metrics in ${dir} have no validation metrics: give the experiment a validation set`);
+  const results = (await readJsonFile(join(dir, runFiles.results), 'run results')) as ExperimentResult;
+  const log = (await readJsonLines(join(dir, runFiles.log('student')), 'student training log')) as EpochRecord[];
+  const validation = log.at(-1)?.validation;
+  if (!validation) {
+    throw new Error(`the student log in ${dir} has no validation metrics: give the experiment a validation set`);
   }
-  return metrics.test ? { validation: metrics.validation, test: metrics.test } : { validation: metrics.validation };
+  return { validation, test: results.student.test };
+}
+
+async function readOptionalJson<T>(path: string, what: string): Promise<T | undefined> {
+  return (await exists(path)) ? ((await readJsonFile(path, what)) as T) : undefined;
 }
 
 async function exists(path: string): Promise<boolean> {

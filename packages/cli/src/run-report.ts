@@ -4,6 +4,7 @@ import { lineChartSvg } from './line-chart';
 import type { LineSeries } from './line-chart';
 import { reliabilityBins, reliabilityDiagramSvg } from './reliability-diagram';
 import type { RunFolder } from './run-folder';
+import { runRoles } from './run-folder';
 import { softTargetsSvg } from './soft-targets-chart';
 import { softmaxAt } from './softmax';
 
@@ -24,53 +25,50 @@ export interface RunReportOptions {
 export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): ReportData {
   const { temperatures = [1, 2, 4, 8, 20], example = 0, bins = 10 } = options;
   const figures: ReportFigure[] = [];
-  const last = run.epochs.at(-1);
-  const lossNames = [...new Set(run.epochs.flatMap((record) => Object.keys(record.loss)))];
+  const epochs = run.logs.student ?? [];
+  const last = epochs.at(-1);
+  const lossNames = [...new Set(epochs.flatMap((record) => Object.keys(record.loss)))];
   if (lossNames.length > 0) {
     const series: LineSeries[] = lossNames.map((name) => ({
       name: `train ${name}`,
-      points: run.epochs.map((record) => [record.epoch, record.loss[name] ?? Number.NaN]),
+      points: epochs.map((record) => [record.epoch, record.loss[name] ?? Number.NaN]),
     }));
-    const validationLoss = run.epochs.some((record) => record.validation?.nll !== undefined);
+    const validationLoss = epochs.some((record) => record.validation?.nll !== undefined);
     if (validationLoss) {
       series.push({
         name: 'validation nll',
         dashed: true,
-        points: run.epochs.map((record) => [record.epoch, record.validation?.nll ?? Number.NaN]),
+        points: epochs.map((record) => [record.epoch, record.validation?.nll ?? Number.NaN]),
       });
     }
     figures.push({
-      heading: 'Learning curves: losses',
-      svg: lineChartSvg({ title: 'Loss per epoch', xLabel: 'epoch', yLabel: 'loss', series }),
+      heading: 'Learning curves: student losses',
+      svg: lineChartSvg({ title: 'Student loss per epoch', xLabel: 'epoch', yLabel: 'loss', series }),
       caption:
         'Mean over each epoch of every training loss term (the soft term already multiplied by T², as in the paper)' +
         (validationLoss ? ', and the validation negative log-likelihood at T = 1.' : '.'),
     });
   }
-  const validationNames = [...new Set(run.epochs.flatMap((record) => Object.keys(record.validation ?? {})))].filter(
-    (name) => name !== 'nll' && name !== 'errorCount',
-  );
-  if (validationNames.length > 0) {
+  const accuracy: LineSeries[] = runRoles.flatMap((role) => {
+    const records = run.logs[role] ?? [];
+    return records.some((record) => record.validation?.accuracy !== undefined)
+      ? [{ name: role, points: records.map((record) => [record.epoch, record.validation?.accuracy ?? Number.NaN] as const) }]
+      : [];
+  });
+  if (accuracy.length > 0) {
     figures.push({
-      heading: 'Learning curves: validation',
-      svg: lineChartSvg({
-        title: 'Validation metrics per epoch',
-        xLabel: 'epoch',
-        yLabel: 'value',
-        series: validationNames.map((name) => ({
-          name,
-          points: run.epochs.map((record) => [record.epoch, record.validation?.[name] ?? Number.NaN]),
-        })),
-      }),
+      heading: 'Learning curves: validation accuracy',
+      svg: lineChartSvg({ title: 'Validation accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy', series: accuracy }),
+      caption: 'Accuracy on the held-out validation set after each epoch, for every model the run trained.',
     });
   }
   const predictions = run.predictions;
   if (predictions && predictions.labels.length > 0) {
     const probabilities = predictions.logits.map((row) => softmaxAt(row));
     figures.push({
-      heading: `Reliability (${predictions.split})`,
+      heading: `Reliability (student, ${predictions.split})`,
       svg: reliabilityDiagramSvg({ bins: reliabilityBins(probabilities, predictions.labels, bins) }),
-      caption: `Accuracy against confidence of the final model on the ${predictions.split} set; the dashed diagonal is perfect calibration, shaded boxes the gap.`,
+      caption: `Accuracy against confidence of the final student on the ${predictions.split} set; the dashed diagonal is perfect calibration.`,
     });
     const classes = predictions.logits[0]!.length;
     const matrix = Array.from({ length: classes }, () => Array.from({ length: classes }, () => 0));
@@ -78,7 +76,7 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
       matrix[predictions.labels[i]!]![row.indexOf(Math.max(...row))]!++;
     });
     figures.push({
-      heading: `Confusion matrix (${predictions.split})`,
+      heading: `Confusion matrix (student, ${predictions.split})`,
       svg: confusionMatrixSvg({ matrix, ...(predictions.classNames ? { classNames: predictions.classNames } : {}) }),
     });
     const teacher = predictions.teacherLogits?.[example];
@@ -98,17 +96,30 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
   }
   const facts: Array<[string, string]> = [['run folder', run.dir]];
   if (last) {
-    facts.push(['epochs', String(last.epoch)], ['optimizer steps', String(last.step)]);
-    if (last.temperature !== undefined) facts.push(['temperature', String(last.temperature)]);
-    if (last.softWeight !== undefined) facts.push(['soft weight', String(last.softWeight)]);
-    if (last.hardWeight !== undefined) facts.push(['hard weight', String(last.hardWeight)]);
-    facts.push(['training time', `${run.epochs.reduce((sum, record) => sum + record.seconds, 0).toFixed(1)} s`]);
+    facts.push(['student epochs', String(last.epoch)], ['student optimizer steps', String(last.step)]);
+    if (last.temperature !== undefined) facts.push(['temperature (last epoch)', String(last.temperature)]);
+    if (last.softWeight !== undefined) facts.push(['soft weight (last epoch)', String(last.softWeight)]);
+    if (last.hardWeight !== undefined) facts.push(['hard weight (last epoch)', String(last.hardWeight)]);
+  }
+  for (const role of runRoles) {
+    const records = run.logs[role];
+    if (records?.length) {
+      facts.push([`${role} training time`, `${records.reduce((sum, record) => sum + record.seconds, 0).toFixed(1)} s`]);
+    }
+  }
+  const metrics: Record<string, Record<string, number>> = {};
+  if (last?.validation) metrics['student validation'] = last.validation;
+  if (run.results) {
+    for (const role of runRoles) {
+      const test = run.results[role]?.test;
+      if (test) metrics[`${role} test`] = test;
+    }
   }
   return {
-    title: `kd report: ${run.name}`,
-    subtitle: last ? `finished ${last.time}` : 'no epoch finished yet',
+    title: `kd report: ${run.results?.name ?? run.name}`,
+    subtitle: last ? `student's last epoch ended ${last.time}` : 'the student has not finished an epoch',
     facts,
-    ...(run.metrics ? { metrics: run.metrics } : {}),
+    metrics,
     figures,
   };
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// A stand-in for `kd run` in the child processes: it trains nothing, it writes the metrics a run
-// folder would hold. Validation accuracy peaks at T = 4; test accuracy peaks at T = 20, so a
+// A stand-in for `kd run` in the child processes: it trains nothing, it writes the student log
+// and results.json a run folder would hold (the last epoch's validation metrics count). Validation accuracy peaks at T = 4; test accuracy peaks at T = 20, so a
 // sweep that chose on the test set would pick the wrong cell. T = 8 fails until `heal` exists.
 const fakeKd = `
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,11 +20,11 @@ if (t === 8 && !existsSync(join(process.cwd(), 'heal'))) {
   console.error('kd: out of memory at T = 8');
   process.exit(1);
 }
-mkdirSync(option('--out'), { recursive: true });
-writeFileSync(join(option('--out'), 'metrics.json'), JSON.stringify({
-  validation: { accuracy: 0.9 - Math.abs(Math.log2(t) - 2) / 100 + options.softWeight / 1000, nll: 0.3 },
-  test: { accuracy: 0.9 + t / 1000 },
-}));
+const out = option('--out');
+mkdirSync(out, { recursive: true });
+const validation = { accuracy: 0.9 - Math.abs(Math.log2(t) - 2) / 100 + options.softWeight / 1000, nll: 0.3 };
+writeFileSync(join(out, 'student-log.jsonl'), JSON.stringify({ epoch: 1, validation: { accuracy: 0.5 } }) + '\\n' + JSON.stringify({ epoch: 2, validation }) + '\\n');
+writeFileSync(join(out, 'results.json'), JSON.stringify({ student: { test: { accuracy: 0.9 + t / 1000 } } }));
 `;
 
 const experiment = { output: 'runs/one', loss: { key: 'distillation', options: { temperature: 1, softWeight: 0.5, hardWeight: 0.5 } } };
@@ -75,7 +75,7 @@ describe('kd sweep', () => {
     // Each child gets its share of the 4 cores, and reads relative paths from the config's folder.
     expect(JSON.parse(await readFile(join(cell, 'args.json'), 'utf8'))).toEqual({
       command: 'run',
-      rest: ['--out', join(cell, 'run'), '--base-dir', dir, '--threads', '2'],
+      rest: ['--out', join(cell, 'run'), '--resume', '--base-dir', dir, '--threads', '2'],
     });
 
     await writeFile(join(dir, 'heal'), '');

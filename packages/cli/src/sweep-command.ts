@@ -61,7 +61,9 @@ export const sweepCommand: Command = {
     // Fails now, not once per cell, when the config cannot take the swept values.
     applySweepParams(config, cells[0]!.params);
     ctx.stderr(`kd sweep: ${cells.length} cells, ${Math.min(options.parallel, cells.length)} at a time, in ${options.out}\n`);
+    const interrupt = ctx.trapInterrupt();
     const summary = await runSweep({
+      signal: interrupt.signal,
       dir: options.out,
       cells,
       manifest: config,
@@ -72,7 +74,7 @@ export const sweepCommand: Command = {
         threads: Math.max(1, Math.floor(ctx.cores / options.parallel)),
       }),
       onEvent: (event) => ctx.stderr(`${describeEvent(event, options.select)}\n`),
-    });
+    }).finally(() => interrupt.release());
     if (summary.results.length > 0) {
       const markdown = toMarkdown(resultsTable(summary.results, selection));
       await writeFileAtomic(join(options.out, 'results.md'), markdown);
@@ -82,6 +84,10 @@ export const sweepCommand: Command = {
       ctx.stdout(
         `\nbest on validation ${options.select}: ${best.id} (${options.select} ${Number(best.validation[options.select]!.toPrecision(6))}); table in ${join(options.out, 'results.md')} and results.csv\n`,
       );
+    }
+    if (interrupt.signal.aborted) {
+      ctx.stderr('kd: sweep stopped; run the same command again to resume it\n');
+      return 130;
     }
     if (summary.failures.length > 0) {
       const [first] = summary.failures;
@@ -147,9 +153,10 @@ function describeEvent(event: SweepEvent, metric: string): string {
 }
 
 /**
- * Runs each cell as `kd run <cell>/experiment.json --out <cell>/run` in a child process, its
- * output in `<cell>/output.log`: separate processes keep cells from sharing one TensorFlow.js
- * engine and use the cores in parallel. Each child gets its share of the cores as threads, so
+ * Runs each cell as `kd run <cell>/experiment.json --out <cell>/run --resume` in a child process,
+ * its output in `<cell>/output.log`: separate processes keep cells from sharing one TensorFlow.js
+ * engine and use the cores in parallel, and a cell stopped half-way continues from its last
+ * checkpoint when the sweep runs again. Each child gets its share of the cores as threads, so
  * parallel cells do not oversubscribe the machine, and resolves the config's relative paths
  * against the original config's folder.
  */
@@ -170,6 +177,7 @@ function childProcessRunner(
       configPath,
       '--out',
       runDir,
+      '--resume',
       '--base-dir',
       baseDir,
       '--threads',

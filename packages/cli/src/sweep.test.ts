@@ -132,6 +132,25 @@ describe('runSweep', () => {
     expect(summary.results).toHaveLength(1);
   });
 
+  it('starts no new cell once its signal aborts', async () => {
+    const controller = new AbortController();
+    const ran: string[] = [];
+    const summary = await runSweep({
+      dir,
+      cells,
+      parallel: 2,
+      signal: controller.signal,
+      runCell: async (cell) => {
+        ran.push(cell.id);
+        controller.abort();
+        return fakeOutcome(cell);
+      },
+    });
+    expect(ran).toHaveLength(2);
+    expect(summary).toMatchObject({ ran: 2, skipped: 0, failures: [] });
+    expect(summary.results).toHaveLength(2);
+  });
+
   it('checks its options', async () => {
     await expect(runSweep({ dir, cells, parallel: 0, runCell: async (c) => fakeOutcome(c) })).rejects.toThrow(
       /'parallel' passed to 'runSweep' must be an integer >= 1, got 0/,

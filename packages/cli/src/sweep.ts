@@ -41,6 +41,8 @@ export interface SweepOptions {
    */
   manifest?: unknown;
   onEvent?: (event: SweepEvent) => void;
+  /** Once aborted, no new cell starts; running cells are left to finish or stop on their own. */
+  signal?: AbortSignal;
 }
 
 export interface SweepSummary {
@@ -49,7 +51,7 @@ export interface SweepSummary {
   failures: Array<{ cell: SweepCell; error: Error }>;
   /** Cells found finished from an earlier run. */
   skipped: number;
-  /** Cells run now, finished or failed. */
+  /** Cells started now, finished or failed. */
   ran: number;
 }
 
@@ -91,19 +93,21 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const skipped = finished.size;
 
   let next = 0;
+  let started = 0;
   const worker = async (): Promise<void> => {
-    while (next < pending.length) {
+    while (next < pending.length && !options.signal?.aborted) {
       const cell = pending[next++]!;
+      started++;
       const cellDir = join(dir, cell.id);
       onEvent?.({ type: 'started', cell, done, total });
-      const started = performance.now();
+      const startTime = performance.now();
       try {
         await mkdir(cellDir, { recursive: true });
         const outcome = checkOutcome(cell, await runCell(cell, cellDir));
         const result: CellResult = {
           id: cell.id,
           params: cell.params,
-          seconds: (performance.now() - started) / 1000,
+          seconds: (performance.now() - startTime) / 1000,
           ...outcome,
         };
         await writeFileAtomic(join(cellDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -124,7 +128,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     results: cells.flatMap((cell) => finished.get(cell.id) ?? []),
     failures: cells.flatMap((cell) => failures.filter((failure) => failure.cell === cell)),
     skipped,
-    ran: pending.length,
+    ran: started,
   };
 }
 
