@@ -24,8 +24,8 @@ const byName = new Map(all.map((p) => [p.json.name, p]));
 const failures = [];
 const fail = (pkg, message) => failures.push(`${pkg.json.name}: ${message}`);
 
-console.log('building packages (turbo run build)');
-run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
+console.log(`building ${selected.map((p) => p.json.name).join(', ')} (turbo run build)`);
+run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only', ...selected.map((p) => `--filter=${p.json.name}`)]);
 
 // Text that exists only inside tfjs's own sources: finding it in a dist means tfjs was bundled.
 const tfjsMarkers = ['Cannot evaluate flag', 'registerKernel(', 'class LayersModel', 'tfjs-backend-wasm.wasm'];
@@ -41,13 +41,6 @@ for (const pkg of selected) {
   }
 }
 
-const packDir = mkdtempSync(join(tmpdir(), 'kd-pack-'));
-const tarballs = new Map();
-for (const pkg of all) {
-  const [info] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], pkg.path));
-  tarballs.set(pkg.json.name, join(packDir, info.filename));
-}
-
 const internalClosure = (name, seen = new Set()) => {
   if (seen.has(name)) return seen;
   seen.add(name);
@@ -56,6 +49,13 @@ const internalClosure = (name, seen = new Set()) => {
   }
   return seen;
 };
+
+const packDir = mkdtempSync(join(tmpdir(), 'kd-pack-'));
+const tarballs = new Map();
+for (const name of new Set(selected.flatMap((pkg) => [...internalClosure(pkg.json.name)]))) {
+  const [info] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], byName.get(name).path));
+  tarballs.set(name, join(packDir, info.filename));
+}
 
 for (const pkg of selected) {
   const name = pkg.json.name;

@@ -85,7 +85,6 @@ describeBackends('decoupledKdLoss', () => {
     });
   });
 
-  // oxlint-disable-next-line vitest/expect-expect -- expectFlatTensorCount asserts
   it('keeps the tensor count flat over many calls with gradients', async () => {
     const studentLogits = tf.randomNormal([8, 10], 0, 2, 'float32', 30);
     const teacherLogits = tf.randomNormal([8, 10], 0, 2, 'float32', 31);

@@ -160,7 +160,6 @@ describeBackends('distillationLoss', () => {
     });
   });
 
-  // oxlint-disable-next-line vitest/expect-expect -- expectFlatTensorCount asserts
   it('keeps the tensor count flat over many calls with gradients', async () => {
     const studentLogits = randomLogits(8, 10, 13);
     const teacherLogits = randomLogits(8, 10, 14);

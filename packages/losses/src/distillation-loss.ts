@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { logSoftmax } from './log-softmax';
 import { assertLogits, assertNonNegative, assertPositive } from './validate';
 import { checkLabels, labelCrossEntropy } from './hard-label-loss';
 import { checkTeacher, teacherDistribution } from './teacher-distribution';
@@ -91,7 +90,7 @@ export function distillationLoss(args: DistillationLossArgs): DistillationLossRe
 function softTerm(studentLogits: Tensor, teacher: TeacherInput, temperature: number): Scalar {
   return tf.tidy(() => {
     const { probs, logProbs } = teacherDistribution(teacher, temperature);
-    const studentLogProbs = logSoftmax(tf.div(studentLogits, temperature));
+    const studentLogProbs = tf.logSoftmax(tf.div(studentLogits, temperature));
     const perExample = tf.sum(tf.mul(probs, tf.sub(logProbs, studentLogProbs)), 1);
     return tf.mul(tf.mean(perExample), temperature * temperature);
   });

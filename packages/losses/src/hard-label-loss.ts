@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { logSoftmax } from './log-softmax';
 import { assertLogits, assertTensor } from './validate';
 
 /**
@@ -38,7 +37,7 @@ export function checkLabels(fn: string, labels: unknown, studentLogits: Tensor, 
 export function labelCrossEntropy(studentLogits: Tensor, labels: Tensor, labelled: number): Scalar {
   return tf.tidy(() => {
     const targets = labelRows(labels, studentLogits.shape[1]!);
-    const perExample = tf.neg(tf.sum(tf.mul(targets, logSoftmax(studentLogits)), 1));
+    const perExample = tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(studentLogits)), 1));
     return tf.div(tf.sum(perExample), Math.max(labelled, 1));
   });
 }

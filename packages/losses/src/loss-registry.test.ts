@@ -116,7 +116,6 @@ describeBackends('lossRegistry / createLoss', () => {
     });
   });
 
-  // oxlint-disable-next-line vitest/expect-expect -- expectFlatTensorCount asserts
   it('keeps the tensor count flat over many batches', async () => {
     const loss = createLoss({ key: 'distillation', options: { temperature: 4, hardWeight: 0.5 } });
     const studentLogits = logits(16);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { logSoftmax } from './log-softmax';
 import { assertFloat, assertProbabilities, assertRank, assertSameShape, pickOne } from './validate';
 
 /** The teacher as a loss receives it: logits, or ready soft targets (an ensemble's). */
@@ -29,7 +28,7 @@ export function checkTeacher(fn: string, input: TeacherInput, studentLogits: Ten
 export function teacherDistribution(input: TeacherInput, temperature: number): { probs: Tensor; logProbs: Tensor } {
   return tf.tidy(() => {
     if (input.teacherLogits !== undefined) {
-      const logProbs = logSoftmax(tf.div(input.teacherLogits, temperature));
+      const logProbs = tf.logSoftmax(tf.div(input.teacherLogits, temperature));
       return { probs: tf.exp(logProbs), logProbs };
     }
     const probs = input.teacherProbs!;

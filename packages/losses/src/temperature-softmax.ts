@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { logSoftmax } from './log-softmax';
 import { assertFloat, assertPositive, assertTensor } from './validate';
 
 /**
@@ -14,7 +13,7 @@ import { assertFloat, assertPositive, assertTensor } from './validate';
  */
 export function softmaxWithTemperature(logits: Tensor, temperature: number): Tensor {
   checkArgs('softmaxWithTemperature', logits, temperature);
-  return tf.tidy(() => tf.exp(logSoftmax(tf.div(logits, temperature))));
+  return tf.tidy(() => tf.exp(tf.logSoftmax(tf.div(logits, temperature))));
 }
 
 /**
@@ -23,7 +22,7 @@ export function softmaxWithTemperature(logits: Tensor, temperature: number): Ten
  */
 export function logSoftmaxWithTemperature(logits: Tensor, temperature: number): Tensor {
   checkArgs('logSoftmaxWithTemperature', logits, temperature);
-  return tf.tidy(() => logSoftmax(tf.div(logits, temperature)));
+  return tf.tidy(() => tf.logSoftmax(tf.div(logits, temperature)));
 }
 
 function checkArgs(fn: string, logits: unknown, temperature: unknown): asserts logits is Tensor {
