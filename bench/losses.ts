@@ -1,7 +1,7 @@
 // Time per call of each @kd/losses loss, forward and forward + gradient w.r.t. the student's
 // logits, on every backend present, and what the label / teacherProbs value checks cost.
 // Prints numbers; asserts nothing.
-//   npx tsx --conditions=@kd/source packages/losses/bench/losses.ts [batch] [classes]
+//   npx tsx --conditions=@kd/source bench/losses.ts [batch] [classes]
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
