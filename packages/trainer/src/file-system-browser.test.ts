@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystem } from '@kd/trainer';
 import { spawn } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -49,14 +50,14 @@ describe.runIf(existsSync(chromium))('fileSystem in a browser', () => {
       '/model/model.json': join(dir, 'model', 'model.json'),
       '/model/weights.bin': join(dir, 'model', 'weights.bin'),
     };
-    let finish: (body: string) => void = () => {};
-    const done = new Promise<string>((resolve) => (finish = resolve));
+    const events = new EventEmitter();
+    const done = once(events, 'done');
     const server = createServer(async (req, res) => {
       if (req.url === '/done') {
         let body = '';
         for await (const chunk of req) body += chunk;
         res.end();
-        finish(body);
+        events.emit('done', body);
         return;
       }
       if (req.url === '/') {
@@ -91,7 +92,8 @@ describe.runIf(existsSync(chromium))('fileSystem in a browser', () => {
       { stdio: 'ignore' },
     );
     try {
-      const result = JSON.parse(await done) as { out?: number[]; error?: string };
+      const [body] = (await done) as [string];
+      const result = JSON.parse(body) as { out?: number[]; error?: string };
       expect(result.error).toBeUndefined();
       result.out!.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
     } finally {
