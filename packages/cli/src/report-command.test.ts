@@ -12,21 +12,21 @@ let run = '';
 async function writeRunFolder(path: string): Promise<void> {
   await mkdir(path, { recursive: true });
   await writeFile(join(path, 'config.json'), JSON.stringify({ name: 'tiny' }));
-  const teacherRecords = [1, 2].map((epoch) => ({
+  const teacherRecords = [0, 1].map((epoch) => ({
     epoch,
     step: epoch * 10,
-    loss: { total: 1 / epoch },
+    loss: { total: 1 / (epoch + 1) },
     validation: { accuracy: 0.9 + epoch / 100, nll: 0.3 },
     learningRate: 0.001,
     seconds: 2,
     time: `2026-11-27T20:0${epoch}:00.000Z`,
   }));
   await writeFile(join(path, 'teacher-log.jsonl'), teacherRecords.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  const records = [1, 2, 3].map((epoch) => ({
+  const records = [0, 1, 2].map((epoch) => ({
     epoch,
     step: epoch * 10,
-    loss: { total: 2 / epoch, soft: 1.5 / epoch, hard: 0.5 / epoch },
-    validation: { accuracy: 0.8 + epoch / 100, nll: 0.6 / epoch, errorCount: 20 - epoch },
+    loss: { total: 2 / (epoch + 1), soft: 1.5 / (epoch + 1), hard: 0.5 / (epoch + 1) },
+    validation: { accuracy: 0.81 + epoch / 100, nll: 0.6 / (epoch + 1), errorCount: 20 - epoch },
     learningRate: 0.001,
     temperature: 4,
     softWeight: 0.9,

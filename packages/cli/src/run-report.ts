@@ -23,6 +23,7 @@ export interface RunReportOptions {
  * predictions, a reliability diagram, a confusion matrix and one example's soft targets.
  */
 export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): ReportData {
+  // Logs count epochs from 0; plots and facts count them from 1, as people do.
   const { temperatures = [1, 2, 4, 8, 20], example = 0, bins = 10 } = options;
   const figures: ReportFigure[] = [];
   const epochs = run.logs.student ?? [];
@@ -31,14 +32,14 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
   if (lossNames.length > 0) {
     const series: LineSeries[] = lossNames.map((name) => ({
       name: `train ${name}`,
-      points: epochs.map((record) => [record.epoch, record.loss[name] ?? Number.NaN]),
+      points: epochs.map((record) => [record.epoch + 1, record.loss[name] ?? Number.NaN]),
     }));
     const validationLoss = epochs.some((record) => record.validation?.nll !== undefined);
     if (validationLoss) {
       series.push({
         name: 'validation nll',
         dashed: true,
-        points: epochs.map((record) => [record.epoch, record.validation?.nll ?? Number.NaN]),
+        points: epochs.map((record) => [record.epoch + 1, record.validation?.nll ?? Number.NaN]),
       });
     }
     figures.push({
@@ -52,7 +53,7 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
   const accuracy: LineSeries[] = runRoles.flatMap((role) => {
     const records = run.logs[role] ?? [];
     return records.some((record) => record.validation?.accuracy !== undefined)
-      ? [{ name: role, points: records.map((record) => [record.epoch, record.validation?.accuracy ?? Number.NaN] as const) }]
+      ? [{ name: role, points: records.map((record) => [record.epoch + 1, record.validation?.accuracy ?? Number.NaN] as const) }]
       : [];
   });
   if (accuracy.length > 0) {
@@ -96,7 +97,7 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
   }
   const facts: Array<[string, string]> = [['run folder', run.dir]];
   if (last) {
-    facts.push(['student epochs', String(last.epoch)], ['student optimizer steps', String(last.step)]);
+    facts.push(['student epochs', String(last.epoch + 1)], ['student optimizer steps', String(last.step)]);
     if (last.temperature !== undefined) facts.push(['temperature (last epoch)', String(last.temperature)]);
     if (last.softWeight !== undefined) facts.push(['soft weight (last epoch)', String(last.softWeight)]);
     if (last.hardWeight !== undefined) facts.push(['hard weight (last epoch)', String(last.hardWeight)]);

@@ -1,0 +1,131 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { main } from '@kd/cli';
+import type { CliContext } from '@kd/cli';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// End to end on real digits, kept tiny: 500 training digits from the mnist package written as IDX
+// files (400 to train on, 100 for validation), 200 test digits, one epoch each, small MLPs, the
+// cpu backend.
+const experiment = {
+  name: 'tiny digits',
+  seed: 1,
+  output: 'runs/tiny',
+  data: { source: 'idx', dir: 'digits', validationFraction: 0.2 },
+  teacher: { train: { epochs: 1, batchSize: 50, architecture: { type: 'mlp', hidden: [32] } } },
+  student: { architecture: { type: 'mlp', hidden: [16] } },
+  loss: { key: 'distillation', options: { temperature: 4, softWeight: 0.9, hardWeight: 0.1 } },
+  training: { epochs: 1, batchSize: 50 },
+};
+
+/** An IDX file: magic (0, 0, type 0x08 = unsigned bytes, rank), big-endian sizes, then the bytes. */
+function idx(shape: number[], bytes: Uint8Array): Uint8Array {
+  const header = new DataView(new ArrayBuffer(4 + 4 * shape.length));
+  header.setUint8(2, 0x08);
+  header.setUint8(3, shape.length);
+  shape.forEach((size, i) => header.setUint32(4 + 4 * i, size));
+  return new Uint8Array([...new Uint8Array(header.buffer), ...bytes]);
+}
+
+/** `perClass` digits of each class from the mnist package, starting at `from`, as IDX images and labels. */
+async function digitsAsIdx(from: number, perClass: number): Promise<[Uint8Array, Uint8Array]> {
+  const require = createRequire(import.meta.url);
+  const pixels: number[] = [];
+  const labels: number[] = [];
+  for (let digit = 0; digit < 10; digit++) {
+    const { data } = JSON.parse(await readFile(require.resolve(`mnist/src/digits/${digit}.json`), 'utf8')) as { data: number[] };
+    pixels.push(...data.slice(from * 784, (from + perClass) * 784).map((v) => Math.round(v * 255)));
+    labels.push(...Array.from({ length: perClass }, () => digit));
+  }
+  return [idx([labels.length, 28, 28], Uint8Array.from(pixels)), idx([labels.length], Uint8Array.from(labels))];
+}
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kd-run-test-'));
+  await mkdir(join(dir, 'digits'));
+  const [trainImages, trainLabels] = await digitsAsIdx(0, 50);
+  const [testImages, testLabels] = await digitsAsIdx(50, 20);
+  await writeFile(join(dir, 'digits', 'train-images-idx3-ubyte'), trainImages);
+  await writeFile(join(dir, 'digits', 'train-labels-idx1-ubyte'), trainLabels);
+  await writeFile(join(dir, 'digits', 't10k-images-idx3-ubyte'), testImages);
+  await writeFile(join(dir, 'digits', 't10k-labels-idx1-ubyte'), testLabels);
+  // The tensor count is read before `kd run` chooses its backend.
+  await tf.setBackend('cpu');
+  await writeFile(join(dir, 'tiny.json'), JSON.stringify(experiment));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function kd(argv: string[], context: Partial<CliContext> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    cwd: dir,
+    env: { KD_BACKEND: 'cpu' },
+    stderrIsTTY: false,
+    ...context,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('kd run, eval and report end to end', () => {
+  it('trains, writes the run folder, and the report and eval agree with it', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const run = await kd(['run', 'tiny.json']);
+    expect(run.stderr).toMatch(/^backend: cpu \(cpu, CPU, 1 thread\), tfjs-core 4\.22\.\d+\n/);
+    expect(run.code).toBe(0);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    const output = join(dir, 'runs', 'tiny');
+    expect(run.stdout).toContain(`run folder: ${output}\n`);
+    expect(run.stdout).toMatch(/^test accuracy: teacher 0\.\d+, student 0\.\d+\n/);
+
+    const files = await readdir(output);
+    for (const file of ['config.json', 'results.json', 'predictions.json', 'teacher-log.jsonl', 'student-log.jsonl', 'student', 'teacher']) {
+      expect(files).toContain(file);
+    }
+    expect(JSON.parse(await readFile(join(output, 'config.json'), 'utf8'))).toEqual(experiment);
+    const log = (await readFile(join(output, 'student-log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(log).toHaveLength(1);
+    expect(Object.keys(log[0].loss).toSorted()).toEqual(['hard', 'soft', 'total']);
+    const predictions = JSON.parse(await readFile(join(output, 'predictions.json'), 'utf8'));
+    expect(predictions.labels).toHaveLength(200);
+    expect(predictions.logits[0]).toHaveLength(10);
+    expect(predictions.teacherLogits).toHaveLength(200);
+
+    const report = await kd(['report', 'runs/tiny']);
+    expect(report.code).toBe(0);
+    const html = await readFile(join(output, 'report.html'), 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(5);
+    expect(html).toContain('<th>student test</th>');
+    expect(html).toContain('<tr><th>student epochs</th><td>1</td></tr>');
+
+    // The same test set as the run: eval's accuracy is results.json's.
+    const results = JSON.parse(await readFile(join(output, 'results.json'), 'utf8'));
+    const evaluated = await kd(['eval', 'runs/tiny/student', '--data', 'tiny.json', '--json', '--metrics', 'accuracy,errorCount']);
+    expect(evaluated.code).toBe(0);
+    expect(JSON.parse(evaluated.stdout)).toEqual({
+      accuracy: results.student.test.accuracy,
+      errorCount: results.student.test.errorCount,
+    });
+  });
+
+  it('rejects a bad config with every problem on one line, before training', async () => {
+    await writeFile(join(dir, 'bad.json'), JSON.stringify({ ...experiment, loss: { key: 'distillation', options: { temperature: -1 } }, epochs: 3 }));
+    const { code, stderr } = await kd(['run', 'bad.json']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^kd: .*bad\.json has 2 problems: .*epochs: unknown key.*; loss\.options\.temperature: expected a number > 0, got -1\n$/);
+  });
+
+  it('rejects an unknown backend as a usage error', async () => {
+    const { code, stderr } = await kd(['run', 'tiny.json', '--backend', 'tpu']);
+    expect(code).toBe(2);
+    expect(stderr).toBe("kd: option '--backend' must be one of auto, gpu, node, wasm, cpu, got 'tpu' (see 'kd run --help')\n");
+  });
+});
