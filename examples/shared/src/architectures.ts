@@ -1,0 +1,19 @@
+import type { Architecture } from '@kd/trainer';
+
+/**
+ * The paper's MNIST nets (section 3): a teacher of two 1200-unit layers regularised with dropout
+ * (0.2 on the input, 0.5 on hidden units, with jittered inputs during training) and a student of
+ * two 800-unit layers with no regularisation. `quick` gives narrow versions for smoke runs.
+ */
+export function paperTeacher(quick = false): Architecture {
+  return { type: 'mlp', hidden: quick ? [64, 64] : [1200, 1200], dropout: 0.5, inputDropout: 0.2 };
+}
+
+export function paperStudent(quick = false): Architecture {
+  return { type: 'mlp', hidden: quick ? [32, 32] : [800, 800] };
+}
+
+/** An unregularised MLP with two hidden layers of `width` units (the temperature sweep's students). */
+export function mlp(width: number): Architecture {
+  return { type: 'mlp', hidden: [width, width] };
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+
+/** The flags every example takes. */
+export interface CommonFlags {
+  /** A folder of MNIST-style IDX files, or null for the `mnist` package digits. */
+  data: string | null;
+  seeds: number[];
+  /** Overrides the example's epoch counts; null keeps its defaults. */
+  epochs: number | null;
+  /** Where results go; null for the example's own `results/` (or a temporary folder with `quick`). */
+  out: string | null;
+  /** A tiny smoke run: a few hundred digits, narrow models, one or two epochs. */
+  quick: boolean;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The parseArgs options of {@link CommonFlags}, for examples to extend with their own. */
+export const commonOptions = {
+  data: { type: 'string' },
+  seeds: { type: 'string' },
+  epochs: { type: 'string' },
+  out: { type: 'string' },
+  quick: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const satisfies Options;
+
+export const commonUsage = `  --data <dir>     MNIST-style IDX files (e.g. /usr/share/datasets/fashion-mnist); default: the mnist package digits
+  --seeds 0,1,2    seeds to run, each a full repeat
+  --epochs <n>     epochs for every model (overrides the defaults)
+  --out <dir>      where results go; default: results/ beside this example
+  --quick          a tiny smoke run (a few hundred digits, narrow models)`;
+
+/**
+ * Parses `argv` with the common options plus `extra`; returns the common flags and the raw values
+ * of the extra ones. Throws on an unknown flag or a malformed number, naming it.
+ */
+export function parseFlags<E extends Options>(
+  argv: readonly string[],
+  defaults: { seeds: readonly number[] },
+  extra: E = {} as E,
+): { flags: CommonFlags; values: Record<string, string | boolean | undefined>; help: boolean } {
+  const { values } = parseArgs({ args: [...argv], options: { ...commonOptions, ...extra }, strict: true, allowPositionals: false });
+  const v = values as Record<string, string | boolean | undefined>;
+  const epochs = v.epochs === undefined ? null : positiveInteger('--epochs', v.epochs as string);
+  return {
+    flags: {
+      data: (v.data as string | undefined) ?? null,
+      seeds: v.seeds === undefined ? [...defaults.seeds] : integerList('--seeds', v.seeds as string),
+      epochs,
+      out: (v.out as string | undefined) ?? null,
+      quick: v.quick === true,
+    },
+    values: v,
+    help: v.help === true,
+  };
+}
+
+export function positiveInteger(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be an integer >= 1, got '${text}'`);
+  return n;
+}
+
+export function integerList(flag: string, text: string): number[] {
+  const items = text.split(',').map((s) => s.trim());
+  const numbers = items.map(Number);
+  if (items.length === 0 || numbers.some((n, i) => items[i] === '' || !Number.isSafeInteger(n) || n < 0)) {
+    throw new Error(`${flag} must be a comma-separated list of integers >= 0, got '${text}'`);
+  }
+  return numbers;
+}
+
+export function numberList(flag: string, text: string): number[] {
+  const items = text.split(',').map((s) => s.trim());
+  const numbers = items.map(Number);
+  if (numbers.some((n, i) => items[i] === '' || !Number.isFinite(n) || n <= 0)) {
+    throw new Error(`${flag} must be a comma-separated list of numbers > 0, got '${text}'`);
+  }
+  return numbers;
+}

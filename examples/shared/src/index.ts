@@ -1,0 +1,12 @@
+export { paperStudent, paperTeacher, mlp } from './architectures';
+export { currentBackend, describeBackend, setupBackend } from './backend';
+export type { BackendSummary } from './backend';
+export { loadExampleData } from './data';
+export type { ExampleData, LoadExampleDataOptions } from './data';
+export { commonOptions, commonUsage, integerList, numberList, parseFlags, positiveInteger } from './flags';
+export type { CommonFlags } from './flags';
+export { createRunContext, machineInfo, markdownTable, provenance, runHeader, writeResultFile, writeSeedResults } from './results';
+export type { Machine, RunContext } from './results';
+export { formatMeanStd, gapClosed, mean, std } from './stats';
+export { distilStudent, errorCount, trainOnLabels, validationErrorCurve, withTeacherCache } from './training';
+export type { DistillSettings, RunOptions, Trained } from './training';

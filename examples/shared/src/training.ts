@@ -1,0 +1,109 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { batches, jitter } from '@kd/data';
+import type { Dataset } from '@kd/data';
+import { buildTeacherCache, openTeacherCache } from '@kd/ensemble';
+import type { Teacher, TeacherCache } from '@kd/ensemble';
+import { buildModel, createDistiller, evaluate, trainModel } from '@kd/trainer';
+import type { Architecture, FitOptions, FitResult } from '@kd/trainer';
+
+/** What the examples vary between training runs; everything else is fixed (Adam, lr 0.001, batch 128). */
+export interface RunOptions {
+  epochs: number;
+  seed: number;
+  /** Evaluated after every epoch, for the learning curves. */
+  validation: Dataset;
+  /** Progress bars on a terminal. */
+  progress: boolean;
+}
+
+/** A trained model, its training history and how long it took. */
+export interface Trained {
+  model: LayersModel;
+  fit: FitResult;
+  seconds: number;
+}
+
+function fitOptions(options: RunOptions): FitOptions {
+  return {
+    epochs: options.epochs,
+    seed: options.seed,
+    validation: options.validation,
+    metrics: ['accuracy'],
+    progress: options.progress,
+    batchSize: 128,
+    optimizer: { kind: 'adam', learningRate: 0.001 },
+  };
+}
+
+function inputShape(data: Dataset): number[] {
+  return [...data.imageShape];
+}
+
+/**
+ * Trains a model on hard labels. `jitterPixels` > 0 shifts each training image by up to that many
+ * pixels (the paper's teacher used 2); the student baselines use none.
+ */
+export async function trainOnLabels(spec: Architecture, data: Dataset, options: RunOptions & { jitterPixels?: number; modelSeed?: number }): Promise<Trained> {
+  const started = performance.now();
+  const model = buildModel(spec, { inputShape: inputShape(data), numClasses: data.numClasses, seed: options.modelSeed ?? options.seed });
+  const fit = await trainModel(model, data, {
+    ...fitOptions(options),
+    ...(options.jitterPixels ? { augment: jitter({ maxShift: options.jitterPixels }) } : {}),
+  });
+  return { model, fit, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The distillation loss's settings. */
+export interface DistillSettings {
+  temperature: number;
+  softWeight: number;
+  hardWeight: number;
+}
+
+/** Distils a fresh `spec` student from `teacher` (a frozen teacher or a cache of its outputs) on `transfer`. */
+export async function distilStudent(
+  teacher: Teacher | TeacherCache,
+  spec: Architecture,
+  transfer: Dataset,
+  settings: DistillSettings,
+  options: RunOptions & { modelSeed?: number },
+): Promise<Trained> {
+  const started = performance.now();
+  const student = buildModel(spec, { inputShape: inputShape(transfer), numClasses: transfer.numClasses, seed: options.modelSeed ?? options.seed });
+  const fit = await createDistiller({
+    teacher,
+    student,
+    loss: { key: 'distillation', options: { ...settings } },
+  }).fit(transfer, fitOptions(options));
+  return { model: student, fit, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Runs `body` with a cache of `teacher`'s logits on `transfer` (un-augmented, as the students see
+ * it): each distillation then reads the teacher's outputs instead of running the teacher every
+ * step. The cache file lives in the temporary folder and is removed afterwards.
+ */
+export async function withTeacherCache<T>(teacher: Teacher, transfer: Dataset, body: (cache: TeacherCache) => Promise<T>): Promise<T> {
+  const path = join(tmpdir(), `kd-examples-teacher-${process.pid}-${Date.now()}.safetensors`);
+  await buildTeacherCache(teacher, batches(transfer, { batchSize: 512, shuffle: false, flatten: true }), { path, dataset: transfer });
+  const cache = openTeacherCache(path, { teacher, dataset: transfer });
+  try {
+    return await body(cache);
+  } finally {
+    cache.close();
+    rmSync(path, { force: true });
+  }
+}
+
+/** Test or validation errors of `model` on `data`, at T = 1, dropout off. */
+export function errorCount(model: LayersModel, data: Dataset): number {
+  return evaluate(model, data, { metrics: ['errorCount'] }).errorCount!;
+}
+
+/** Validation errors after each epoch, as `[epoch, errors]` points for a line chart. */
+export function validationErrorCurve(fit: FitResult, validationSize: number): Array<[number, number]> {
+  return fit.history.map((record) => [record.epoch + 1, Math.round((1 - record.validation!.accuracy!) * validationSize)]);
+}
