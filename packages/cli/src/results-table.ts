@@ -51,7 +51,7 @@ export function resultsTable(
   const validation = unionOfKeys(ranked.map((result) => result.validation));
   const test = unionOfKeys(ranked.map((result) => result.test ?? {}));
   const show = (value: number | undefined): string =>
-    value === undefined ? '' : precise ? String(value) : formatNumber(value);
+    value === undefined ? '' : precise ? String(value) : formatMetric(value);
   return {
     columns: ['best', ...params, ...validation.map((m) => `val ${m}`), ...test.map((m) => `test ${m}`)],
     rows: ranked.map((result, rank) => [
@@ -85,6 +85,7 @@ function unionOfKeys(records: ReadonlyArray<Readonly<Record<string, unknown>>>):
   return [...new Set(records.flatMap((record) => Object.keys(record)))];
 }
 
-function formatNumber(value: number): string {
+/** A metric as people read it: integers whole, other values to 4 significant digits. */
+export function formatMetric(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
 }

@@ -12,9 +12,9 @@ import type { SweepAxis, SweepCell } from './grid';
 import { readJsonFile } from './json-file';
 import type { Command } from './main';
 import { parseNumberList, parsePositiveInteger } from './option-values';
-import { rankResults, resultsTable, toCsv, toMarkdown } from './results-table';
+import { formatMetric, rankResults, resultsTable, toCsv, toMarkdown } from './results-table';
 import { readRunOutcome } from './run-folder';
-import type { CellRunner, SweepEvent } from './sweep';
+import type { CellResult, CellRunner, SweepEvent } from './sweep';
 import { runSweep } from './sweep';
 
 export const sweepCommand: Command = {
@@ -82,7 +82,7 @@ export const sweepCommand: Command = {
       const best = rankResults(summary.results, selection)[0]!;
       ctx.stdout(markdown);
       ctx.stdout(
-        `\nbest on validation ${options.select}: ${best.id} (${options.select} ${Number(best.validation[options.select]!.toPrecision(6))}); table in ${join(options.out, 'results.md')} and results.csv\n`,
+        `\nbest on validation ${options.select}: ${best.id} (${options.select} ${formatMetric(best.validation[options.select]!)}); table in ${join(options.out, 'results.md')} and results.csv\n`,
       );
     }
     if (interrupt.signal.aborted) {
@@ -140,13 +140,17 @@ function parseSweepOptions(args: ParsedCommandLine, ctx: CliContext): SweepComma
 
 function describeEvent(event: SweepEvent, metric: string): string {
   const counter = `[${event.done}/${event.total}]`;
+  const value = (result: CellResult): string => {
+    const v = result.validation[metric];
+    return v === undefined ? '?' : formatMetric(v);
+  };
   switch (event.type) {
     case 'started':
       return `${counter} ${event.cell.id} started`;
     case 'skipped':
-      return `${counter} ${event.cell.id} finished earlier: validation ${metric} ${event.result.validation[metric] ?? '?'}`;
+      return `${counter} ${event.cell.id} finished earlier: validation ${metric} ${value(event.result)}`;
     case 'finished':
-      return `${counter} ${event.cell.id} finished in ${event.result.seconds.toFixed(1)} s: validation ${metric} ${event.result.validation[metric] ?? '?'}`;
+      return `${counter} ${event.cell.id} finished in ${event.result.seconds.toFixed(1)} s: validation ${metric} ${value(event.result)}`;
     case 'failed':
       return `${counter} ${event.cell.id} failed: ${event.error.message}`;
   }
