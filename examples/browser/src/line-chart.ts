@@ -21,8 +21,8 @@ export interface ChartSpec {
 }
 
 const WIDTH = 440;
-const HEIGHT = 260;
-const MARGIN = { left: 46, right: 14, top: 30, bottom: 46 };
+const HEIGHT = 270;
+const MARGIN = { left: 46, right: 14, top: 30, bottom: 58 };
 
 /**
  * The SVG markup of a line chart with axes, ticks and a legend. Returned as a string so the page
@@ -50,7 +50,7 @@ export function lineChart(spec: ChartSpec): string {
     const step = Math.round((steps * i) / 4);
     parts.push(`<text x="${x(step).toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" class="tick" text-anchor="middle">${step}</text>`);
   }
-  parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - MARGIN.bottom + 32}" class="axis-label" text-anchor="middle">step</text>`);
+  parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - MARGIN.bottom + 30}" class="axis-label" text-anchor="middle">step</text>`);
   parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" class="frame"/>`);
   let legendX = MARGIN.left + 4;
   for (const s of spec.series) {

@@ -34,6 +34,7 @@ declare global {
 
 const COLORS = { teacher: '#6b4fbb', distilled: '#d9480f', labelsOnly: '#1c7ed6' };
 const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
+const wholePercent = (v: number) => `${Math.round(v * 100)}%`;
 
 const page: PageProgress = {
   phase: 'loading',
@@ -73,7 +74,7 @@ function draw(progress: SessionProgress): void {
     steps: progress.teacherSteps,
     yMin: 0,
     yMax: 1,
-    formatY: percent,
+    formatY: wholePercent,
     series: [{ name: `teacher (${progress.teacherLayers.join('-')})`, color: COLORS.teacher, points: progress.teacher.accuracy }],
   });
   const teacherLine =
@@ -85,7 +86,7 @@ function draw(progress: SessionProgress): void {
     steps: progress.studentSteps,
     yMin: 0,
     yMax: 1,
-    formatY: percent,
+    formatY: wholePercent,
     series: [
       { name: `distilled (T = ${progress.temperature})`, color: COLORS.distilled, points: progress.distilled.accuracy },
       { name: 'labels only', color: COLORS.labelsOnly, points: progress.labelsOnly.accuracy },
