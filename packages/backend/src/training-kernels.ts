@@ -1,6 +1,7 @@
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop';
+import { leadingAxesReduction } from './leading-axes-reduction';
 import { maxPoolGrad } from './max-pool-grad';
 import { sharedCast, sharedIdentity } from './shared-identity';
 import { transposedMatMul } from './transposed-matmul';
@@ -22,6 +23,8 @@ const replacements: ReadonlyArray<{
     make: (stock) => conv2dBackpropInput(required('Conv2DBackpropInput', stock)),
   },
   { kernelName: 'MaxPoolGrad', make: () => maxPoolGrad },
+  { kernelName: 'Sum', make: (stock) => leadingAxesReduction(required('Sum', stock), false) },
+  { kernelName: 'Mean', make: (stock) => leadingAxesReduction(required('Mean', stock), true) },
   { kernelName: 'Identity', make: () => sharedIdentity },
   { kernelName: 'Cast', make: (stock) => sharedCast(required('Cast', stock)) },
 ];
