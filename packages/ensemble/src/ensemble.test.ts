@@ -105,6 +105,24 @@ describeBackends('ensemble', () => {
     expect(ensemble([a, b]).fingerprint()).not.toBe(ensemble([b, a]).fingerprint());
   });
 
+  it('is usable inside optimizer.minimize: the student learns, nothing of the ensemble is taped', () => {
+    const init = tf.zeros([2, 3]);
+    const w = tf.variable(init);
+    init.dispose();
+    const optimizer = tf.train.sgd(0.5);
+    const x = tf.ones([1, 2]);
+    for (const combine of ['arithmetic', 'geometric', 'logits'] as const) {
+      const teacher = ensemble([a, b], { combine });
+      optimizer.minimize(() => {
+        const z = tf.matMul(x, w);
+        return tf.neg(tf.sum(tf.mul(teacher.probs(x, 2), tf.sub(z, tf.logSumExp(z, -1, true))))) as tf.Scalar;
+      });
+    }
+    expect(Array.from(w.dataSync()).some((v) => v !== 0)).toBe(true);
+    tf.dispose([w, x]);
+    optimizer.dispose();
+  });
+
   it('keeps the tensor count flat over repeated calls', async () => {
     const teachers = (['arithmetic', 'geometric', 'logits'] as const).map((combine) => ensemble([a, b, a], { combine }));
     const x = tf.zeros([4, 2]);

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { logSoftmaxWithTemperature, softmaxWithTemperature } from '@kd/losses';
+import { frozenForward } from './teacher';
 import type { Teacher } from './teacher';
-import { assertPositive, describe } from './validate';
+import { assertPositive, assertTensor, describe } from './validate';
 
 /**
  * How an ensemble turns its members' outputs at temperature T into one distribution:
@@ -101,16 +102,18 @@ export function ensemble(members: readonly Teacher[], options: EnsembleOptions =
       ),
     ) as Tensor2D;
 
+  // The combination is frozen as a whole, like each member: nothing of it is recorded for gradients.
   const probs = (x: Tensor, temperature = 1): Tensor2D => {
+    assertTensor(`${fn}.probs`, 'x', x);
     assertPositive(`${fn}.probs`, 'temperature', temperature);
-    return tf.tidy(() => {
+    return frozenForward(x, (input) => {
       switch (combine) {
         case 'arithmetic':
-          return tf.addN(members.map((member, i) => tf.mul(member.probs(x, temperature), weights[i]!)));
+          return tf.addN(members.map((member, i) => tf.mul(member.probs(input, temperature), weights[i]!)));
         case 'geometric':
-          return tf.softmax(meanLogProbs(x, temperature));
+          return tf.softmax(meanLogProbs(input, temperature));
         case 'logits':
-          return softmaxWithTemperature(meanLogits(x), temperature);
+          return softmaxWithTemperature(meanLogits(input), temperature);
       }
     }) as Tensor2D;
   };
@@ -122,11 +125,12 @@ export function ensemble(members: readonly Teacher[], options: EnsembleOptions =
   };
 
   const logits =
-    combine === 'logits'
-      ? meanLogits
-      : combine === 'geometric' && withoutLogits < 0
-        ? (x: Tensor): Tensor2D => meanLogProbs(x, 1)
-        : undefined;
+    combine === 'logits' || (combine === 'geometric' && withoutLogits < 0)
+      ? (x: Tensor): Tensor2D => {
+          assertTensor(`${fn}.logits`, 'x', x);
+          return frozenForward(x, (input) => (combine === 'logits' ? meanLogits(input) : meanLogProbs(input, 1))) as Tensor2D;
+        }
+      : undefined;
 
   return {
     numClasses,

@@ -182,6 +182,15 @@ print(json.dumps(out))
         }
       }),
     ).resolves.toBeUndefined();
+    // Inside a gradient scope too (a trainer may read the cache inside its loss function).
+    const init = tf.zeros([3]);
+    const bias = tf.variable(init);
+    init.dispose();
+    const optimizer = tf.train.sgd(0.1);
+    optimizer.minimize(() => tf.sum(tf.mul(cache.probs({ indices: [1, 2] }, 2), bias)));
+    expect(Array.from(bias.dataSync()).some((v) => v !== 0)).toBe(true);
+    tf.dispose(bias);
+    optimizer.dispose();
     cache.close();
     expect(() => cache.logits({ indices: [0] })).toThrow(/'TeacherCache.logits' was called after close\(\)/);
   });

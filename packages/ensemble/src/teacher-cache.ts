@@ -6,6 +6,7 @@ import type { AugmentationParams } from '@kd/data';
 import { softmaxWithTemperature } from '@kd/losses';
 import { encodeHeader, readHeader, tempPath, writeAll, writeAtomically } from './safetensors';
 import type { SafetensorsDtype } from './safetensors';
+import { frozenForward } from './teacher';
 import type { Teacher } from './teacher';
 import { assertPositive, describe } from './validate';
 
@@ -352,11 +353,12 @@ function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheO
           `Argument 'temperature' passed to 'TeacherCache.probs' must be ${temperature}, the temperature ${path} was built at, got ${t}`,
         );
       }
-      const data = read('probs', batch);
-      return tf.tidy(() => {
-        const stored = tf.tensor2d(data, [batch.indices.length, numClasses]);
-        return kind === 'probs' ? stored : softmaxWithTemperature(stored, t);
-      }) as Tensor2D;
+      const stored = tf.tensor2d(read('probs', batch), [batch.indices.length, numClasses]);
+      if (kind === 'probs') return stored;
+      // Frozen like a teacher's own probs, so calling this inside a gradient scope records nothing.
+      const soft = frozenForward(stored, (logits) => softmaxWithTemperature(logits, t)) as Tensor2D;
+      stored.dispose();
+      return soft;
     },
     close(): void {
       if (open) closeSync(fd);
