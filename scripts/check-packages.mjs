@@ -33,7 +33,7 @@ const tfjsMarkers = [
   'Cannot evaluate flag', // tfjs-core environment
   'function registerKernel(', // tfjs-core kernel registry
   'function loadLayersModel(', // tfjs-layers
-  'function setWasmPaths(', // tfjs-backend-wasm
+  'function getPathToWasmBinary(', // tfjs-backend-wasm
 ];
 
 for (const pkg of selected) {
