@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+// Importing a backend package registers the backend with tfjs; nothing else is used from these.
+// oxlint-disable-next-line import/no-unassigned-import
 import '@tensorflow/tfjs-backend-cpu';
+// oxlint-disable-next-line import/no-unassigned-import
 import '@tensorflow/tfjs-backend-webgl';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 

@@ -1,5 +1,4 @@
 // The page: picks a backend, loads the digits, runs the session and draws it live.
-import '@tensorflow/tfjs-layers';
 import { chooseBackend, pagePreferences } from './choose-backend';
 import type { PagePreference } from './choose-backend';
 import { decodeDigits } from './digits-file';
@@ -66,8 +65,11 @@ function optionsFromQuery(params: URLSearchParams): SessionOptions {
   return options;
 }
 
+function last(points: ReadonlyArray<{ value: number }>): number | undefined {
+  return points.at(-1)?.value;
+}
+
 function draw(progress: SessionProgress): void {
-  const last = (points: ReadonlyArray<{ value: number }>) => points.at(-1)?.value;
   const teacherAccuracy = last(progress.teacher.accuracy);
   element('teacher-chart').innerHTML = lineChart({
     title: 'Teacher: test accuracy',
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
 
   let frame = 0;
   const yielder = new MessageChannel();
+  yielder.port1.start();
   const result = await runDistilSession(digits, options, {
     onProgress(progress) {
       page.phase = progress.phase;
@@ -154,7 +157,7 @@ async function main(): Promise<void> {
     // A message to ourselves yields to rendering and input without setTimeout's 4 ms clamp.
     pause: () =>
       new Promise((resolve) => {
-        yielder.port1.onmessage = () => resolve();
+        yielder.port1.addEventListener('message', () => resolve(), { once: true });
         yielder.port2.postMessage(null);
       }),
   });
