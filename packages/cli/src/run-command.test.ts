@@ -106,8 +106,10 @@ describe('kd run, eval and report end to end', () => {
     expect(html).toContain('<th>student test</th>');
     expect(html).toContain('<tr><th>student epochs</th><td>1</td></tr>');
 
-    // The same test set as the run: eval's accuracy is results.json's.
+    // The same test set as the run: the report's ECE and eval's metrics are results.json's.
     const results = JSON.parse(await readFile(join(output, 'results.json'), 'utf8'));
+    const ece = Number(/Reliability diagram \(ECE ([\d.]+)\)/.exec(html)![1]);
+    expect(ece).toBeCloseTo(results.student.test.ece, 3);
     const evaluated = await kd(['eval', 'runs/tiny/student', '--data', 'tiny.json', '--json', '--metrics', 'accuracy,errorCount']);
     expect(evaluated.code).toBe(0);
     expect(JSON.parse(evaluated.stdout)).toEqual({

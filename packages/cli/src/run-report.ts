@@ -13,7 +13,7 @@ export interface RunReportOptions {
   temperatures?: readonly number[];
   /** Which example's soft targets to show: its row in the predictions, from 0. Default 0. */
   example?: number;
-  /** Bins of the reliability diagram. Default 10. */
+  /** Bins of the reliability diagram. Default 15, as `expectedCalibrationError` in @kd/trainer, so the ECE matches `results.json`. */
   bins?: number;
 }
 
@@ -24,7 +24,7 @@ export interface RunReportOptions {
  */
 export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): ReportData {
   // Logs count epochs from 0; plots and facts count them from 1, as people do.
-  const { temperatures = [1, 2, 4, 8, 20], example = 0, bins = 10 } = options;
+  const { temperatures = [1, 2, 4, 8, 20], example = 0, bins = 15 } = options;
   const figures: ReportFigure[] = [];
   const epochs = run.logs.student ?? [];
   const last = epochs.at(-1);
@@ -69,7 +69,7 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
     figures.push({
       heading: `Reliability (student, ${predictions.split})`,
       svg: reliabilityDiagramSvg({ bins: reliabilityBins(probabilities, predictions.labels, bins) }),
-      caption: `Accuracy against confidence of the final student on the ${predictions.split} set; the dashed diagonal is perfect calibration.`,
+      caption: `Accuracy against confidence of the final student on the ${predictions.split} set, in ${bins} bins; the dashed diagonal is perfect calibration.`,
     });
     const classes = predictions.logits[0]!.length;
     const matrix = Array.from({ length: classes }, () => Array.from({ length: classes }, () => 0));
