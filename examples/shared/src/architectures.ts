@@ -17,3 +17,8 @@ export function paperStudent(quick = false): Architecture {
 export function mlp(width: number): Architecture {
   return { type: 'mlp', hidden: [width, width] };
 }
+
+/** Hidden widths as the paper writes them: `1200-1200`. */
+export function architectureName(spec: Architecture): string {
+  return spec.type === 'mlp' ? spec.hidden.join('-') : `cnn ${spec.filters.join('-')}`;
+}

@@ -1,4 +1,4 @@
-export { paperStudent, paperTeacher, mlp } from './architectures';
+export { architectureName, mlp, paperStudent, paperTeacher } from './architectures';
 export { currentBackend, describeBackend, setupBackend } from './backend';
 export type { BackendSummary } from './backend';
 export { loadExampleData } from './data';

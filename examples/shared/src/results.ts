@@ -80,10 +80,11 @@ export async function writeSeedResults(context: RunContext, data: ExampleData, s
   return writeResultFile(context, `${data.name}-seed${seed}.json`, JSON.stringify(record, null, 2));
 }
 
+const tableLine = (cells: ReadonlyArray<string | number>): string => `| ${cells.join(' | ')} |`;
+
 /** A Markdown table; numbers are written as given. */
 export function markdownTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  const line = (cells: ReadonlyArray<string | number>) => `| ${cells.join(' | ')} |`;
-  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+  return [tableLine(headers), tableLine(headers.map(() => '---')), ...rows.map(tableLine)].join('\n');
 }
 
 /** The lines under a summary's title that say how it was made. */

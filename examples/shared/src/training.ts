@@ -7,7 +7,7 @@ import type { Dataset } from '@kd/data';
 import { buildTeacherCache, openTeacherCache } from '@kd/ensemble';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 import { buildModel, createDistiller, evaluate, trainModel } from '@kd/trainer';
-import type { Architecture, FitOptions, FitResult } from '@kd/trainer';
+import type { Architecture, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
 
 /** What the examples vary between training runs; everything else is fixed (Adam, lr 0.001, batch 128). */
 export interface RunOptions {
@@ -15,8 +15,12 @@ export interface RunOptions {
   seed: number;
   /** Evaluated after every epoch, for the learning curves. */
   validation: Dataset;
-  /** Progress bars on a terminal. */
+  /** Progress bars on a terminal, and one line per epoch on stdout. */
   progress: boolean;
+  /** Names the model in the per-epoch lines. */
+  label?: string;
+  /** Adam's learning rate. Default 0.001. */
+  learningRate?: number;
 }
 
 /** A trained model, its training history and how long it took. */
@@ -27,6 +31,7 @@ export interface Trained {
 }
 
 function fitOptions(options: RunOptions): FitOptions {
+  const size = options.validation.size;
   return {
     epochs: options.epochs,
     seed: options.seed,
@@ -34,7 +39,15 @@ function fitOptions(options: RunOptions): FitOptions {
     metrics: ['accuracy'],
     progress: options.progress,
     batchSize: 128,
-    optimizer: { kind: 'adam', learningRate: 0.001 },
+    optimizer: { kind: 'adam', learningRate: options.learningRate ?? 0.001 },
+    ...(options.progress
+      ? {
+          onEpochEnd: (r: EpochRecord) =>
+            console.log(
+              `  ${options.label ?? 'model'} epoch ${r.epoch + 1}/${options.epochs}: loss ${r.loss.total!.toFixed(4)}, ${Math.round((1 - r.validation!.accuracy!) * size)} validation errors / ${size} (${r.seconds.toFixed(1)} s)`,
+            ),
+        }
+      : {}),
   };
 }
 
