@@ -75,6 +75,11 @@ describe('kd usage errors', () => {
     [['sweep', 'x.json', '--temperature', '1', '--parallel', '0'], "kd: option '--parallel' must be an integer >= 1, got '0' (see 'kd sweep --help')"],
     [['sweep', 'x.json', '--temperature', '1', '--select', 'f1'], "kd: option '--select' must be one of accuracy, errorCount, top5Accuracy, nll, ece, brier, agreement, got 'f1' (see 'kd sweep --help')"],
     [['report', 'r', '--example', '0'], "kd: option '--example' must be an integer >= 1, got '0' (see 'kd report --help')"],
+    [['help', 'fly'], "kd: unknown command 'fly'; commands are run, sweep, eval, report (see 'kd --help')"],
+    [['run', 'x.json', '--threads', 'all'], "kd: option '--threads' must be an integer >= 1, got 'all' (see 'kd run --help')"],
+    [['eval', 'model'], "kd: 'kd eval' needs --data (an experiment config, 'mnist-digits' or an IDX folder) (see 'kd eval --help')"],
+    [['eval', 'model', '--data', 'mnist-digits', '--metrics', 'accuracy,agreement'], "kd: option '--metrics' takes names from accuracy, errorCount, top5Accuracy, nll, ece, brier, got 'agreement' (see 'kd eval --help')"],
+    [['eval', 'model', '--data', 'nowhere'], "kd: option '--data' must be an experiment .json, 'mnist-digits' or a folder of IDX files, got 'nowhere' (see 'kd eval --help')"],
   ])('kd %j exits 2 with one line', async (argv, line) => {
     const { code, stdout, stderr } = await kd(argv);
     expect(code).toBe(2);
