@@ -75,9 +75,21 @@ const installHints: Record<BackendKind, string> = {
  * @param preference which backend; default `'auto'`. See `backendPreferenceFromEnv` for
  * `KD_BACKEND`.
  */
-export async function useBackend(
+export function useBackend(
   preference: BackendPreference = 'auto',
   options: UseBackendOptions = {},
+): Promise<BackendInfo> {
+  // One activation at a time: concurrent calls would each build a WebAssembly runtime.
+  const result = pending.then(() => resolveBackend(preference, options));
+  pending = result.catch(() => undefined);
+  return result;
+}
+
+let pending: Promise<unknown> = Promise.resolve();
+
+async function resolveBackend(
+  preference: BackendPreference,
+  options: UseBackendOptions,
 ): Promise<BackendInfo> {
   if (preference !== 'auto' && !backendKinds.includes(preference)) {
     throw new Error(

@@ -51,7 +51,8 @@ export async function createNodeWasmRuntime(
   const require = createRequire(import.meta.url);
   const wasmOut = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js'));
 
-  const threaded = simd && threads > 1 && sharedMemoryWorks();
+  const worker = simd && threads > 1 && sharedMemoryWorks() ? await threadedWorkerScript(wasmOut) : undefined;
+  const threaded = worker !== undefined;
   const build = threaded
     ? 'tfjs-backend-wasm-threaded-simd'
     : simd
@@ -77,12 +78,8 @@ export async function createNodeWasmRuntime(
       return {};
     },
   };
-  if (threaded) {
-    const { wasmWorkerContents } = require(join(wasmOut, `${build}.worker.js`)) as {
-      wasmWorkerContents: string;
-    };
-    const workerFile = await writeWorkerScript(wasmWorkerContents);
-    config.locateFile = (path: string) => (path.endsWith('.worker.js') ? workerFile : join(wasmOut, path));
+  if (worker) {
+    config.locateFile = (path: string) => (path.endsWith('.worker.js') ? worker : join(wasmOut, path));
     config.mainScriptUrlOrBlob = script;
   }
 
@@ -129,6 +126,20 @@ function sharedMemoryWorks(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The path of the threaded build's worker script, or undefined (run single-threaded) when it
+ * cannot be written, e.g. on a read-only temporary directory.
+ */
+async function threadedWorkerScript(wasmOut: string): Promise<string | undefined> {
+  const { createRequire } = await import('node:module');
+  const { join } = await import('node:path');
+  const require = createRequire(import.meta.url);
+  const { wasmWorkerContents } = require(join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+    wasmWorkerContents: string;
+  };
+  return writeWorkerScript(wasmWorkerContents).catch(() => undefined);
 }
 
 /**
