@@ -18,14 +18,19 @@ export async function buildPage(outDir: string = defaultOutDir): Promise<string>
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(join(outDir, 'wasm'), { recursive: true });
   await build({
-    entryPoints: [join(exampleDir, 'src', 'main.ts')],
-    outfile: join(outDir, 'main.js'),
+    entryPoints: [join(exampleDir, 'src', 'main.ts'), join(exampleDir, 'src', 'wasm-package.ts')],
+    outdir: outDir,
+    chunkNames: 'chunks/[name]-[hash]',
+    // One shared chunk holds tfjs and the wasm backend, so both entry points use the same copy.
+    splitting: true,
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     minify: true,
     sourcemap: true,
+    // @kd/backend imports these only when it runs in Node.
+    external: ['node:*'],
     // Like the tests: the @kd packages' sources, or their built dist/ with KD_TEST_DIST=1.
     conditions: process.env.KD_TEST_DIST === '1' ? [] : ['@kd/source'],
     logLevel: 'warning',

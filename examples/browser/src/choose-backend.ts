@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // oxlint-disable-next-line import/no-unassigned-import
 import '@tensorflow/tfjs-backend-webgl';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { useBackend } from '@kd/backend';
 
 /** A backend the page can ask for; `'auto'` takes the fastest one that works. */
 export type PagePreference = 'auto' | 'webgl' | 'wasm' | 'cpu';
@@ -26,9 +27,8 @@ const SOFTWARE_RENDERER = /swiftshader|llvmpipe|software|basic render/i;
 
 /**
  * Activates the fastest TensorFlow.js backend this browser offers: WebGL on a real GPU, else
- * WebAssembly (threaded when the page is cross-origin isolated; its binaries are fetched from
- * `wasmFolder`), else plain JavaScript. `@kd/backend`'s `useBackend` is for Node: in a bundle it
- * cannot resolve the backend packages it imports by name at run time.
+ * WebAssembly through `useBackend('wasm')` of @kd/backend (its training kernels; threaded when the
+ * page is cross-origin isolated; binaries fetched from `wasmFolder`), else plain JavaScript.
  */
 export async function chooseBackend(preference: PagePreference, wasmFolder: string): Promise<ChosenBackend> {
   const order = preference === 'auto' ? (['webgl', 'wasm', 'cpu'] as const) : [preference];
@@ -45,26 +45,28 @@ export async function chooseBackend(preference: PagePreference, wasmFolder: stri
 }
 
 async function activate(name: 'webgl' | 'wasm' | 'cpu', wasmFolder: string, auto: boolean): Promise<string> {
-  let detail = '';
-  if (name === 'webgl') {
-    const renderer = webglRenderer();
-    if (renderer === null) throw new Error('WebGL is not available');
-    if (auto && SOFTWARE_RENDERER.test(renderer)) throw new Error(`no GPU (WebGL renders in software: ${renderer})`);
-    detail = renderer;
+  switch (name) {
+    case 'webgl': {
+      const renderer = webglRenderer();
+      if (renderer === null) throw new Error('WebGL is not available');
+      if (auto && SOFTWARE_RENDERER.test(renderer)) throw new Error(`no GPU (WebGL renders in software: ${renderer})`);
+      await setBackend(name);
+      return renderer;
+    }
+    case 'wasm': {
+      setWasmPaths(wasmFolder);
+      const info = await useBackend('wasm');
+      return `${info.threads} thread${info.threads === 1 ? '' : 's'}${info.simd ? ', SIMD' : ''}, @kd/backend training kernels`;
+    }
+    case 'cpu':
+      await setBackend(name);
+      return 'plain JavaScript, 1 thread';
   }
-  if (name === 'wasm') {
-    setWasmPaths(wasmFolder);
-    setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
-  }
+}
+
+async function setBackend(name: string): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`tfjs could not initialise '${name}'`);
   await tf.ready();
-  if (name === 'wasm') {
-    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-    const threads = getThreadsCount();
-    detail = `${threads} thread${threads === 1 ? '' : 's'}${simd ? ', SIMD' : ''}`;
-  }
-  if (name === 'cpu') detail = 'plain JavaScript, 1 thread';
-  return detail;
 }
 
 /** The GPU's name as WebGL reports it, or null without WebGL. */
