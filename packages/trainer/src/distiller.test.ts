@@ -92,6 +92,7 @@ describeBackends('createDistiller', (backend) => {
     expect(Object.keys(first!.loss).toSorted()).toEqual(['hard', 'soft', 'total']);
     expect(first!.loss.total).toBeCloseTo(first!.loss.soft! + first!.loss.hard!, 5);
     expect([first!.temperature, second!.temperature]).toEqual([4, 2]);
+    expect([first!.hardWeight, first!.softWeight]).toEqual([0.1, undefined]);
     expect(second!.validation!.agreement).toBeGreaterThanOrEqual(0);
     teacherModel.dispose();
     model.dispose();

@@ -132,6 +132,16 @@ export function createDistiller(args: DistillerArgs): Distiller {
           }
           return values;
         },
+        logged: (epoch) => {
+          // The loss's own numbers, overridden by this epoch's schedules: what the epoch used.
+          const logged: Record<string, number> = {};
+          for (const name of ['temperature', 'softWeight', 'hardWeight']) {
+            const schedule = schedules[name as keyof DistillSchedules];
+            if (schedule !== undefined) logged[name] = scheduleValue(schedule, epoch, `schedules.${name}`);
+            else if (typeof lossOptions[name] === 'number') logged[name] = lossOptions[name];
+          }
+          return logged;
+        },
         prepare: (batch, values): Record<string, Tensor> => {
           if (isCache(teacher)) {
             return teacher.kind === 'logits'

@@ -99,6 +99,8 @@ export interface LoopSpec {
   options: FitOptions;
   /** Schedule values for `epoch`, logged and handed to `loss`. */
   values(epoch: number): Record<string, number>;
+  /** What the epoch's record shows besides the losses (temperature, weights); default `values`. */
+  logged?(epoch: number): Record<string, number>;
   /** Tensors computed outside the gradient tape for a batch (teacher outputs); disposed after the step. */
   prepare?(batch: Batch, values: Readonly<Record<string, number>>): Record<string, Tensor>;
   loss(inputs: StepInputs): LossOutput;
@@ -289,7 +291,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
         loss,
         ...(validation ? { validation } : {}),
         learningRate,
-        ...values,
+        ...(spec.logged ? spec.logged(epoch) : values),
         seconds: (performance.now() - started) / 1000,
         time: new Date().toISOString(),
       };
