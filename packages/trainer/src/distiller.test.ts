@@ -140,6 +140,26 @@ describeBackends('createDistiller', (backend) => {
     model.dispose();
   });
 
+  it('distils on a partly labelled transfer set, the hard term over the labelled examples only', async () => {
+    const labels = Int32Array.from(transfer.labels, (label, i) => (i % 3 === 0 ? label : -1));
+    const images = new Float32Array(transfer.size * 36);
+    for (let i = 0; i < transfer.size; i++) images.set(transfer.image(i), i * 36);
+    const partly = new Dataset({ images, imageShape: [6, 6, 1], labels, numClasses: 3 });
+    const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 5 });
+    const checkpointDir = join(dir, 'every2');
+    const result = await createDistiller({
+      teacher: scriptedTeacher(),
+      student: model,
+      loss: { key: 'distillation', options: { temperature: 2, hardWeight: 0.5 } },
+    }).fit(partly, { epochs: 3, batchSize: 30, checkpointDir, checkpointEvery: 2, progress: false });
+    const { hard, soft, total } = result.history[0]!.loss;
+    expect(hard).toBeGreaterThan(0);
+    expect(total).toBeCloseTo(soft! + hard!, 5);
+    // Every 2 epochs, and after the last.
+    expect(await latestCheckpoint(checkpointDir)).toBe(join(checkpointDir, 'checkpoint-000003'));
+    model.dispose();
+  });
+
   it('stops at a NaN loss naming the step, without touching the weights or the last good checkpoint', async () => {
     const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 6 });
     // One call checks the loss before training, then 3 steps per epoch: call 9 is step 8, the
