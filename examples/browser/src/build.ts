@@ -1,7 +1,7 @@
 // Builds the page into a folder: the bundled script, the HTML, tfjs's WebAssembly binaries and
 // the digits. `npm run build` writes dist/; the test builds into a temporary folder.
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -29,8 +29,9 @@ export async function buildPage(outDir: string = defaultOutDir): Promise<string>
     target: 'es2022',
     minify: true,
     sourcemap: true,
-    // @kd/backend imports these only when it runs in Node.
-    external: ['node:*'],
+    // Node's built-in modules: @kd/backend imports them (dynamically) only when it runs in Node.
+    // Its built dist/ names them without the `node:` prefix.
+    external: ['node:*', ...builtinModules],
     // Like the tests: the @kd packages' sources, or their built dist/ with KD_TEST_DIST=1.
     conditions: process.env.KD_TEST_DIST === '1' ? [] : ['@kd/source'],
     logLevel: 'warning',

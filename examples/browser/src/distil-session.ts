@@ -53,6 +53,9 @@ export interface SessionProgress {
   teacherSteps: number;
   studentSteps: number;
   temperature: number;
+  hardWeight: number;
+  /** Test digits the accuracies are measured on. */
+  testSize: number;
   teacher: Curves;
   /** The student trained on the teacher's soft targets (and, lightly weighted, the labels). */
   distilled: Curves;
@@ -116,6 +119,8 @@ export async function runDistilSession(
     teacherSteps: o.teacherSteps,
     studentSteps: o.studentSteps,
     temperature: o.temperature,
+    hardWeight: o.hardWeight,
+    testSize: data.test.size,
     teacher: { loss: [], accuracy: [] },
     distilled: { loss: [], accuracy: [] },
     labelsOnly: { loss: [], accuracy: [] },
@@ -153,7 +158,7 @@ export async function runDistilSession(
     for (const batch of endless(transferSet, o.batchSize, o.seed)) {
       if (step === o.studentSteps) break;
       // The teacher is a constant here: its logits are computed outside the gradient tape.
-      const teacherLogits = tf.tidy(() => logits(teacher, batch.x));
+      const teacherLogits = tf.tidy(() => teacher.predict(batch.x) as Tensor);
       const distilledLoss = trainStep(optimizers[1], distilled, () => {
         const { total, soft, hard } = distillationLoss({
           studentLogits: logits(distilled, batch.x),

@@ -99,7 +99,7 @@ function draw(progress: SessionProgress): void {
     title: 'Students: training loss',
     steps: progress.studentSteps,
     series: [
-      { name: 'distilled (soft + hard)', color: COLORS.distilled, points: progress.distilled.loss },
+      { name: `distilled (soft + ${progress.hardWeight} × hard)`, color: COLORS.distilled, points: progress.distilled.loss },
       { name: 'labels only', color: COLORS.labelsOnly, points: progress.labelsOnly.loss },
     ],
   });
@@ -108,6 +108,11 @@ function draw(progress: SessionProgress): void {
   element('teacher-result').textContent = teacherAccuracy === undefined ? '–' : percent(teacherAccuracy);
   element('distilled-result').textContent = distilled === undefined ? '–' : percent(distilled);
   element('labels-result').textContent = labelsOnly === undefined ? '–' : percent(labelsOnly);
+  if (distilled !== undefined && labelsOnly !== undefined && progress.phase !== 'teacher') {
+    const fewer = Math.round((distilled - labelsOnly) * progress.testSize);
+    element('comparison').textContent =
+      fewer === 0 ? 'Both students make as many test errors.' : `The distilled student makes ${Math.abs(fewer)} ${fewer > 0 ? 'fewer' : 'more'} errors on the ${progress.testSize} test digits.`;
+  }
 }
 
 async function main(): Promise<void> {
