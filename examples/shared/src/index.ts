@@ -7,6 +7,9 @@ export { commonOptions, commonUsage, integerList, numberList, parseFlags, positi
 export type { CommonFlags } from './flags';
 export { createRunContext, machineInfo, markdownTable, provenance, runHeader, writeResultFile, writeSeedResults } from './results';
 export type { Machine, RunContext } from './results';
-export { formatMeanStd, gapClosed, mean, std } from './stats';
-export { distilStudent, errorCount, trainOnLabels, validationErrorCurve, withTeacherCache } from './training';
+export { formatMeanStd, formatPercent, gapClosed, mean, std } from './stats';
+export { distilStudent, errorCount, predictProbs, trainOnLabels, validationErrorCurve, withTeacherCache } from './training';
+export { relabelled } from './relabel';
 export type { DistillSettings, RunOptions, Trained } from './training';
+export { runExampleMain } from './main';
+export type { ExampleMain } from './main';

@@ -25,3 +25,8 @@ export function formatMeanStd(values: readonly number[], digits = 1): string {
   if (values.length === 0) return 'n/a';
   return values.length === 1 ? values[0]!.toFixed(digits) : `${mean(values).toFixed(digits)} ± ${std(values).toFixed(digits)}`;
 }
+
+/** Fractions as percentages, `mean ± std %`. */
+export function formatPercent(fractions: readonly number[], digits = 1): string {
+  return `${formatMeanStd(fractions.map((f) => 100 * f), digits)} %`;
+}

@@ -1,20 +1,21 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { batches, jitter } from '@kd/data';
 import type { Dataset } from '@kd/data';
 import { buildTeacherCache, openTeacherCache } from '@kd/ensemble';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
-import { buildModel, createDistiller, evaluate, trainModel } from '@kd/trainer';
+import { buildModel, createDistiller, evaluate, predictLogits, trainModel } from '@kd/trainer';
 import type { Architecture, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
 
 /** What the examples vary between training runs; everything else is fixed (Adam, lr 0.001, batch 128). */
 export interface RunOptions {
   epochs: number;
   seed: number;
-  /** Evaluated after every epoch, for the learning curves. */
-  validation: Dataset;
+  /** Evaluated after every epoch, for the learning curves. Default none. */
+  validation?: Dataset;
   /** Progress bars on a terminal, and one line per epoch on stdout. */
   progress: boolean;
   /** Names the model in the per-epoch lines. */
@@ -31,12 +32,12 @@ export interface Trained {
 }
 
 function fitOptions(options: RunOptions): FitOptions {
-  const size = options.validation.size;
+  const validation = options.validation;
+  const errors = (r: EpochRecord) => (validation ? `, ${Math.round((1 - r.validation!.accuracy!) * validation.size)} validation errors / ${validation.size}` : '');
   return {
     epochs: options.epochs,
     seed: options.seed,
-    validation: options.validation,
-    metrics: ['accuracy'],
+    ...(validation ? { validation, metrics: ['accuracy'] as const } : {}),
     progress: options.progress,
     batchSize: 128,
     optimizer: { kind: 'adam', learningRate: options.learningRate ?? 0.001 },
@@ -44,7 +45,7 @@ function fitOptions(options: RunOptions): FitOptions {
       ? {
           onEpochEnd: (r: EpochRecord) =>
             console.log(
-              `  ${options.label ?? 'model'} epoch ${r.epoch + 1}/${options.epochs}: loss ${r.loss.total!.toFixed(4)}, ${Math.round((1 - r.validation!.accuracy!) * size)} validation errors / ${size} (${r.seconds.toFixed(1)} s)`,
+              `  ${options.label ?? 'model'} epoch ${r.epoch + 1}/${options.epochs}: loss ${r.loss.total!.toFixed(4)}${errors(r)} (${r.seconds.toFixed(1)} s)`,
             ),
         }
       : {}),
@@ -116,7 +117,15 @@ export function errorCount(model: LayersModel, data: Dataset): number {
   return evaluate(model, data, { metrics: ['errorCount'] }).errorCount!;
 }
 
-/** Validation errors after each epoch, as `[epoch, errors]` points for a line chart. */
+/** Validation errors after each epoch, as `[epoch, errors]` points for a line chart (empty without validation). */
 export function validationErrorCurve(fit: FitResult, validationSize: number): Array<[number, number]> {
-  return fit.history.map((record) => [record.epoch + 1, Math.round((1 - record.validation!.accuracy!) * validationSize)]);
+  return fit.history.filter((r) => r.validation).map((record) => [record.epoch + 1, Math.round((1 - record.validation!.accuracy!) * validationSize)]);
+}
+
+/**
+ * The model's probabilities at T = 1 for every example of `data`, in order, as a plain array
+ * (rows of `numClasses`), for the combinations and statistics the examples compute.
+ */
+export function predictProbs(model: LayersModel, data: Dataset): Float32Array {
+  return tf.tidy(() => tf.softmax(predictLogits(model, data)).dataSync() as Float32Array);
 }
