@@ -60,6 +60,7 @@ describe('kd sweep', () => {
     const first = await kd(argv);
     expect(first.code).toBe(1);
     expect(first.stderr).toContain('kd sweep: 8 cells, 2 at a time');
+    expect(first.stderr).not.toContain('trains its own teacher');
     expect(first.stderr.trimEnd().split('\n').at(-1)).toMatch(
       /^kd: 2 of 8 cells failed \(temperature-8_soft-weight-0\.5: out of memory at T = 8 \(log: .*output\.log\)\); run the same command again to retry them$/,
     );
@@ -96,12 +97,25 @@ describe('kd sweep', () => {
   });
 
   it('refuses to sweep a value the config schedules, before running any cell', async () => {
-    const scheduled = { ...experiment, training: { epochs: 1, schedules: { temperature: { kind: 'constant', value: 2 } } } };
+    const scheduled = {
+      ...experiment,
+      teacher: { train: { epochs: 1 } },
+      training: { epochs: 1, schedules: { temperature: { kind: 'constant', value: 2 } } },
+    };
     await writeFile(join(dir, 'scheduled.json'), JSON.stringify(scheduled));
     const { code, stderr } = await kd(['sweep', 'scheduled.json', '--temperature', '1,2']);
     expect(code).toBe(1);
     expect(stderr).toBe(
       'kd: the experiment schedules temperature (training.schedules.temperature): remove the schedule to sweep it\n',
+    );
+  });
+
+  it('points out that every cell trains its own teacher', async () => {
+    await writeFile(join(dir, 'trains.json'), JSON.stringify({ ...experiment, teacher: { train: { epochs: 1 } } }));
+    const { code, stderr } = await kd(['sweep', 'trains.json', '--temperature', '4']);
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      'kd sweep: every cell trains its own teacher; to train it once, run the experiment once and give the sweep "teacher": { "path": "<run folder>/teacher" }\n',
     );
   });
 });

@@ -61,6 +61,11 @@ export const sweepCommand: Command = {
     // Fails now, not once per cell, when the config cannot take the swept values.
     applySweepParams(config, cells[0]!.params);
     ctx.stderr(`kd sweep: ${cells.length} cells, ${Math.min(options.parallel, cells.length)} at a time, in ${options.out}\n`);
+    if (trainsItsTeacher(config)) {
+      ctx.stderr(
+        'kd sweep: every cell trains its own teacher; to train it once, run the experiment once and give the sweep "teacher": { "path": "<run folder>/teacher" }\n',
+      );
+    }
     const interrupt = ctx.trapInterrupt();
     const summary = await runSweep({
       signal: interrupt.signal,
@@ -136,6 +141,11 @@ function parseSweepOptions(args: ParsedCommandLine, ctx: CliContext): SweepComma
     select: typeof values.select === 'string' ? values.select : 'accuracy',
     backend: typeof values.backend === 'string' ? values.backend : undefined,
   };
+}
+
+function trainsItsTeacher(config: unknown): boolean {
+  const teacher = (config as { teacher?: unknown }).teacher;
+  return teacher !== null && typeof teacher === 'object' && 'train' in teacher;
 }
 
 function describeEvent(event: SweepEvent, metric: string): string {
