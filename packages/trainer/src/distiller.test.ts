@@ -51,6 +51,12 @@ function scriptedTeacher(nanFrom = Infinity): Teacher & { calls: number } {
   return t;
 }
 
+/** A loss that is finite (0) while its gradient is not: sqrt at 0. */
+function rootLoss({ studentLogits }: { studentLogits?: tf.Tensor }) {
+  const total = tf.sum(tf.sqrt(tf.mul(tf.abs(studentLogits!), 0))) as tf.Scalar;
+  return { total, terms: { root: tf.clone(total) } };
+}
+
 describeBackends('createDistiller', (backend) => {
   // tfjs's IS_TEST kernel check reports wasm's fused matmul under a gradient tape as an internal
   // leak; tensor counts stay flat (describeBackends checks those), so training tests turn it off.
@@ -185,6 +191,16 @@ describeBackends('createDistiller', (backend) => {
     const saved = await tfl.loadLayersModel(fileSystem((await latestCheckpoint(checkpointDir))!));
     expect(weightsOf(saved)).toEqual(good);
     saved.dispose();
+    model.dispose();
+  });
+
+  it('stops when a gradient is not finite although the loss is', async () => {
+    const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 7 });
+    const before = weightsOf(model);
+    await expect(createDistiller({ teacher: scriptedTeacher(), student: model, loss: rootLoss }).fit(transfer, { epochs: 1, progress: false })).rejects.toThrow(
+      /training diverged at step 1 \(epoch 1, batch 1\): the gradient has a NaN or infinite entry; the weights were not updated$/,
+    );
+    expect(weightsOf(model)).toEqual(before);
     model.dispose();
   });
 

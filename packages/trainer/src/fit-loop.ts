@@ -231,12 +231,13 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
           }, variables);
           grads = result.grads;
           names = ['total', ...Object.keys(terms)];
-          // One read per step, of the losses and the squared gradient norm together: a NaN or
-          // infinity in either must stop the step before any weight changes.
+          // One read per step, of the losses and a gradient check together: a NaN or infinity in
+          // either must stop the step before any weight changes. sum(g * 0) is 0 when every entry
+          // of g is finite and NaN otherwise, and cannot overflow as a squared norm would.
           const summary = tf.tidy(() =>
             tf.concat([
               tf.stack([result.value, ...Object.values(terms)]) as Tensor,
-              tf.reshape(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))), [1]),
+              tf.reshape(tf.addN(Object.values(grads).map((g) => tf.sum(tf.mul(g, 0)))), [1]),
             ]),
           );
           read = summary.dataSync() as Float32Array;
@@ -247,7 +248,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
         const bad = read.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) {
           tf.dispose(Object.values(grads));
-          const what = bad < names.length ? `loss term '${names[bad]}' is ${read[bad]}` : `gradient norm is ${read[bad]}`;
+          const what = bad < names.length ? `loss term '${names[bad]}' is ${read[bad]}` : 'gradient has a NaN or infinite entry';
           const last = options.checkpointDir ? await latestCheckpoint(options.checkpointDir) : undefined;
           throw new Error(
             `'${fn}': training diverged at step ${state.step + 1} (epoch ${epoch + 1}, batch ${batchesDone + 1}): the ${what}; the weights were not updated${last ? `, and the last good checkpoint is ${last}` : ''}`,
