@@ -111,7 +111,7 @@ function draw(progress: SessionProgress): void {
   if (distilled !== undefined && labelsOnly !== undefined && progress.phase !== 'teacher') {
     const fewer = Math.round((distilled - labelsOnly) * progress.testSize);
     element('comparison').textContent =
-      fewer === 0 ? 'Both students make as many test errors.' : `The distilled student makes ${Math.abs(fewer)} ${fewer > 0 ? 'fewer' : 'more'} errors on the ${progress.testSize} test digits.`;
+      fewer === 0 ? 'Both students make as many test errors.' : `The distilled student makes ${Math.abs(fewer)} ${fewer > 0 ? 'fewer' : 'more'} errors on the ${progress.testSize.toLocaleString('en-US')} test digits.`;
   }
 }
 
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   const response = await fetch('digits.bin');
   if (!response.ok) throw new Error(`digits.bin: HTTP ${response.status}`);
   const digits = decodeDigits(new Uint8Array(await response.arrayBuffer()));
-  element('data').textContent = `${digits.train.size} training and ${digits.test.size} test digits`;
+  element('data').textContent = `${digits.train.size.toLocaleString('en-US')} training and ${digits.test.size.toLocaleString('en-US')} test digits`;
 
   let frame = 0;
   const yielder = new MessageChannel();
