@@ -196,6 +196,8 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
     if (state.epoch < epochs) checkLossOnce(spec, batchSize, seed, flatten, state.epoch);
     const rng = restoreRng(state.rng);
     const stopMetric = options.earlyStopping?.metric;
+    // The bar shows the running training loss and the previous epoch's validation metrics.
+    let shownMetrics: Record<string, number> = {};
     const stoppedEarly = () => options.earlyStopping !== undefined && state.badEpochs >= options.earlyStopping.patience;
     while (state.epoch < epochs && !stoppedEarly()) {
       const epoch = state.epoch;
@@ -260,7 +262,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
         state.step++;
         batchesDone++;
         names.forEach((name, i) => (sums[name] = (sums[name] ?? 0) + read[i]!));
-        bar?.update(batchesDone, { loss: sums.total! / batchesDone });
+        bar?.update(batchesDone, { loss: sums.total! / batchesDone, ...shownMetrics });
       }
       bar?.done();
       if (stopReason === 'aborted') break;
@@ -286,6 +288,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
           }
         }
       }
+      if (validation) shownMetrics = Object.fromEntries(Object.entries(validation).map(([k, v]) => [`val ${k}`, v]));
       const record: EpochRecord = {
         epoch,
         step: state.step,

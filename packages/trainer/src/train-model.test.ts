@@ -75,6 +75,22 @@ describeBackends('trainModel', (backend) => {
     model.dispose();
   });
 
+  it('draws a progress bar with the loss and the last validation metrics on a terminal', async () => {
+    const model = buildModel(mlp, { inputShape: [6, 6, 1], numClasses: 3, seed: 1 });
+    const writes: string[] = [];
+    await trainModel(model, train, {
+      epochs: 2,
+      batchSize: 60,
+      validation,
+      metrics: ['accuracy'],
+      progress: { isTTY: true, columns: 200, write: (text: string) => writes.push(text) },
+    });
+    const lines = writes.filter((w) => w.startsWith('\r'));
+    expect(lines[0]).toMatch(/^\repoch 1\/2 \[.*\] \d\/2 [\d.]+ steps\/s ETA \S+ loss \d+\.\d{4}\s*$/);
+    expect(lines.at(-1)).toMatch(/^\repoch 2\/2 \[=+\] 2\/2 .* loss \d+\.\d{4} val accuracy \d/);
+    model.dispose();
+  });
+
   it('applies the max-norm constraint to every unit after each step', async () => {
     const model = buildModel(mlp, { inputShape: [6, 6, 1], numClasses: 3, seed: 2 });
     await trainModel(model, train, { epochs: 1, batchSize: 32, maxNorm: 0.5, optimizer: { kind: 'sgd', learningRate: 1 }, progress: false });
