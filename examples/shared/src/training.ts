@@ -98,11 +98,14 @@ export async function distilStudent(
 /**
  * Runs `body` with a cache of `teacher`'s logits on `transfer` (un-augmented, as the students see
  * it): each distillation then reads the teacher's outputs instead of running the teacher every
- * step. The cache file lives in the temporary folder and is removed afterwards.
+ * step. A teacher without logits (an arithmetic-mean ensemble) is cached as its soft targets at
+ * `temperature`, the only temperature the cache then serves. The cache file lives in the
+ * temporary folder and is removed afterwards.
  */
-export async function withTeacherCache<T>(teacher: Teacher, transfer: Dataset, body: (cache: TeacherCache) => Promise<T>): Promise<T> {
+export async function withTeacherCache<T>(teacher: Teacher, transfer: Dataset, body: (cache: TeacherCache) => Promise<T>, temperature?: number): Promise<T> {
   const path = join(tmpdir(), `kd-examples-teacher-${process.pid}-${Date.now()}.safetensors`);
-  await buildTeacherCache(teacher, batches(transfer, { batchSize: 512, shuffle: false, flatten: true }), { path, dataset: transfer });
+  const probsAt = typeof teacher.logits === 'function' || temperature === undefined ? {} : { temperature };
+  await buildTeacherCache(teacher, batches(transfer, { batchSize: 512, shuffle: false, flatten: true }), { path, dataset: transfer, ...probsAt });
   const cache = openTeacherCache(path, { teacher, dataset: transfer });
   try {
     return await body(cache);

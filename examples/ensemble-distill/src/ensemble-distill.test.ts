@@ -1,0 +1,36 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { createRunContext, currentBackend, parseFlags } from '@kd-examples/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activateBackend, testBackends } from '../../../test/backends';
+import { defaultSettings, runEnsembleDistill } from './ensemble-distill';
+
+// The whole pipeline once, on wasm when present (the backend `npm start` picks here).
+const backend = testBackends.includes('wasm') ? 'wasm' : testBackends[0]!;
+const out = mkdtempSync(join(tmpdir(), 'kd-ensemble-distill-test-'));
+beforeAll(() => activateBackend(backend));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe(`ensemble-distill --quick [${backend}]`, () => {
+  it('trains the members, distils each combination, writes its results and disposes its tensors', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const argv = ['--quick', '--out', out];
+    const { flags } = parseFlags(argv, { seeds: [0] });
+    const context = createRunContext('ensemble-distill', argv, flags, currentBackend(), fileURLToPath(new URL('..', import.meta.url)));
+    const result = await runEnsembleDistill(flags, context, { ...defaultSettings, members: 3 });
+
+    const [seed] = result.seeds;
+    expect(seed!.memberTestErrors).toHaveLength(3);
+    expect(seed!.combines.map((c) => c.combine)).toEqual(['arithmetic', 'geometric', 'logits']);
+    // The geometric mean of the members' softmax(v/T) is the softmax of their mean logits.
+    expect(seed!.combines[1]!.ensembleTestErrors).toBe(seed!.combines[2]!.ensembleTestErrors);
+    for (const c of seed!.combines) expect(c.studentTestErrors).toBeLessThan(result.testSize / 2);
+    expect(result.files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mnist-digits-quick-seed0.json', 'mnist-digits-quick-summary.md', 'mnist-digits-quick-errors.svg']);
+    result.files.forEach((f) => expect(existsSync(f)).toBe(true));
+    expect(JSON.parse(readFileSync(result.files[0]!, 'utf8'))).toMatchObject({ example: 'ensemble-distill', seed: 0, settings: { members: 3, width: 32 } });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+});

@@ -1,0 +1,179 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { lineChartSvg } from '@kd/cli';
+import type { Dataset } from '@kd/data';
+import { ensemble, layersModelTeacher } from '@kd/ensemble';
+import type { EnsembleCombine, Teacher } from '@kd/ensemble';
+import { errorCount as errorCountOf } from '@kd/trainer';
+import {
+  architectureName,
+  distilStudent,
+  errorCount,
+  formatPercent,
+  loadExampleData,
+  markdownTable,
+  mean,
+  mlp,
+  provenance,
+  trainOnLabels,
+  withTeacherCache,
+  writeResultFile,
+  writeSeedResults,
+} from '@kd-examples/shared';
+import type { CommonFlags, RunContext } from '@kd-examples/shared';
+
+export const combines: readonly EnsembleCombine[] = ['arithmetic', 'geometric', 'logits'];
+
+export interface EnsembleDistillSettings {
+  members: number;
+  /** Hidden width of the members and of the student (two layers each). */
+  width: number;
+  memberEpochs: number;
+  studentEpochs: number;
+  temperature: number;
+  softWeight: number;
+  hardWeight: number;
+}
+
+export const defaultSettings: EnsembleDistillSettings = { members: 10, width: 800, memberEpochs: 20, studentEpochs: 20, temperature: 20, softWeight: 0.9, hardWeight: 0.1 };
+
+const quickSettings = { width: 32, memberEpochs: 6, studentEpochs: 6 };
+
+export interface CombineResult {
+  combine: EnsembleCombine;
+  ensembleTestErrors: number;
+  studentTestErrors: number;
+  studentValidationErrors: number;
+  /** (single - student) / (single - ensemble), single = the members' mean test errors; null without a gain. */
+  gainKept: number | null;
+}
+
+export interface SeedResult {
+  seed: number;
+  memberTestErrors: number[];
+  meanMemberTestErrors: number;
+  combines: CombineResult[];
+}
+
+export interface EnsembleDistillResult {
+  data: string;
+  testSize: number;
+  settings: EnsembleDistillSettings;
+  seeds: SeedResult[];
+  meanGainKept: Record<string, number | null>;
+  files: string[];
+}
+
+/** The paper's speech result (Table 1, frame accuracy): baseline 58.9 %, 10-model ensemble 61.1 %, distilled single model 60.8 %. */
+export const paper = { baselineAccuracy: 0.589, ensembleAccuracy: 0.611, distilledAccuracy: 0.608, gainKept: (0.608 - 0.589) / (0.611 - 0.589) };
+
+function teacherTestErrors(teacher: Teacher, test: Dataset): number {
+  return tf.tidy(() => {
+    const { x, y } = test.toTensors({ flatten: true });
+    return errorCountOf(tf.log(teacher.probs(x)), y);
+  });
+}
+
+/**
+ * For each seed: trains `members` models of the same architecture that differ only in their seed
+ * (initial weights, batch order), combines them by each of the three rules of `ensemble()`, and
+ * distils each combination into one fresh model of the same architecture on the training set.
+ * Reports the share of the ensemble's gain over a single model (the members' mean) that the
+ * student keeps.
+ */
+export async function runEnsembleDistill(flags: CommonFlags, context: RunContext, settings: EnsembleDistillSettings = defaultSettings): Promise<EnsembleDistillResult> {
+  const started = performance.now();
+  const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
+  const base = flags.quick ? { ...settings, ...quickSettings } : settings;
+  const s: EnsembleDistillSettings = flags.epochs === null ? base : { ...base, memberEpochs: flags.epochs, studentEpochs: flags.epochs };
+  const progress = !flags.quick;
+  const spec = mlp(s.width);
+  const seeds: SeedResult[] = [];
+  const files: string[] = [];
+  console.log(`data: ${data.source}; ${s.members} members ${architectureName(spec)}`);
+
+  for (const seed of flags.seeds) {
+    const seedStarted = performance.now();
+    const run = { validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
+    const members = [];
+    for (let k = 0; k < s.members; k++) {
+      // Member k of seed s gets seed 100 s + k: the ten differ only in initial weights and batch order.
+      const memberSeed = 100 * seed + k;
+      members.push(await trainOnLabels(spec, data.train, { ...run, seed: memberSeed, label: `member ${k + 1}/${s.members}`, epochs: s.memberEpochs }));
+    }
+    const memberTestErrors = members.map((m) => errorCount(m.model, data.test));
+    const single = mean(memberTestErrors);
+    console.log(`seed ${seed} members: ${memberTestErrors.join(', ')} test errors (mean ${single.toFixed(1)})`);
+    const teachers = members.map((m) => layersModelTeacher(m.model));
+    const results: CombineResult[] = [];
+    for (const combine of combines) {
+      const teacher = ensemble(teachers, { combine });
+      const ensembleTestErrors = teacherTestErrors(teacher, data.test);
+      const student = await withTeacherCache(
+        teacher,
+        data.train,
+        (cache) =>
+          distilStudent(cache, spec, data.train, { temperature: s.temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, seed: 100 * seed, label: `student (${combine})`, epochs: s.studentEpochs }),
+        s.temperature,
+      );
+      const studentTestErrors = errorCount(student.model, data.test);
+      const studentValidationErrors = errorCount(student.model, data.validation);
+      student.model.dispose();
+      const gain = single - ensembleTestErrors;
+      results.push({ combine, ensembleTestErrors, studentTestErrors, studentValidationErrors, gainKept: gain > 0 ? (single - studentTestErrors) / gain : null });
+      console.log(`seed ${seed} ${combine}: ensemble ${ensembleTestErrors}, student ${studentTestErrors} test errors`);
+    }
+    for (const m of members) m.model.dispose();
+    const result: SeedResult = { seed, memberTestErrors, meanMemberTestErrors: single, combines: results };
+    seeds.push(result);
+    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
+  }
+
+  const meanGainKept: Record<string, number | null> = {};
+  for (const [i, combine] of combines.entries()) {
+    const values = seeds.map((r) => r.combines[i]!.gainKept);
+    meanGainKept[combine] = values.every((v) => v !== null) ? mean(values as number[]) : null;
+  }
+  const wall = (performance.now() - started) / 1000;
+  const summary = summaryMarkdown(data.name, data.test.size, s, seeds, meanGainKept, provenance(context, data, flags.seeds, wall));
+  files.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
+  const errorRate = (errors: number) => (100 * errors) / data.test.size;
+  const chart = lineChartSvg({
+    title: `Test error: one model, ensemble, distilled student (${data.name}, per seed)`,
+    xLabel: 'seed',
+    yLabel: 'test error (%)',
+    series: [
+      { name: 'single model (mean of members)', points: seeds.map((r) => [r.seed, errorRate(r.meanMemberTestErrors)] as [number, number]) },
+      ...combines.flatMap((combine, i) => [
+        { name: `ensemble (${combine})`, points: seeds.map((r) => [r.seed, errorRate(r.combines[i]!.ensembleTestErrors)] as [number, number]), dashed: true },
+        { name: `student (${combine})`, points: seeds.map((r) => [r.seed, errorRate(r.combines[i]!.studentTestErrors)] as [number, number]) },
+      ]),
+    ],
+  });
+  files.push(await writeResultFile(context, `${data.name}-errors.svg`, chart));
+  console.log(`\n${summary}`);
+  return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGainKept, files };
+}
+
+function summaryMarkdown(dataName: string, testSize: number, s: EnsembleDistillSettings, seeds: readonly SeedResult[], meanGainKept: Record<string, number | null>, how: string): string {
+  const rows = [
+    ['single model (mean of the members)', seeds.map((r) => r.meanMemberTestErrors.toFixed(1)).join(', '), '—', `${(100 * paper.baselineAccuracy).toFixed(1)} % frame accuracy`],
+    ...combines.map((combine, i) => [
+      `${combine}: ensemble → student`,
+      seeds.map((r) => `${r.combines[i]!.ensembleTestErrors} → ${r.combines[i]!.studentTestErrors}`).join(', '),
+      meanGainKept[combine] === null ? 'n/a (no ensemble gain in some seed)' : formatPercent(seeds.map((r) => r.combines[i]!.gainKept!), 0),
+      i === 0 ? `ensemble ${(100 * paper.ensembleAccuracy).toFixed(1)} % → student ${(100 * paper.distilledAccuracy).toFixed(1)} %: ${(100 * paper.gainKept).toFixed(0)} % kept` : '',
+    ]),
+  ];
+  return [
+    `# ensemble-distill on ${dataName}`,
+    '',
+    how,
+    `- ${s.members} members ${architectureName(mlp(s.width))} (no regularisation), hard labels, ${s.memberEpochs} epochs, seeds 100·seed + k; students of the same architecture distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${s.studentEpochs} epochs on the training set; Adam, batch 128`,
+    '',
+    `Test errors out of ${testSize} per seed, and the share of the ensemble's gain over one model that the student keeps, (single − student) / (single − ensemble), mean ± std over seeds:`,
+    '',
+    markdownTable(['model', 'test errors per seed', 'gain kept', 'paper (speech, Table 1)'], rows),
+    '',
+    "'geometric' and 'logits' give the same soft targets when every member has logits (the geometric mean of softmax(v/T) is the softmax of the mean logits over T); their students differ only by float rounding.",
+  ].join('\n');
+}

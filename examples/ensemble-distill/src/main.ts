@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
+import { defaultSettings, runEnsembleDistill } from './ensemble-distill';
+
+await runExampleMain(
+  {
+    name: 'ensemble-distill',
+    about: "Ten models differing only by seed, combined three ways (arithmetic, geometric, logits), each distilled into one model: how much of the ensemble's gain it keeps.",
+    exampleDir: fileURLToPath(new URL('..', import.meta.url)),
+    options: {
+      members: { type: 'string' },
+      width: { type: 'string' },
+      'member-epochs': { type: 'string' },
+      'student-epochs': { type: 'string' },
+      temperature: { type: 'string' },
+    },
+    usage: `  --members <n>          default ${defaultSettings.members}
+  --width <units>        hidden units per layer of members and student, default ${defaultSettings.width}
+  --member-epochs <n>    default ${defaultSettings.memberEpochs}
+  --student-epochs <n>   default ${defaultSettings.studentEpochs}
+  --temperature <T>      default ${defaultSettings.temperature}`,
+    run: (flags, values, context) =>
+      runEnsembleDistill(flags, context, {
+        ...defaultSettings,
+        ...(values.members !== undefined ? { members: positiveInteger('--members', values.members as string) } : {}),
+        ...(values.width !== undefined ? { width: positiveInteger('--width', values.width as string) } : {}),
+        ...(values['member-epochs'] !== undefined ? { memberEpochs: positiveInteger('--member-epochs', values['member-epochs'] as string) } : {}),
+        ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
+        ...(values.temperature !== undefined ? { temperature: numberList('--temperature', values.temperature as string)[0]! } : {}),
+      }),
+  },
+  process.argv.slice(2),
+);
