@@ -7,10 +7,10 @@ import { servePage } from './serve';
 import type { PageServer } from './serve';
 
 /** A GET of a raw path (no URL normalisation on our side), resolved with status, headers, body. */
-function get(url: string, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(url: string, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const { hostname, port } = new URL(url);
-    request({ hostname, port, path }, (response) => {
+    request({ hostname, port, path, method }, (response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
@@ -48,6 +48,12 @@ describe('servePage', () => {
       'cross-origin-embedder-policy': 'require-corp',
     });
     expect((await get(server.url, '/wasm/a.wasm')).headers['content-type']).toBe('application/wasm');
+  });
+
+  it('answers HEAD with the headers only and other methods with 405', async () => {
+    const head = await get(server.url, '/index.html', 'HEAD');
+    expect(head).toMatchObject({ status: 200, body: '', headers: { 'content-length': '9' } });
+    expect((await get(server.url, '/index.html', 'POST')).status).toBe(405);
   });
 
   it.each(['/missing.js', '/../secret.js', '/%2e%2e/secret.js', '/wasm', '/index.txt'])('answers %s with 404', async (path) => {

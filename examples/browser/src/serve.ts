@@ -43,8 +43,8 @@ export function servePage(root: string, options: ServeOptions = {}): Promise<Pag
     } catch {
       // No such file: answered below with 404.
     }
-    if (size < 0 || request.method !== 'GET') {
-      response.writeHead(size < 0 ? 404 : 405, { 'content-type': 'text/plain' }).end(size < 0 ? 'not found\n' : 'GET only\n');
+    if (size < 0 || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      response.writeHead(size < 0 ? 404 : 405, { 'content-type': 'text/plain' }).end(size < 0 ? 'not found\n' : 'GET or HEAD only\n');
       return;
     }
     response.writeHead(200, {
@@ -54,7 +54,8 @@ export function servePage(root: string, options: ServeOptions = {}): Promise<Pag
       'cross-origin-opener-policy': 'same-origin',
       'cross-origin-embedder-policy': 'require-corp',
     });
-    createReadStream(file).pipe(response);
+    if (request.method === 'HEAD') response.end();
+    else createReadStream(file).pipe(response);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
