@@ -6,7 +6,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 export function fixtureData(): Dataset {
   const rng = createRng(21);
-  const size = 300;
+  const size = 200;
   const images = new Float32Array(size * 64);
   const labels = new Int32Array(size);
   for (let i = 0; i < size; i++) {
@@ -20,7 +20,7 @@ export function fixtureData(): Dataset {
 }
 
 export function fixtureModel(): LayersModel {
-  return buildModel({ type: 'mlp', hidden: [64, 64], dropout: 0.2 }, { inputShape: [8, 8, 1], numClasses: 4, seed: 4 });
+  return buildModel({ type: 'mlp', hidden: [32], dropout: 0.2 }, { inputShape: [8, 8, 1], numClasses: 4, seed: 4 });
 }
 
 export const fixtureOptions: FitOptions = {

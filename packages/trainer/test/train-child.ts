@@ -13,7 +13,9 @@ await trainModel(model, fixtureData(), {
   ...fixtureOptions,
   checkpointDir: process.argv[2]!,
   resume: true,
-  onEpochEnd: (record) => {
+  onEpochEnd: async (record) => {
     process.stdout.write(`epoch ${record.epoch}\n`);
+    // Leaves the test time to kill the run before it can finish (an epoch takes milliseconds).
+    await new Promise((resolve) => setTimeout(resolve, 300));
   },
 });
