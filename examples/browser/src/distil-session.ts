@@ -54,6 +54,8 @@ export interface SessionProgress {
   studentSteps: number;
   temperature: number;
   hardWeight: number;
+  /** Labelled examples the students learn from. */
+  transferSize: number;
   /** Test digits the accuracies are measured on. */
   testSize: number;
   teacher: Curves;
@@ -120,6 +122,7 @@ export async function runDistilSession(
     studentSteps: o.studentSteps,
     temperature: o.temperature,
     hardWeight: o.hardWeight,
+    transferSize: o.transferSize,
     testSize: data.test.size,
     teacher: { loss: [], accuracy: [] },
     distilled: { loss: [], accuracy: [] },

@@ -26,8 +26,13 @@ describe('lineChart', () => {
     expect(svg).toContain('d="M46.0,212.0L426.0,30.0"');
   });
 
-  it('rounds an open y range up to 1, 2 or 5 times a power of ten', () => {
-    const svg = lineChart({ title: 't', steps: 1, series: [{ name: 's', color: 'red', points: [{ step: 0, value: 3.1 }] }] });
-    expect(svg).toContain('>5</text>');
+  it.each([
+    [3.1, ['0', '1', '2', '3', '4']],
+    [0.7, ['0', '0.2', '0.4', '0.6', '0.8']],
+    [12, ['0', '5', '10', '15', '20']],
+  ])('rounds an open y range up so that its quarters read well (max %d)', (max, ticks) => {
+    const svg = lineChart({ title: 't', steps: 1, series: [{ name: 's', color: 'red', points: [{ step: 0, value: max }] }] });
+    const labels = [...svg.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]*)</g)].map((m) => m[1]);
+    expect(labels).toEqual(ticks);
   });
 });

@@ -65,10 +65,10 @@ export function lineChart(spec: ChartSpec): string {
   return `<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escape(spec.title)}">${parts.join('')}</svg>`;
 }
 
-/** The smallest of 1, 2 or 5 times a power of ten that is >= value. */
+/** The smallest of 1, 2, 4 or 8 times a power of ten that is >= value: its quarters read well. */
 function niceCeiling(value: number): number {
   const power = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 5, 10].map((m) => m * power).find((v) => v >= value)!;
+  return [1, 2, 4, 8, 10].map((m) => m * power).find((v) => v >= value)!;
 }
 
 function escape(text: string): string {

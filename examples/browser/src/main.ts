@@ -103,6 +103,7 @@ function draw(progress: SessionProgress): void {
       { name: 'labels only', color: COLORS.labelsOnly, points: progress.labelsOnly.loss },
     ],
   });
+  element('transfer-size').textContent = progress.transferSize.toLocaleString('en-US');
   const distilled = last(progress.distilled.accuracy);
   const labelsOnly = last(progress.labelsOnly.accuracy);
   element('teacher-result').textContent = teacherAccuracy === undefined ? '–' : percent(teacherAccuracy);
