@@ -61,8 +61,12 @@ function inputShape(data: Dataset): number[] {
  * pixels (the paper's teacher used 2); the student baselines use none.
  */
 export async function trainOnLabels(spec: Architecture, data: Dataset, options: RunOptions & { jitterPixels?: number; modelSeed?: number }): Promise<Trained> {
+  return trainModelOnLabels(buildModel(spec, { inputShape: inputShape(data), numClasses: data.numClasses, seed: options.modelSeed ?? options.seed }), data, options);
+}
+
+/** {@link trainOnLabels} for a model that already exists (a specialist initialised from its generalist). */
+export async function trainModelOnLabels(model: LayersModel, data: Dataset, options: RunOptions & { jitterPixels?: number }): Promise<Trained> {
   const started = performance.now();
-  const model = buildModel(spec, { inputShape: inputShape(data), numClasses: data.numClasses, seed: options.modelSeed ?? options.seed });
   const fit = await trainModel(model, data, {
     ...fitOptions(options),
     ...(options.jitterPixels ? { augment: jitter({ maxShift: options.jitterPixels }) } : {}),
