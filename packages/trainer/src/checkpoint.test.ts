@@ -5,7 +5,7 @@ import type { OptimizerSpec } from '@kd/trainer';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';
 
 function model(): tfl.LayersModel {
@@ -30,10 +30,6 @@ function step(m: tfl.LayersModel, optimizer: tf.Optimizer): void {
 const weightsOf = (m: tfl.LayersModel) => tf.tidy(() => m.getWeights().map((w) => Array.from(w.dataSync())));
 
 describeBackends('checkpoints', () => {
-  // tfjs's IS_TEST kernel check reports wasm's fused matmul under a gradient tape as an internal
-  // leak; tensor counts stay flat (describeBackends checks those), so training tests turn it off.
-  beforeAll(() => tf.env().set('IS_TEST', false));
-  afterAll(() => tf.env().set('IS_TEST', true));
   let dir = '';
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kd-ckpt-'));

@@ -8,7 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';
 
 /** A small seeded 3-class problem: each class lights up its own rows of a 6x6 image, plus noise. */
@@ -58,10 +58,6 @@ function rootLoss({ studentLogits }: { studentLogits?: tf.Tensor }) {
 }
 
 describeBackends('createDistiller', (backend) => {
-  // tfjs's IS_TEST kernel check reports wasm's fused matmul under a gradient tape as an internal
-  // leak; tensor counts stay flat (describeBackends checks those), so training tests turn it off.
-  beforeAll(() => tf.env().set('IS_TEST', false));
-  afterAll(() => tf.env().set('IS_TEST', true));
   const transfer = blobs(90, 11);
   const validation = blobs(30, 12);
   let dir = '';

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { loadMnistDigits } from '@kd/data';
 import type { Dataset } from '@kd/data';
 import { layersModelTeacher } from '@kd/ensemble';
@@ -23,8 +22,6 @@ describe(`distillation on mnist digits [${backend}]`, () => {
 
   beforeAll(async () => {
     await activateBackend(backend);
-    // See train-model.test.ts: the IS_TEST kernel check misfires on wasm training.
-    tf.env().set('IS_TEST', false);
     const digits = await loadMnistDigits({ seed: 0 });
     // The split lists examples class by class: take stratified random subsets, not the first n.
     test = digits.test.subsample({ fraction: 0.5, seed: 1 });
@@ -34,7 +31,6 @@ describe(`distillation on mnist digits [${backend}]`, () => {
   });
   afterAll(() => {
     teacher.dispose();
-    tf.env().set('IS_TEST', true);
   });
 
   it.each([1, 2, 3])('a distilled student makes fewer test errors than its hard-label twin (seed %d)', async (seed) => {

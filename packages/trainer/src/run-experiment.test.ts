@@ -15,12 +15,9 @@ describe(`runExperiment [${backend}]`, () => {
   let dir = '';
   beforeAll(async () => {
     await activateBackend(backend);
-    // See train-model.test.ts: the IS_TEST kernel check misfires on wasm training.
-    tf.env().set('IS_TEST', false);
     dir = await mkdtemp(join(tmpdir(), 'kd-exp-'));
   });
   afterAll(async () => {
-    tf.env().set('IS_TEST', true);
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -6,7 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';
 
 /** A small seeded 3-class problem: each class lights up its own rows of a 6x6 image, plus noise. */
@@ -30,10 +30,6 @@ const mlp: Architecture = { type: 'mlp', hidden: [16] };
 const weightsOf = (model: tfl.LayersModel) => tf.tidy(() => model.getWeights().map((w) => Array.from(w.dataSync())));
 
 describeBackends('trainModel', (backend) => {
-  // tfjs's IS_TEST kernel check reports wasm's fused matmul under a gradient tape as an internal
-  // leak; tensor counts stay flat (describeBackends checks those), so training tests turn it off.
-  beforeAll(() => tf.env().set('IS_TEST', false));
-  afterAll(() => tf.env().set('IS_TEST', true));
   const train = blobs(120, 1);
   const validation = blobs(60, 2);
   let dir = '';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, createRng } from '@kd/data';
 import { layersModelTeacher } from '@kd/ensemble';
 import { buildModel, createDistiller, evaluate, trainModel, tuneClassBias } from '@kd/trainer';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';
 
 /** Four classes; class c lights up band c of an 8x8 image, plus noise. */
@@ -21,8 +21,6 @@ function bands(size: number, seed: number): Dataset {
 }
 
 describeBackends('tuneClassBias', () => {
-  beforeAll(() => tf.env().set('IS_TEST', false));
-  afterAll(() => tf.env().set('IS_TEST', true));
 
   it('raises the bias of a class the transfer set left out, choosing on validation data', async () => {
     // The paper's experiment: the teacher knows every class; the student is distilled on a transfer

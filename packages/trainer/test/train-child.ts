@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { trainModel } from '@kd/trainer';
 import { fixtureData, fixtureModel, fixtureOptions } from './killed-run-fixture';
 
-tf.env().set('IS_TEST', true);
+tf.enableProdMode();
 await tf.setBackend('cpu');
 const model = fixtureModel();
 await trainModel(model, fixtureData(), {

@@ -1,7 +1,7 @@
 // What the training loop costs on top of a bare tfjs loop: the per-step NaN/Inf check (one read
 // of the losses and the gradient norm), the yield to the event loop, dropout seeding and the
 // epoch bookkeeping. Prints samples/s for both on the same model, data, batches and optimizer.
-//   node --conditions=@kd/source --import tsx packages/trainer/bench/fit-overhead.ts [cpu|wasm] [hidden]
+//   node --conditions=@kd/source --import tsx bench/fit-overhead.ts [cpu|wasm] [hidden]
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
