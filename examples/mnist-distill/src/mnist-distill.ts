@@ -11,6 +11,7 @@ import {
   mean,
   paperStudent,
   paperTeacher,
+  paperTeacherFor,
   provenance,
   trainOnLabels,
   validationErrorCurve,
@@ -34,7 +35,7 @@ export interface MnistDistillSettings {
 
 export const defaultSettings: MnistDistillSettings = {
   teacherEpochs: 30,
-  studentEpochs: 30,
+  studentEpochs: 20,
   temperatures: [20, 4],
   softWeight: 0.9,
   hardWeight: 0.1,
@@ -54,6 +55,8 @@ export interface ModelErrors {
 
 export interface SeedResult {
   seed: number;
+  /** Whether the teacher was loaded from an earlier run's copy rather than trained here. */
+  teacherLoaded: boolean;
   teacher: ModelErrors;
   hardStudent: ModelErrors;
   distilled: Array<ModelErrors & { temperature: number; gapClosed: number | null }>;
@@ -101,7 +104,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     const report = (name: string, e: ModelErrors) =>
       console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (${e.seconds} s)`);
 
-    const teacher = await trainOnLabels(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, jitterPixels: 2 });
+    const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick });
     const hard = await trainOnLabels(paperStudent(flags.quick), data.train, { ...run, label: 'hard-label student', epochs: s.studentEpochs });
     const teacherErrors = score(teacher);
     report('teacher', teacherErrors);
@@ -128,7 +131,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     });
     teacher.model.dispose();
 
-    const result: SeedResult = { seed, teacher: teacherErrors, hardStudent: hardErrors, distilled };
+    const result: SeedResult = { seed, teacherLoaded: teacher.loaded, teacher: teacherErrors, hardStudent: hardErrors, distilled };
     seeds.push(result);
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
   }

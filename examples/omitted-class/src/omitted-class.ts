@@ -14,8 +14,8 @@ import {
   mean,
   paperStudent,
   paperTeacher,
+  paperTeacherFor,
   provenance,
-  trainOnLabels,
   withTeacherCache,
   writeResultFile,
   writeSeedResults,
@@ -32,7 +32,7 @@ export interface OmittedClassSettings {
   hardWeight: number;
 }
 
-export const defaultSettings: OmittedClassSettings = { omit: 3, teacherEpochs: 30, studentEpochs: 30, temperature: 20, softWeight: 0.9, hardWeight: 0.1 };
+export const defaultSettings: OmittedClassSettings = { omit: 3, teacherEpochs: 30, studentEpochs: 20, temperature: 20, softWeight: 0.9, hardWeight: 0.1 };
 
 const quickEpochs = { teacherEpochs: 6, studentEpochs: 6 };
 
@@ -46,6 +46,8 @@ export interface OmittedErrors {
 
 export interface SeedResult {
   seed: number;
+  /** Whether the teacher was loaded from an earlier run's copy rather than trained here. */
+  teacherLoaded: boolean;
   teacherTestErrors: number;
   transferSize: number;
   before: OmittedErrors;
@@ -100,7 +102,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
   for (const seed of flags.seeds) {
     const seedStarted = performance.now();
     const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
-    const teacher = await trainOnLabels(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, jitterPixels: 2 });
+    const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick });
     const teacherTestErrors = errorCount(teacher.model, data.test);
     console.log(`seed ${seed} teacher: ${teacherTestErrors} test errors / ${data.test.size}`);
     // The teacher's outputs are computed on the transfer set only: the student never meets the class.
@@ -119,6 +121,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     );
     const result: SeedResult = {
       seed,
+      teacherLoaded: teacher.loaded,
       teacherTestErrors,
       transferSize: transfer.size,
       before,

@@ -8,7 +8,7 @@ export type { CommonFlags } from './flags';
 export { createRunContext, machineInfo, markdownTable, provenance, runHeader, writeResultFile, writeSeedResults } from './results';
 export type { Machine, RunContext } from './results';
 export { formatMeanStd, formatPercent, gapClosed, mean, std } from './stats';
-export { distilStudent, errorCount, predictProbs, trainModelOnLabels, trainOnLabels, validationErrorCurve, withTeacherCache } from './training';
+export { distilStudent, errorCount, paperTeacherFor, predictProbs, trainModelOnLabels, trainOnLabels, validationErrorCurve, withTeacherCache } from './training';
 export { relabelled } from './relabel';
 export type { DistillSettings, RunOptions, Trained } from './training';
 export { runExampleMain } from './main';

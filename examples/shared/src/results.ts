@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, release, tmpdir, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BackendSummary } from './backend';
 import type { ExampleData } from './data';
@@ -63,7 +63,17 @@ export function runHeader(context: RunContext, data: ExampleData, seed: number |
     machine: context.machine,
     finishedAt: new Date().toISOString(),
     wallSeconds: Math.round(wallSeconds * 10) / 10,
+    ...load(),
   };
+}
+
+/**
+ * CPU seconds this process has used so far and the machine's 1-minute load average: on a shared
+ * machine, wall time alone says little about what a run costs on idle cores.
+ */
+function load(): { processCpuSeconds: number; loadAverage1m: number } {
+  const { user, system } = process.cpuUsage();
+  return { processCpuSeconds: Math.round((user + system) / 1e5) / 10, loadAverage1m: Math.round(loadavg()[0]! * 10) / 10 };
 }
 
 /** Writes `<out>/<name>` (creating the folder) and returns its path. */
@@ -96,6 +106,6 @@ export function provenance(context: RunContext, data: ExampleData, seeds: readon
     `- data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`,
     `- backend: ${b.kind} (${b.name}, ${b.threads} thread${b.threads === 1 ? '' : 's'}${b.simd ? ', SIMD' : ''})`,
     `- machine: ${context.machine.cpu}, ${context.machine.cores} cores, ${context.machine.os}, Node ${context.machine.node}`,
-    `- wall time: ${(wallSeconds / 60).toFixed(1)} min`,
+    `- wall time: ${(wallSeconds / 60).toFixed(1)} min; CPU time of the process ${(load().processCpuSeconds / 60).toFixed(1)} min; load average at the end ${load().loadAverage1m} on ${context.machine.cores} cores`,
   ].join('\n');
 }

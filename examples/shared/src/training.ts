@@ -1,13 +1,14 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { batches, jitter } from '@kd/data';
 import type { Dataset } from '@kd/data';
 import { buildTeacherCache, openTeacherCache } from '@kd/ensemble';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
-import { buildModel, createDistiller, evaluate, predictLogits, trainModel } from '@kd/trainer';
+import { buildModel, createDistiller, evaluate, fileSystem, modelFileNames, predictLogits, trainModel } from '@kd/trainer';
 import type { Architecture, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
 
 /** What the examples vary between training runs; everything else is fixed (Adam, lr 0.001, batch 128). */
@@ -27,7 +28,8 @@ export interface RunOptions {
 /** A trained model, its training history and how long it took. */
 export interface Trained {
   model: LayersModel;
-  fit: FitResult;
+  /** Null for a model loaded from an earlier run (see {@link paperTeacherFor}). */
+  fit: FitResult | null;
   seconds: number;
 }
 
@@ -124,8 +126,9 @@ export function errorCount(model: LayersModel, data: Dataset): number {
   return evaluate(model, data, { metrics: ['errorCount'] }).errorCount!;
 }
 
-/** Validation errors after each epoch, as `[epoch, errors]` points for a line chart (empty without validation). */
-export function validationErrorCurve(fit: FitResult, validationSize: number): Array<[number, number]> {
+/** Validation errors after each epoch, as `[epoch, errors]` points for a line chart (empty without validation or history). */
+export function validationErrorCurve(fit: FitResult | null, validationSize: number): Array<[number, number]> {
+  if (fit === null) return [];
   return fit.history.filter((r) => r.validation).map((record) => [record.epoch + 1, Math.round((1 - record.validation!.accuracy!) * validationSize)]);
 }
 
@@ -135,4 +138,25 @@ export function validationErrorCurve(fit: FitResult, validationSize: number): Ar
  */
 export function predictProbs(model: LayersModel, data: Dataset): Float32Array {
   return tf.tidy(() => tf.softmax(predictLogits(model, data)).dataSync() as Float32Array);
+}
+
+/**
+ * The paper's teacher for a seed, trained on `train` with 2-pixel jitter, or loaded from the copy
+ * an earlier run saved in `<os.tmpdir()>/kd-examples-teachers/`: mnist-distill, omitted-class and
+ * temperature-sweep train the same teacher (same data, seed, architecture and epochs), and it is
+ * the longest training of each. The folder name holds everything the weights depend on. Quick
+ * runs always train.
+ */
+export async function paperTeacherFor(spec: Architecture, train: Dataset, options: RunOptions & { quick: boolean }): Promise<Trained & { loaded: boolean }> {
+  const key = [train.fingerprint(), JSON.stringify(spec).replace(/[^a-z0-9.]+/gi, '_'), `jitter2-e${options.epochs}-lr${options.learningRate ?? 0.001}-seed${options.seed}`].join('-');
+  const dir = join(tmpdir(), 'kd-examples-teachers', key);
+  if (!options.quick && existsSync(join(dir, modelFileNames.modelJson))) {
+    const started = performance.now();
+    const model = await loadLayersModel(fileSystem(dir));
+    console.log(`  ${options.label ?? 'teacher'}: loaded the one an earlier run trained, from ${dir}`);
+    return { model, fit: null, seconds: (performance.now() - started) / 1000, loaded: true };
+  }
+  const trained = await trainOnLabels(spec, train, { ...options, jitterPixels: 2 });
+  if (!options.quick) await trained.model.save(fileSystem(dir));
+  return { ...trained, loaded: false };
 }

@@ -10,8 +10,8 @@ import {
   mean,
   mlp,
   paperTeacher,
+  paperTeacherFor,
   provenance,
-  trainOnLabels,
   withTeacherCache,
   writeResultFile,
   writeSeedResults,
@@ -48,6 +48,8 @@ export interface Cell {
 
 export interface SeedResult {
   seed: number;
+  /** Whether the teacher was loaded from an earlier run's copy rather than trained here. */
+  teacherLoaded: boolean;
   teacherTestErrors: number;
   cells: Cell[];
 }
@@ -84,7 +86,7 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
   for (const seed of flags.seeds) {
     const seedStarted = performance.now();
     const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
-    const teacher = await trainOnLabels(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, jitterPixels: 2 });
+    const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick });
     const teacherTestErrors = errorCount(teacher.model, data.test);
     console.log(`seed ${seed} teacher: ${teacherTestErrors} test errors / ${data.test.size}`);
     const cells = await withTeacherCache(layersModelTeacher(teacher.model), data.train, async (cache) => {
@@ -101,7 +103,7 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
       return out;
     });
     teacher.model.dispose();
-    const result: SeedResult = { seed, teacherTestErrors, cells };
+    const result: SeedResult = { seed, teacherLoaded: teacher.loaded, teacherTestErrors, cells };
     seeds.push(result);
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
   }
