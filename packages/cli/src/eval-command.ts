@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { chooseBackend } from './backend-choice';
 import { UsageError } from './cli-error';
-import { loadTestSet } from './experiment-data';
 import { readJsonFile } from './json-file';
 import type { Command } from './main';
 
@@ -36,7 +35,7 @@ export const evalCommand: Command = {
     if (typeof values.data !== 'string') {
       throw new UsageError("'kd eval' needs --data (an experiment config, 'mnist-digits' or an IDX folder)", 'eval');
     }
-    const { evaluate, fileSystem, metricNames } = await import('@kd/trainer');
+    const { evaluate, fileSystem, loadExperimentData, metricNames } = await import('@kd/trainer');
     const metrics = typeof values.metrics === 'string' ? values.metrics.split(',').map((m) => m.trim()) : defaultMetrics;
     const allowed = metricNames.filter((name) => name !== 'agreement');
     const unknown = metrics.find((name) => !(allowed as readonly string[]).includes(name));
@@ -49,7 +48,7 @@ export const evalCommand: Command = {
     const { loadLayersModel } = await import('@tensorflow/tfjs-layers');
     const model = await loadLayersModel(fileSystem(modelDir));
     try {
-      const test = await loadTestSet(data, baseDir, seed);
+      const { test } = await loadExperimentData(data, { baseDir, seed });
       const result = evaluate(model, test, { metrics: metrics as MetricName[] });
       if (values.json) {
         ctx.stdout(`${JSON.stringify(result)}\n`);

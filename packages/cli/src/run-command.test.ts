@@ -82,6 +82,9 @@ describe('kd run, eval and report end to end', () => {
     expect(run.stderr).toMatch(/^backend: cpu \(cpu, CPU, 1 thread\), tfjs-core 4\.22\.\d+\n/);
     expect(run.code).toBe(0);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+    // Not a terminal: no progress bar, one line per epoch of each model instead.
+    expect(run.stderr).toMatch(/\nteacher epoch 1: loss total [\d.]+ hard [\d.]+ \| validation accuracy [\d.]+ .*\(\d+\.\d s\)\n/);
+    expect(run.stderr).toMatch(/\nstudent epoch 1: loss total [\d.]+ soft [\d.]+ hard [\d.]+ \| validation /);
     const output = join(dir, 'runs', 'tiny');
     expect(run.stdout).toContain(`run folder: ${output}\n`);
     expect(run.stdout).toMatch(/^test accuracy: teacher 0\.\d+, student 0\.\d+\n/);

@@ -1,7 +1,6 @@
-import type { ExperimentConfig, ExperimentResult } from '@kd/trainer';
+import type { EpochRecord, ExperimentConfig, ExperimentResult } from '@kd/trainer';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
 import { chooseBackend } from './backend-choice';
 import type { Command } from './main';
 import { parsePositiveInteger } from './option-values';
@@ -52,7 +51,7 @@ export const runCommand: Command = {
     await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, ctx, 'run', threads);
     const output = resolve(baseDir, config.output);
     await mkdir(output, { recursive: true });
-    await writeFileAtomic(join(output, runFiles.config), `${JSON.stringify(config, null, 2)}\n`);
+    await (await import('@kd/trainer')).writeFileAtomic(join(output, runFiles.config), `${JSON.stringify(config, null, 2)}\n`);
     ctx.stderr(`kd run: ${config.name ?? configPath} into ${output}\n`);
 
     const interrupt = ctx.trapInterrupt();
@@ -63,14 +62,15 @@ export const runCommand: Command = {
         resume: values.resume === true,
         signal: interrupt.signal,
         progress: { isTTY: ctx.stderrIsTTY, columns: ctx.columns, write: (text: string) => ctx.stderr(text) },
+        // Off a terminal there is no progress bar: one line per epoch says the run is alive.
+        ...(ctx.stderrIsTTY ? {} : { onEpochEnd: (model: string, record: EpochRecord) => ctx.stderr(`${epochLine(model, record)}\n`) }),
       });
-    } finally {
-      interrupt.release();
-    }
-    const fits = [result.teacher.fit, result.student.fit, result.baseline?.fit];
-    if (interrupt.signal.aborted || fits.some((fit) => fit?.stopReason === 'aborted')) {
+    } catch (error) {
+      if (!interrupt.signal.aborted) throw error;
       ctx.stderr(`kd: stopped; continue with: kd run ${args.positionals[0]} --resume${typeof values.out === 'string' ? ` --out ${values.out}` : ''}\n`);
       return 130;
+    } finally {
+      interrupt.release();
     }
     await savePredictions(config, baseDir, output);
     ctx.stdout(`${summarize(result)}\nrun folder: ${output}\nreport: kd report ${output}\n`);
@@ -90,4 +90,14 @@ function summarize(result: ExperimentResult): string {
       return `test ${metric}: ${values.map(([role, test]) => `${role} ${Number(test[metric]!.toPrecision(4))}`).join(', ')}`;
     })
     .join('\n');
+}
+
+/** `student epoch 3: loss total 0.412 soft 0.388 hard 0.236 | validation accuracy 0.951 (4.2 s)` */
+export function epochLine(model: string, record: EpochRecord): string {
+  const values = (entries: Record<string, number>) =>
+    Object.entries(entries)
+      .map(([name, value]) => `${name} ${Number(value.toPrecision(3))}`)
+      .join(' ');
+  const validation = record.validation ? ` | validation ${values(record.validation)}` : '';
+  return `${model} epoch ${record.epoch + 1}: loss ${values(record.loss)}${validation} (${record.seconds.toFixed(1)} s)`;
 }

@@ -1,7 +1,5 @@
 import type { ExperimentConfig } from '@kd/trainer';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
-import { loadTestSet } from './experiment-data';
 import type { RunPredictions } from './run-folder';
 import { runFiles } from './run-folder';
 
@@ -16,8 +14,8 @@ import { runFiles } from './run-folder';
  */
 export async function savePredictions(config: ExperimentConfig, baseDir: string, output: string): Promise<void> {
   const { loadLayersModel } = await import('@tensorflow/tfjs-layers');
-  const { fileSystem, predictLogits } = await import('@kd/trainer');
-  const test = await loadTestSet(config.data, baseDir, config.seed ?? 0);
+  const { fileSystem, loadExperimentData, predictLogits, writeFileAtomic } = await import('@kd/trainer');
+  const { test } = await loadExperimentData(config.data, { baseDir, seed: config.seed ?? 0 });
   const logitsOf = async (dir: string): Promise<number[][]> => {
     const model = await loadLayersModel(fileSystem(dir));
     try {

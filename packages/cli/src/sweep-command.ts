@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
 import type { CliContext } from './cli-context';
 import { UsageError } from './cli-error';
 import type { ParsedCommandLine } from './command-line';
@@ -82,8 +81,8 @@ export const sweepCommand: Command = {
     }).finally(() => interrupt.release());
     if (summary.results.length > 0) {
       const markdown = toMarkdown(resultsTable(summary.results, selection));
-      await writeFileAtomic(join(options.out, 'results.md'), markdown);
-      await writeFileAtomic(join(options.out, 'results.csv'), toCsv(resultsTable(summary.results, selection, { precise: true })));
+      await (await import('@kd/trainer')).writeFileAtomic(join(options.out, 'results.md'), markdown);
+      await (await import('@kd/trainer')).writeFileAtomic(join(options.out, 'results.csv'), toCsv(resultsTable(summary.results, selection, { precise: true })));
       const best = rankResults(summary.results, selection)[0]!;
       ctx.stdout(markdown);
       ctx.stdout(

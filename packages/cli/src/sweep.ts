@@ -1,7 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
 import type { SweepCell } from './grid';
 
 /** What one finished cell measured: validation metrics decide, test metrics are only shown. */
@@ -110,7 +109,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
           seconds: (performance.now() - startTime) / 1000,
           ...outcome,
         };
-        await writeFileAtomic(join(cellDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+        await (await import('@kd/trainer')).writeFileAtomic(join(cellDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
         finished.set(cell.id, result);
         done++;
         onEvent?.({ type: 'finished', cell, result, done, total });
@@ -155,7 +154,7 @@ async function checkManifest(dir: string, manifest: unknown): Promise<void> {
     stored = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await writeFileAtomic(path, text);
+    await (await import('@kd/trainer')).writeFileAtomic(path, text);
     return;
   }
   if (JSON.stringify(JSON.parse(stored)) !== JSON.stringify(manifest)) {

@@ -60,6 +60,8 @@ export interface FitOptions {
   logPath?: string;
   /** A progress bar on `process.stderr` (drawn only on a terminal), or on the given stream. Default true. */
   progress?: boolean | ProgressStream;
+  /** What is being trained, shown before the epoch in the progress bar (e.g. `teacher`). Default none. */
+  name?: string;
   /** Stops training cleanly before the next step; `fit` then resolves with `stopReason: 'aborted'`. */
   signal?: AbortSignal;
   /** Called after each epoch's record is logged (and its checkpoint written). */
@@ -206,7 +208,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
       const learningRate = scheduleValue(optimizerSpec.learningRate, epoch, 'optimizer.learningRate');
       setLearningRate(optimizer, learningRate);
       const steps = Math.ceil(data.size / batchSize);
-      const bar = stream ? createProgressBar({ total: steps, label: `epoch ${epoch + 1}/${epochs}`, stream }) : undefined;
+      const bar = stream ? createProgressBar({ total: steps, label: `${options.name ? `${options.name} ` : ''}epoch ${epoch + 1}/${epochs}`, stream }) : undefined;
       const sums: Record<string, number> = {};
       let batchesDone = 0;
       for (const batch of batches(data, { batchSize, seed, epoch, flatten, ...(options.augment ? { augment: options.augment } : {}) })) {

@@ -74,6 +74,30 @@ describe(`runExperiment [${backend}]`, () => {
     expect(fromEnsemble.teacher.test.errorCount).toBe(fromPath.teacher.test.errorCount);
   });
 
+  it('reports each epoch of each model, and stops at an abort without writing results', async () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const run = runExperiment(
+      { ...config, output: 'aborted' },
+      {
+        baseDir: dir,
+        progress: false,
+        signal: controller.signal,
+        onEpochEnd: (model, record) => {
+          seen.push(`${model} ${record.epoch}`);
+          // Abort once the student has finished its first epoch: the baseline must never start.
+          if (model === 'student') controller.abort();
+        },
+      },
+    );
+    await expect(run).rejects.toThrow(/aborted/i);
+    expect(seen).toEqual(['teacher 0', 'student 0']);
+    const out = join(dir, 'aborted');
+    expect(existsSync(join(out, 'results.json'))).toBe(false);
+    expect(existsSync(join(out, 'baseline-log.jsonl'))).toBe(false);
+    expect(existsSync(join(out, 'student-checkpoints'))).toBe(true);
+  });
+
   it('refuses an invalid config before doing anything, listing every problem', async () => {
     const bad = { ...config, output: 'never', training: { epochs: 0 }, loss: { key: 'distillation', options: { temperature: -1 } } };
     await expect(runExperiment(bad as ExperimentConfig, { baseDir: dir })).rejects.toThrow(

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { jitter, loadMnistDigits, loadMnistStyle } from '@kd/data';
+import { jitter } from '@kd/data';
 import type { Dataset } from '@kd/data';
 import { ensemble, layersModelTeacher } from '@kd/ensemble';
 import type { Teacher } from '@kd/ensemble';
@@ -12,10 +12,12 @@ import { writeFileAtomic } from './atomic-write';
 import { buildModel } from './architecture';
 import { createDistiller } from './distiller';
 import { evaluate, takesFlatInput } from './evaluate';
+import { loadExperimentData } from './experiment-data';
 import type { ExperimentConfig, TrainingConfig } from './experiment-config';
 import { validateExperimentConfig } from './experiment-config';
 import { fileSystem } from './file-system';
 import type { FitOptions, FitResult } from './fit-loop';
+import type { EpochRecord } from './jsonl-log';
 import type { ProgressStream } from './progress-bar';
 import { trainModel } from './train-model';
 
@@ -25,11 +27,20 @@ export interface RunExperimentOptions {
   baseDir?: string;
   /** Continue killed runs from their checkpoints in the output folder. Default false. */
   resume?: boolean;
-  /** Stops the current training cleanly; the experiment then resolves with what it has. */
+  /**
+   * Stops the current training cleanly at its next step (its checkpoint stays, for `resume`); the
+   * experiment then rejects with the signal's reason (an `AbortError` by default) and writes no
+   * `results.json`, since the later models were never trained.
+   */
   signal?: AbortSignal;
+  /** Called after every epoch of every model the experiment trains. */
+  onEpochEnd?: (model: ExperimentModel, record: EpochRecord) => void | Promise<void>;
   /** Progress bars (terminal only). Default true. */
   progress?: boolean | ProgressStream;
 }
+
+/** The models an experiment trains. */
+export type ExperimentModel = 'teacher' | 'student' | 'baseline';
 
 /** Test-set metrics of one model. */
 export type TestMetrics = Record<string, number>;
@@ -61,8 +72,9 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   const output = resolve(base, config.output);
   await mkdir(output, { recursive: true });
   const seed = config.seed ?? 0;
-  const { train, validation, transfer, test } = await loadData(config, base, seed);
-  const common = (training: TrainingConfig, name: string): FitOptions => ({
+  const { train, validation, transfer, test } = await loadExperimentData(config.data, { baseDir: base, seed });
+  const common = (training: TrainingConfig, name: ExperimentModel): FitOptions => ({
+    name,
     epochs: training.epochs,
     seed,
     validation,
@@ -78,7 +90,11 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     ...(training.earlyStopping !== undefined ? { earlyStopping: training.earlyStopping } : {}),
     ...(training.checkpointEvery !== undefined ? { checkpointEvery: training.checkpointEvery } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEpochEnd ? { onEpochEnd: (record: EpochRecord) => options.onEpochEnd!(name, record) } : {}),
   });
+  const stopIfAborted = (fit: FitResult): void => {
+    if (fit.stopReason === 'aborted') options.signal?.throwIfAborted();
+  };
   const inputShape = [...train.imageShape];
   const numClasses = train.numClasses;
   const models: LayersModel[] = [];
@@ -91,6 +107,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       const model = buildModel(t.train.architecture, { inputShape, numClasses, seed });
       models.push(model);
       teacherFit = await trainModel(model, train, common(t.train, 'teacher'));
+      stopIfAborted(teacherFit);
       await model.save(fileSystem(join(output, 'teacher')));
       teacher = layersModelTeacher(model);
       teacherInput = takesFlatInput(model) ? 'flat' : 'image';
@@ -118,6 +135,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       ...common(studentTraining, 'student'),
       ...(schedules ? { schedules } : {}),
     });
+    stopIfAborted(studentFit);
     await student.save(fileSystem(join(output, 'student')));
 
     let baseline: ExperimentResult['baseline'] = null;
@@ -125,6 +143,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       const model = buildModel(config.student.architecture, { inputShape, numClasses, seed });
       models.push(model);
       const fit = await trainModel(model, transfer, common(studentTraining, 'baseline'));
+      stopIfAborted(fit);
       await model.save(fileSystem(join(output, 'baseline')));
       baseline = { fit, test: evaluate(model, test, { metrics: testMetrics }) };
     }
@@ -161,13 +180,4 @@ function evaluateTeacher(
     predict: scores,
   } as unknown as LayersModel;
   return evaluate(shim, test, { metrics: ['accuracy', 'errorCount', 'nll'] });
-}
-
-async function loadData(config: ExperimentConfig, base: string, seed: number) {
-  const d = config.data;
-  const parts = d.source === 'mnist-digits' ? await loadMnistDigits({ seed, testFraction: d.testFraction ?? 0.2 }) : await loadMnistStyle(resolve(base, d.dir));
-  const { train, test: validation } = parts.train.split({ testFraction: d.validationFraction ?? 0.1, seed });
-  let transfer = d.transferFraction !== undefined && d.transferFraction < 1 ? train.subsample({ fraction: d.transferFraction, seed }) : train;
-  if (d.omitClasses?.length) transfer = transfer.withoutClasses(d.omitClasses);
-  return { train, validation, transfer, test: parts.test };
 }
