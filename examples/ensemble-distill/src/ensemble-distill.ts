@@ -89,6 +89,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
   const spec = mlp(s.width);
   const seeds: SeedResult[] = [];
   const files: string[] = [];
+  let summaryState = { text: '', files: [] as string[], meanGainKept: {} as Record<string, number | null> };
   console.log(`data: ${data.source}; ${s.members} members ${architectureName(spec)}`);
 
   for (const seed of flags.seeds) {
@@ -126,31 +127,39 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
     const result: SeedResult = { seed, memberTestErrors, meanMemberTestErrors: single, combines: results };
     seeds.push(result);
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
+    summaryState = await writeSummary();
   }
+  files.push(...summaryState.files);
+  console.log(`\n${summaryState.text}`);
+  const meanGainKept = summaryState.meanGainKept;
 
-  const meanGainKept: Record<string, number | null> = {};
-  for (const [i, combine] of combines.entries()) {
-    const values = seeds.map((r) => r.combines[i]!.gainKept);
-    meanGainKept[combine] = values.every((v) => v !== null) ? mean(values as number[]) : null;
+  // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
+  async function writeSummary(): Promise<{ text: string; files: string[]; meanGainKept: Record<string, number | null> }> {
+    const written: string[] = [];
+    const meanGainKept: Record<string, number | null> = {};
+    for (const [i, combine] of combines.entries()) {
+      const values = seeds.map((r) => r.combines[i]!.gainKept);
+      meanGainKept[combine] = values.every((v) => v !== null) ? mean(values as number[]) : null;
+    }
+    const wall = (performance.now() - started) / 1000;
+    const summary = summaryMarkdown(data.name, data.test.size, s, seeds, meanGainKept, provenance(context, data, seeds.map((r) => r.seed), wall));
+    written.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
+    const errorRate = (errors: number) => (100 * errors) / data.test.size;
+    const chart = lineChartSvg({
+      title: `Test error: one model, ensemble, distilled student (${data.name}, per seed)`,
+      xLabel: 'seed',
+      yLabel: 'test error (%)',
+      series: [
+        { name: 'single model (mean of members)', points: seeds.map((r) => [r.seed, errorRate(r.meanMemberTestErrors)] as [number, number]) },
+        ...combines.flatMap((combine, i) => [
+          { name: `ensemble (${combine})`, points: seeds.map((r) => [r.seed, errorRate(r.combines[i]!.ensembleTestErrors)] as [number, number]), dashed: true },
+          { name: `student (${combine})`, points: seeds.map((r) => [r.seed, errorRate(r.combines[i]!.studentTestErrors)] as [number, number]) },
+        ]),
+      ],
+    });
+    written.push(await writeResultFile(context, `${data.name}-errors.svg`, chart));
+    return { text: summary, files: written, meanGainKept };
   }
-  const wall = (performance.now() - started) / 1000;
-  const summary = summaryMarkdown(data.name, data.test.size, s, seeds, meanGainKept, provenance(context, data, flags.seeds, wall));
-  files.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
-  const errorRate = (errors: number) => (100 * errors) / data.test.size;
-  const chart = lineChartSvg({
-    title: `Test error: one model, ensemble, distilled student (${data.name}, per seed)`,
-    xLabel: 'seed',
-    yLabel: 'test error (%)',
-    series: [
-      { name: 'single model (mean of members)', points: seeds.map((r) => [r.seed, errorRate(r.meanMemberTestErrors)] as [number, number]) },
-      ...combines.flatMap((combine, i) => [
-        { name: `ensemble (${combine})`, points: seeds.map((r) => [r.seed, errorRate(r.combines[i]!.ensembleTestErrors)] as [number, number]), dashed: true },
-        { name: `student (${combine})`, points: seeds.map((r) => [r.seed, errorRate(r.combines[i]!.studentTestErrors)] as [number, number]) },
-      ]),
-    ],
-  });
-  files.push(await writeResultFile(context, `${data.name}-errors.svg`, chart));
-  console.log(`\n${summary}`);
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGainKept, files };
 }
 

@@ -90,6 +90,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
+  let summary = { text: '', files: [] as string[], meanGapClosed: {} as Record<string, number | null> };
   console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
 
   for (const seed of flags.seeds) {
@@ -134,24 +135,28 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     const result: SeedResult = { seed, teacherLoaded: teacher.loaded, teacher: teacherErrors, hardStudent: hardErrors, distilled };
     seeds.push(result);
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
+    summary = await writeSummary();
   }
+  files.push(...summary.files);
+  console.log(`\n${summary.text}`);
+  const meanGapClosed = summary.meanGapClosed;
 
-  const meanGapClosed: Record<string, number | null> = {};
-  for (const [i, temperature] of s.temperatures.entries()) {
-    const values = seeds.map((r) => r.distilled[i]!.gapClosed);
-    meanGapClosed[`T${temperature}`] = values.every((v) => v !== null) ? mean(values as number[]) : null;
+  // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
+  async function writeSummary(): Promise<{ text: string; files: string[]; meanGapClosed: Record<string, number | null> }> {
+    const gaps: Record<string, number | null> = {};
+    for (const [i, temperature] of s.temperatures.entries()) {
+      const values = seeds.map((r) => r.distilled[i]!.gapClosed);
+      gaps[`T${temperature}`] = values.every((v) => v !== null) ? mean(values as number[]) : null;
+    }
+    const wall = (performance.now() - started) / 1000;
+    const text = summaryMarkdown(data.name, data.test.size, s, flags.quick, seeds, gaps, provenance(context, data, seeds.map((r) => r.seed), wall));
+    const chart = lineChartSvg({ title: `Validation errors per epoch (${data.name}, seed ${flags.seeds[0]})`, xLabel: 'epoch', yLabel: `errors / ${data.validation.size}`, series: curves });
+    return {
+      text,
+      meanGapClosed: gaps,
+      files: [await writeResultFile(context, `${data.name}-summary.md`, text), await writeResultFile(context, `${data.name}-validation-curves.svg`, chart)],
+    };
   }
-  const wall = (performance.now() - started) / 1000;
-  const summary = summaryMarkdown(data.name, data.test.size, s, flags.quick, seeds, meanGapClosed, provenance(context, data, flags.seeds, wall));
-  files.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
-  files.push(
-    await writeResultFile(
-      context,
-      `${data.name}-validation-curves.svg`,
-      lineChartSvg({ title: `Validation errors per epoch (${data.name}, seed ${flags.seeds[0]})`, xLabel: 'epoch', yLabel: `errors / ${data.validation.size}`, series: curves }),
-    ),
-  );
-  console.log(`\n${summary}`);
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGapClosed, files };
 }
 

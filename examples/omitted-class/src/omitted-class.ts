@@ -98,6 +98,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   const matrices: Record<string, number[][]> = {};
+  let summary = { text: '', files: [] as string[] };
 
   for (const seed of flags.seeds) {
     const seedStarted = performance.now();
@@ -130,17 +131,23 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     };
     seeds.push(result);
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, omittedInTest, ...result }));
+    summary = await writeSummary();
   }
-
-  const wall = (performance.now() - started) / 1000;
+  files.push(...summary.files);
+  console.log(`\n${summary.text}`);
   const meanRecognisedAfter = mean(seeds.map((r) => r.after.omittedClassRecognised));
-  const summary = summaryMarkdown(data.name, data.test.size, omittedInTest, className, s, flags.quick, seeds, provenance(context, data, flags.seeds, wall));
-  files.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
-  for (const [when, matrix] of Object.entries(matrices)) {
-    const title = `Student without ${className}s, ${when} the bias fix (${data.name}, seed ${flags.seeds[0]}, test)`;
-    files.push(await writeResultFile(context, `${data.name}-confusion-${when}.svg`, confusionMatrixSvg({ matrix, title, ...(data.test.classNames ? { classNames: data.test.classNames } : {}) })));
+
+  // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
+  async function writeSummary(): Promise<{ text: string; files: string[] }> {
+    const wall = (performance.now() - started) / 1000;
+    const text = summaryMarkdown(data.name, data.test.size, omittedInTest, className, s, flags.quick, seeds, provenance(context, data, seeds.map((r) => r.seed), wall));
+    const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
+    for (const [when, matrix] of Object.entries(matrices)) {
+      const title = `Student without ${className}s, ${when} the bias fix (${data.name}, seed ${flags.seeds[0]}, test)`;
+      written.push(await writeResultFile(context, `${data.name}-confusion-${when}.svg`, confusionMatrixSvg({ matrix, title, ...(data.test.classNames ? { classNames: data.test.classNames } : {}) })));
+    }
+    return { text, files: written };
   }
-  console.log(`\n${summary}`);
   return { data: data.name, testSize: data.test.size, omittedInTest, settings: s, seeds, meanRecognisedAfter, files };
 }
 

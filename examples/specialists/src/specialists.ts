@@ -106,6 +106,7 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   let firstMatrices: { generalist: number[][]; combined: number[][] } | undefined;
+  let summary = { text: '', files: [] as string[] };
   console.log(`data: ${data.source}; generalist ${architectureName(mlp(s.width))}`);
 
   for (const seed of flags.seeds) {
@@ -167,16 +168,22 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
     console.log(`seed ${seed}: generalist ${generalistTestErrors}, generalist + ${specialists.length} specialists ${combinedTestErrors} test errors / ${data.test.size}`);
     seeds.push(result);
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
+    summary = await writeSummary();
   }
+  files.push(...summary.files);
+  console.log(`\n${summary.text}`);
 
-  const wall = (performance.now() - started) / 1000;
-  const summary = summaryMarkdown(data.name, data.test.size, s, seeds, provenance(context, data, flags.seeds, wall));
-  files.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
-  for (const [which, matrix] of Object.entries(firstMatrices ?? {})) {
-    const title = `${which === 'generalist' ? 'Generalist alone' : 'Generalist + specialists'} (${data.name}, seed ${flags.seeds[0]}, test)`;
-    files.push(await writeResultFile(context, `${data.name}-confusion-${which}.svg`, confusionMatrixSvg({ matrix, title, classNames: names })));
+  // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
+  async function writeSummary(): Promise<{ text: string; files: string[] }> {
+    const wall = (performance.now() - started) / 1000;
+    const text = summaryMarkdown(data.name, data.test.size, s, seeds, provenance(context, data, seeds.map((r) => r.seed), wall));
+    const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
+    for (const [which, matrix] of Object.entries(firstMatrices ?? {})) {
+      const title = `${which === 'generalist' ? 'Generalist alone' : 'Generalist + specialists'} (${data.name}, seed ${flags.seeds[0]}, test)`;
+      written.push(await writeResultFile(context, `${data.name}-confusion-${which}.svg`, confusionMatrixSvg({ matrix, title, classNames: names })));
+    }
+    return { text, files: written };
   }
-  console.log(`\n${summary}`);
   return { data: data.name, testSize: data.test.size, settings: s, seeds, files };
 }
 

@@ -81,6 +81,7 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
   const progress = !flags.quick;
   const seeds: SeedResult[] = [];
   const files: string[] = [];
+  let summaryState = { text: '', files: [] as string[], bestTemperature: {} as Record<string, number> };
   console.log(`data: ${data.source}; widths ${s.widths.join(', ')}; temperatures ${s.temperatures.join(', ')}`);
 
   for (const seed of flags.seeds) {
@@ -106,45 +107,53 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
     const result: SeedResult = { seed, teacherLoaded: teacher.loaded, teacherTestErrors, cells };
     seeds.push(result);
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
+    summaryState = await writeSummary();
   }
+  files.push(...summaryState.files);
+  console.log(`\n${summaryState.text}`);
+  const bestTemperature = summaryState.bestTemperature;
 
-  const meanOf = (width: number, temperature: number, key: 'validationErrors' | 'testErrors') =>
-    mean(seeds.map((r) => r.cells.find((c) => c.width === width && c.temperature === temperature)![key]));
-  const bestTemperature: Record<string, number> = {};
-  for (const width of s.widths) {
-    // Ties go to the lower temperature: the list is searched in order and only a strict improvement moves.
-    bestTemperature[String(width)] = s.temperatures.reduce((best, t) => (meanOf(width, t, 'validationErrors') < meanOf(width, best, 'validationErrors') ? t : best));
+  // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
+  async function writeSummary(): Promise<{ text: string; files: string[]; bestTemperature: Record<string, number> }> {
+    const written: string[] = [];
+    const meanOf = (width: number, temperature: number, key: 'validationErrors' | 'testErrors') =>
+      mean(seeds.map((r) => r.cells.find((c) => c.width === width && c.temperature === temperature)![key]));
+    const bestTemperature: Record<string, number> = {};
+    for (const width of s.widths) {
+      // Ties go to the lower temperature: the list is searched in order and only a strict improvement moves.
+      bestTemperature[String(width)] = s.temperatures.reduce((best, t) => (meanOf(width, t, 'validationErrors') < meanOf(width, best, 'validationErrors') ? t : best));
+    }
+    const wall = (performance.now() - started) / 1000;
+    const table = s.widths.map((width) => [
+      architectureName(mlp(width)),
+      ...s.temperatures.map((t) => `${formatMeanStd(seeds.map((r) => r.cells.find((c) => c.width === width && c.temperature === t)!.validationErrors))} / ${formatMeanStd(seeds.map((r) => r.cells.find((c) => c.width === width && c.temperature === t)!.testErrors))}`),
+      String(bestTemperature[String(width)]),
+    ]);
+    const summary = [
+      `# temperature-sweep on ${data.name}`,
+      '',
+      provenance(context, data, seeds.map((r) => r.seed), wall),
+      `- teacher ${architectureName(paperTeacher(flags.quick))} (dropout, 2-pixel jitter), ${s.teacherEpochs} epochs; students distilled for ${s.studentEpochs} epochs on the training set, soft weight ${s.softWeight}, hard weight ${s.hardWeight}; Adam, batch 128`,
+      `- teacher test errors per seed: ${seeds.map((r) => r.teacherTestErrors).join(', ')} of ${data.test.size}`,
+      '',
+      `Validation errors (of ${data.validation.size}) / test errors (of ${data.test.size}) per student width and temperature, mean ± std over seeds; the best T is chosen on validation errors:`,
+      '',
+      markdownTable(['student', ...s.temperatures.map((t) => `T = ${t}`), 'best T (validation)'], table),
+      '',
+      `The paper: ${paper.wide}; ${paper.narrow}.`,
+    ].join('\n');
+    written.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
+    const chart = lineChartSvg({
+      title: `Errors against temperature per student width (${data.name}, mean of ${seeds.length} seed${seeds.length === 1 ? '' : 's'})`,
+      xLabel: 'temperature T',
+      yLabel: 'error (%)',
+      series: s.widths.flatMap((width) => [
+        { name: `${architectureName(mlp(width))} validation`, points: s.temperatures.map((t) => [t, (100 * meanOf(width, t, 'validationErrors')) / data.validation.size] as [number, number]) },
+        { name: `${architectureName(mlp(width))} test`, points: s.temperatures.map((t) => [t, (100 * meanOf(width, t, 'testErrors')) / data.test.size] as [number, number]), dashed: true },
+      ]),
+    });
+    written.push(await writeResultFile(context, `${data.name}-errors-by-temperature.svg`, chart));
+    return { text: summary, files: written, bestTemperature };
   }
-  const wall = (performance.now() - started) / 1000;
-  const table = s.widths.map((width) => [
-    architectureName(mlp(width)),
-    ...s.temperatures.map((t) => `${formatMeanStd(seeds.map((r) => r.cells.find((c) => c.width === width && c.temperature === t)!.validationErrors))} / ${formatMeanStd(seeds.map((r) => r.cells.find((c) => c.width === width && c.temperature === t)!.testErrors))}`),
-    String(bestTemperature[String(width)]),
-  ]);
-  const summary = [
-    `# temperature-sweep on ${data.name}`,
-    '',
-    provenance(context, data, flags.seeds, wall),
-    `- teacher ${architectureName(paperTeacher(flags.quick))} (dropout, 2-pixel jitter), ${s.teacherEpochs} epochs; students distilled for ${s.studentEpochs} epochs on the training set, soft weight ${s.softWeight}, hard weight ${s.hardWeight}; Adam, batch 128`,
-    `- teacher test errors per seed: ${seeds.map((r) => r.teacherTestErrors).join(', ')} of ${data.test.size}`,
-    '',
-    `Validation errors (of ${data.validation.size}) / test errors (of ${data.test.size}) per student width and temperature, mean ± std over seeds; the best T is chosen on validation errors:`,
-    '',
-    markdownTable(['student', ...s.temperatures.map((t) => `T = ${t}`), 'best T (validation)'], table),
-    '',
-    `The paper: ${paper.wide}; ${paper.narrow}.`,
-  ].join('\n');
-  files.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
-  const chart = lineChartSvg({
-    title: `Errors against temperature per student width (${data.name}, mean of ${seeds.length} seed${seeds.length === 1 ? '' : 's'})`,
-    xLabel: 'temperature T',
-    yLabel: 'error (%)',
-    series: s.widths.flatMap((width) => [
-      { name: `${architectureName(mlp(width))} validation`, points: s.temperatures.map((t) => [t, (100 * meanOf(width, t, 'validationErrors')) / data.validation.size] as [number, number]) },
-      { name: `${architectureName(mlp(width))} test`, points: s.temperatures.map((t) => [t, (100 * meanOf(width, t, 'testErrors')) / data.test.size] as [number, number]), dashed: true },
-    ]),
-  });
-  files.push(await writeResultFile(context, `${data.name}-errors-by-temperature.svg`, chart));
-  console.log(`\n${summary}`);
   return { data: data.name, testSize: data.test.size, validationSize: data.validation.size, settings: s, seeds, bestTemperature, files };
 }
