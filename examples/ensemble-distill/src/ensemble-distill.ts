@@ -131,7 +131,6 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
   }
   files.push(...summaryState.files);
   console.log(`\n${summaryState.text}`);
-  const meanGainKept = summaryState.meanGainKept;
 
   // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
   async function writeSummary(): Promise<{ text: string; files: string[]; meanGainKept: Record<string, number | null> }> {
@@ -160,7 +159,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
     written.push(await writeResultFile(context, `${data.name}-errors.svg`, chart));
     return { text: summary, files: written, meanGainKept };
   }
-  return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGainKept, files };
+  return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGainKept: summaryState.meanGainKept, files };
 }
 
 function summaryMarkdown(dataName: string, testSize: number, s: EnsembleDistillSettings, seeds: readonly SeedResult[], meanGainKept: Record<string, number | null>, how: string): string {

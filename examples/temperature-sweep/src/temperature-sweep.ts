@@ -111,7 +111,6 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
   }
   files.push(...summaryState.files);
   console.log(`\n${summaryState.text}`);
-  const bestTemperature = summaryState.bestTemperature;
 
   // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
   async function writeSummary(): Promise<{ text: string; files: string[]; bestTemperature: Record<string, number> }> {
@@ -155,5 +154,5 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
     written.push(await writeResultFile(context, `${data.name}-errors-by-temperature.svg`, chart));
     return { text: summary, files: written, bestTemperature };
   }
-  return { data: data.name, testSize: data.test.size, validationSize: data.validation.size, settings: s, seeds, bestTemperature, files };
+  return { data: data.name, testSize: data.test.size, validationSize: data.validation.size, settings: s, seeds, bestTemperature: summaryState.bestTemperature, files };
 }
