@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseFlags } from './flags';
+import { formatMeanStd, gapClosed } from './stats';
+
+describe('parseFlags', () => {
+  it('reads the common flags and leaves the example its own', () => {
+    const { flags, values } = parseFlags(['--seeds', '0,1,2', '--epochs', '5', '--quick', '--omit', '3'], { seeds: [0] }, { omit: { type: 'string' } });
+    expect(flags).toEqual({ data: null, seeds: [0, 1, 2], epochs: 5, out: null, quick: true });
+    expect(values.omit).toBe('3');
+  });
+
+  it('defaults to the seeds given', () => {
+    expect(parseFlags([], { seeds: [7] }).flags.seeds).toEqual([7]);
+  });
+
+  it.each([
+    [['--seeds', '0,x'], /--seeds must be a comma-separated list of integers >= 0, got '0,x'/],
+    [['--epochs', '0'], /--epochs must be an integer >= 1, got '0'/],
+    [['--nope'], /Unknown option '--nope'/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseFlags(argv, { seeds: [0] })).toThrow(message);
+  });
+});
+
+describe('gapClosed', () => {
+  it('is the share of the hard-label student’s excess errors that distillation removes', () => {
+    // The paper: teacher 67, hard-label student 146, distilled 74 errors.
+    expect(gapClosed(146, 74, 67)).toBeCloseTo(72 / 79, 12);
+    expect(gapClosed(146, 146, 67)).toBe(0);
+    expect(gapClosed(50, 60, 70)).toBeNull();
+  });
+
+  it('formats one value plainly and several as mean ± std', () => {
+    expect(formatMeanStd([3])).toBe('3.0');
+    expect(formatMeanStd([1, 3])).toBe('2.0 ± 1.4');
+  });
+});
