@@ -1,20 +1,19 @@
 import { util } from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { runWasmKernel } from './wasm-kernel-utils';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
-/** The part of tfjs's `BackendWasm` used here: fresh outputs, heap views, and tensor metadata. */
-interface WasmBackendInternals {
+/** The part of tfjs's `BackendWasm` used here: outputs and views on the wasm heap. */
+interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
-  dataIdMap: { get(dataId: object): { shape: number[] } };
 }
 
 /**
  * `Sum` and `Mean` for wasm over leading axes (a bias gradient sums [batch, h, w, c] to [c]; batch
- * norm and losses average over the batch). The stock kernels transpose the reduced axes to the end
- * first and then reduce on one thread, 10 to 20 times slower than one multithreaded XNNPACK product
- * of a row of ones (or of 1/n) with the input viewed as [n, rest]. Other axes, other dtypes and
- * full reductions go to the stock kernel.
+ * norm and losses average over the batch). The stock kernels move the reduced axes to the end with
+ * a transpose and then reduce, 5 to 10 times slower than one pass down the rows of the input seen
+ * as [n, rest] on the wasm heap, accumulating in double precision as the `cpu` backend does.
+ * (A product with a row of ones is no faster: XNNPACK repacks a fresh right operand every call.)
+ * Other axes, other dtypes and full reductions go to the stock kernel.
  */
 export function leadingAxesReduction(stock: KernelFunc, average: boolean): KernelFunc {
   return (args) => {
@@ -26,25 +25,19 @@ export function leadingAxesReduction(stock: KernelFunc, average: boolean): Kerne
     if (x.dtype !== 'float32' || !leading) return stock(args);
     const rows = util.sizeFromShape(x.shape.slice(0, axes.length));
     const cols = util.sizeFromShape(x.shape.slice(axes.length));
-    const wasm = args.backend as unknown as WasmBackendInternals;
-    const weights = wasm.makeOutput([1, 1, rows], 'float32');
-    wasm.typedArrayFromHeap(weights).fill(average ? 1 / rows : 1);
-    try {
-      const product = runWasmKernel(
-        'BatchMatMul',
-        { a: weights, b: { dataId: x.dataId, shape: [1, rows, cols], dtype: 'float32' } },
-        { transposeA: false, transposeB: false },
-        args.backend as KernelBackend,
-      );
-      const shape = keepDims
-        ? x.shape.map((size, i) => (i < axes.length ? 1 : size))
-        : x.shape.slice(axes.length);
-      // The product is ours alone, so its recorded shape can change in place: kernels such as
-      // _FusedMatMul read a bias's rank from that record.
-      wasm.dataIdMap.get(product.dataId).shape = shape;
-      return { dataId: product.dataId, shape, dtype: 'float32' };
-    } finally {
-      (args.backend as KernelBackend).disposeData(weights.dataId);
+    const shape = keepDims
+      ? x.shape.map((size, i) => (i < axes.length ? 1 : size))
+      : x.shape.slice(axes.length);
+    const wasm = args.backend as unknown as WasmHeapBackend;
+    // Allocate first: growing the heap can detach views taken before.
+    const out = wasm.makeOutput(shape, 'float32');
+    const values = wasm.typedArrayFromHeap(x);
+    const sums = new Float64Array(cols);
+    for (let start = 0; start < rows * cols; start += cols) {
+      for (let c = 0; c < cols; c++) sums[c] = sums[c]! + values[start + c]!;
     }
+    const result = wasm.typedArrayFromHeap(out);
+    for (let c = 0; c < cols; c++) result[c] = average ? sums[c]! / rows : sums[c]!;
+    return out;
   };
 }
