@@ -55,6 +55,11 @@ const cases: Array<[number, number, number, number, number, number, number, numb
   [1, 6, 6, 2, 2, 2, 3, 3, 'same'],
   [1, 6, 7, 2, 2, 3, 2, 1, 1],
   [2, 11, 11, 4, 4, 4, 5, 2, 'valid'],
+  // In channels >= 8 and x smaller than dy: the filter gradient's swapped form.
+  [2, 6, 5, 8, 3, 3, 16, 1, 'same'],
+  [1, 7, 7, 9, 2, 4, 24, 1, 'valid'],
+  [3, 5, 6, 8, 4, 4, 20, 1, 'same'],
+  [1, 6, 7, 10, 3, 3, 16, 1, 1],
 ];
 
 for (const target of targets) {

@@ -1,4 +1,4 @@
-import { backend_util } from '@tensorflow/tfjs-core';
+import { backend_util, util } from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { release, runWasmKernel, transpose } from './wasm-kernel-utils';
 
@@ -53,6 +53,23 @@ export const conv2dBackpropFilter: KernelFunc = ({ inputs, attrs, backend }) => 
     checkGradientShape('Conv2DBackpropFilter', 'dy', dy.shape, info.outShape);
     const [, inHeight, inWidth] = x.shape as Shape4;
     const { top, left } = info.padInfo;
+    const swap = swappedOperands(info, x, dy);
+    if (swap) {
+      const input = transpose(dy, [3, 1, 2, 0], wasm);
+      temporaries.push(input);
+      const filter = transpose(x, [1, 2, 0, 3], wasm);
+      temporaries.push(filter);
+      const flipped = runWasmKernel(
+        'Conv2D',
+        { x: input, filter },
+        { strides: [1, 1], pad: swap, dataFormat: 'NHWC', dilations: [1, 1] },
+        wasm,
+      );
+      temporaries.push(flipped);
+      const unflipped = runWasmKernel('Reverse', { x: flipped }, { dims: [1, 2] }, wasm);
+      temporaries.push(unflipped);
+      return transpose(unflipped, [1, 2, 3, 0], wasm);
+    }
     // Padding after the input that makes the dilated "filter" (dy) slide exactly kh x kw times.
     const bottom = info.filterHeight + (info.outHeight - 1) * info.strideHeight - inHeight - top;
     const right = info.filterWidth + (info.outWidth - 1) * info.strideWidth - inWidth - left;
@@ -96,6 +113,34 @@ export const conv2dBackpropFilter: KernelFunc = ({ inputs, attrs, backend }) => 
     release(wasm, [x0, dy0], ...temporaries);
   }
 };
+
+/**
+ * At stride 1 the filter gradient is also a convolution of dy ([O,oh,ow,B]) by x laid out as a
+ * filter ([H,W,B,C]), with kh x kw outputs in reverse order: dw[kh-1-p] = sum_r dy_pad[p + r] x[r]
+ * with dy padded kh-1-top above and H-oh+top below. XNNPACK repacks its filter operand on every
+ * call, so this form wins when x is the smaller tensor, as long as C fills a GEMM tile (8 wide).
+ * Returns its padding when it applies.
+ */
+function swappedOperands(
+  info: backend_util.Conv2DInfo,
+  x: TensorInfo,
+  dy: TensorInfo,
+): backend_util.ExplicitPadding | undefined {
+  if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.inChannels < 8) return undefined;
+  if (util.sizeFromShape(x.shape) >= util.sizeFromShape(dy.shape)) return undefined;
+  const { top, left } = info.padInfo;
+  const above = info.filterHeight - 1 - top;
+  const below = info.inHeight - info.outHeight + top;
+  const before = info.filterWidth - 1 - left;
+  const after = info.inWidth - info.outWidth + left;
+  if (Math.min(above, below, before, after) < 0) return undefined;
+  return [
+    [0, 0],
+    [above, below],
+    [before, after],
+    [0, 0],
+  ];
+}
 
 export function conv2dBackpropInput(stock: KernelFunc): KernelFunc {
   return ({ inputs, attrs, backend }) => {
