@@ -20,7 +20,7 @@ export function leadingAxesReduction(stock: KernelFunc, average: boolean): Kerne
     const x = args.inputs.x as TensorInfo;
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const rank = x.shape.length;
-    const axes = [...new Set(util.parseAxisParam(axis, x.shape))].sort((a, b) => a - b);
+    const axes = [...new Set(util.parseAxisParam(axis, x.shape))].toSorted((a, b) => a - b);
     const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
     if (x.dtype !== 'float32' || !leading) return stock(args);
     const rows = util.sizeFromShape(x.shape.slice(0, axes.length));

@@ -109,9 +109,9 @@ export async function createNodeWasmRuntime(
   if (module.PThread) {
     // The pool's threads wait for work for the life of the process; a referenced worker would
     // keep Node from exiting when the script is done.
-    for (const worker of module.PThread.runningWorkers) worker.unref();
+    for (const thread of module.PThread.runningWorkers) thread.unref();
     // Emscripten pre-starts 8 workers; the pool has taken what it needs.
-    for (const worker of module.PThread.unusedWorkers) void worker.terminate();
+    for (const idle of module.PThread.unusedWorkers) void idle.terminate();
     module.PThread.unusedWorkers.length = 0;
   }
   return { backend, threads: actualThreads, simd };
