@@ -13,16 +13,21 @@ function seeded(seed: number, size: number): Float32Array {
   });
 }
 
+const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+
 async function on(
   backend: string,
   body: () => tf.Tensor,
 ): Promise<{ shape: number[]; values: Float32Array }> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
+  const dataBefore = dataIds();
   const result = tf.tidy(body);
   const out = { shape: result.shape, values: Float32Array.from(await result.data()) };
   result.dispose();
   if (tf.memory().numTensors !== before) throw new Error(`tensors left on ${backend}`);
+  // A kernel that forgets an intermediate buffer leaks backend memory that no tensor owns.
+  if (dataIds() !== dataBefore) throw new Error(`buffers left on ${backend}`);
   return out;
 }
 

@@ -17,6 +17,8 @@ function seeded(seed: number, size: number): Float32Array {
   });
 }
 
+const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+
 async function poolGradient(
   backend: string,
   x: Float32Array,
@@ -27,6 +29,7 @@ async function poolGradient(
 ): Promise<Float32Array> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
+  const dataBefore = dataIds();
   const result = tf.tidy(() =>
     tf.grad((t: tf.Tensor) => {
       const y = tf.maxPool(t as tf.Tensor4D, size, stride, pad);
@@ -36,6 +39,8 @@ async function poolGradient(
   const values = Float32Array.from(await result.data());
   result.dispose();
   if (tf.memory().numTensors !== before) throw new Error(`tensors left on ${backend}`);
+  // A kernel that forgets an intermediate buffer leaks backend memory that no tensor owns.
+  if (dataIds() !== dataBefore) throw new Error(`buffers left on ${backend}`);
   return values;
 }
 
