@@ -51,6 +51,9 @@ export async function createNodeWasmRuntime(
   const require = createRequire(import.meta.url);
   const wasmOut = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js'));
 
+  // tfjs's native code runs at most 8 threads, and emscripten starts 8 workers beforehand; asking
+  // for more would only start workers while the main thread waits on them.
+  threads = Math.min(threads, 8);
   const worker = simd && threads > 1 && sharedMemoryWorks() ? await threadedWorkerScript(wasmOut) : undefined;
   const threaded = worker !== undefined;
   const build = threaded
@@ -83,6 +86,7 @@ export async function createNodeWasmRuntime(
     config.mainScriptUrlOrBlob = script;
   }
 
+  const globalWorker = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
   const events = ['uncaughtException', 'unhandledRejection'];
   const emitter: NodeJS.EventEmitter = process;
   const listenersBefore = events.map((event) => emitter.listeners(event));
@@ -105,6 +109,11 @@ export async function createNodeWasmRuntime(
   };
   wasmPackage.setThreadsCount(threads);
   const backend = new wasmPackage.BackendWasm(module);
+  // The glue also sets a global `Worker` (browser code takes that for a browser). The thread pool
+  // now exists, drawn from the workers emscripten started beforehand, so Node's globals go back
+  // to what they were.
+  if (globalWorker) Object.defineProperty(globalThis, 'Worker', globalWorker);
+  else Reflect.deleteProperty(globalThis, 'Worker');
   const actualThreads = threaded ? module.cwrap('get_threads_count', 'number', [])() : 1;
   if (module.PThread) {
     // The pool's threads wait for work for the life of the process; a referenced worker would
