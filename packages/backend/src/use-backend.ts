@@ -21,7 +21,7 @@ export const backendKinds: readonly BackendKind[] = ['gpu', 'node', 'wasm', 'cpu
 
 export interface UseBackendOptions {
   /**
-   * Threads for the WebAssembly backend. Default: every logical core
+   * Threads for the WebAssembly backend, at most 8 (tfjs's limit). Default: every logical core
    * (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in browsers). The native
    * backends size TensorFlow's own thread pool and ignore it; `cpu` is single-threaded.
    */
