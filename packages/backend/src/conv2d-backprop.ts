@@ -18,7 +18,8 @@ const NHWC_FROM_NCHW = [0, 2, 3, 1];
  * is a convolution of x with batch and channel axes swapped ([C,H,W,B]) by dy laid out as a
  * filter ([oh,ow,B,O]), at stride 1 and dilation (sh, sw), with the forward's top/left padding and
  * the bottom/right padding that makes the output exactly kh x kw; rows the forward never read
- * (valid padding with a remainder) are sliced off instead of padded.
+ * (valid padding with a remainder) are sliced off instead of padded. At stride 1, when x is the
+ * smaller tensor, x plays the filter instead (`swappedOperands`).
  *
  * Input gradient at stride 1: dx[b,h,w,c] = sum dy[b, h + top - di, w + left - dj, o] w[di,dj,c,o]
  * is a convolution of dy by the filter reversed in space with in/out channels swapped, padded
