@@ -12,6 +12,7 @@ import {
   loadExampleData,
   markdownTable,
   mean,
+  mergeSeedResults,
   mlp,
   provenance,
   trainOnLabels,
@@ -92,7 +93,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
   let summaryState = { text: '', files: [] as string[], meanGainKept: {} as Record<string, number | null> };
   console.log(`data: ${data.source}; ${s.members} members ${architectureName(spec)}`);
 
-  for (const seed of flags.seeds) {
+  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
     const run = { validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
     const members = [];
@@ -129,19 +130,22 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
     summaryState = await writeSummary();
   }
+  if (flags.summaryOnly) summaryState = await writeSummary();
   files.push(...summaryState.files);
   console.log(`\n${summaryState.text}`);
 
   // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
   async function writeSummary(): Promise<{ text: string; files: string[]; meanGainKept: Record<string, number | null> }> {
+    const merged = await mergeSeedResults(context, data.name, s, seeds);
+    const all = merged.seeds;
     const written: string[] = [];
     const meanGainKept: Record<string, number | null> = {};
     for (const [i, combine] of combines.entries()) {
-      const values = seeds.map((r) => r.combines[i]!.gainKept);
+      const values = all.map((r) => r.combines[i]!.gainKept);
       meanGainKept[combine] = values.every((v) => v !== null) ? mean(values as number[]) : null;
     }
     const wall = (performance.now() - started) / 1000;
-    const summary = summaryMarkdown(data.name, data.test.size, s, seeds, meanGainKept, provenance(context, data, seeds.map((r) => r.seed), wall));
+    const summary = summaryMarkdown(data.name, data.test.size, s, all, meanGainKept, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     written.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
     const errorRate = (errors: number) => (100 * errors) / data.test.size;
     const chart = lineChartSvg({
@@ -149,10 +153,10 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       xLabel: 'seed',
       yLabel: 'test error (%)',
       series: [
-        { name: 'single model (mean of members)', points: seeds.map((r) => [r.seed, errorRate(r.meanMemberTestErrors)] as [number, number]) },
+        { name: 'single model (mean of members)', points: all.map((r) => [r.seed, errorRate(r.meanMemberTestErrors)] as [number, number]) },
         ...combines.flatMap((combine, i) => [
-          { name: `ensemble (${combine})`, points: seeds.map((r) => [r.seed, errorRate(r.combines[i]!.ensembleTestErrors)] as [number, number]), dashed: true },
-          { name: `student (${combine})`, points: seeds.map((r) => [r.seed, errorRate(r.combines[i]!.studentTestErrors)] as [number, number]) },
+          { name: `ensemble (${combine})`, points: all.map((r) => [r.seed, errorRate(r.combines[i]!.ensembleTestErrors)] as [number, number]), dashed: true },
+          { name: `student (${combine})`, points: all.map((r) => [r.seed, errorRate(r.combines[i]!.studentTestErrors)] as [number, number]) },
         ]),
       ],
     });

@@ -9,6 +9,7 @@ import {
   loadExampleData,
   markdownTable,
   mean,
+  mergeSeedResults,
   paperStudent,
   paperTeacher,
   paperTeacherFor,
@@ -93,7 +94,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
   let summary = { text: '', files: [] as string[], meanGapClosed: {} as Record<string, number | null> };
   console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
 
-  for (const seed of flags.seeds) {
+  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
     const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
     const score = (t: Trained): ModelErrors => ({
@@ -137,25 +138,27 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
     summary = await writeSummary();
   }
+  if (flags.summaryOnly) summary = await writeSummary();
   files.push(...summary.files);
   console.log(`\n${summary.text}`);
   const meanGapClosed = summary.meanGapClosed;
 
   // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
   async function writeSummary(): Promise<{ text: string; files: string[]; meanGapClosed: Record<string, number | null> }> {
+    const merged = await mergeSeedResults(context, data.name, s, seeds);
+    const all = merged.seeds;
     const gaps: Record<string, number | null> = {};
     for (const [i, temperature] of s.temperatures.entries()) {
-      const values = seeds.map((r) => r.distilled[i]!.gapClosed);
+      const values = all.map((r) => r.distilled[i]!.gapClosed);
       gaps[`T${temperature}`] = values.every((v) => v !== null) ? mean(values as number[]) : null;
     }
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data.name, data.test.size, s, flags.quick, seeds, gaps, provenance(context, data, seeds.map((r) => r.seed), wall));
+    const text = summaryMarkdown(data.name, data.test.size, s, flags.quick, all, gaps, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     const chart = lineChartSvg({ title: `Validation errors per epoch (${data.name}, seed ${flags.seeds[0]})`, xLabel: 'epoch', yLabel: `errors / ${data.validation.size}`, series: curves });
-    return {
-      text,
-      meanGapClosed: gaps,
-      files: [await writeResultFile(context, `${data.name}-summary.md`, text), await writeResultFile(context, `${data.name}-validation-curves.svg`, chart)],
-    };
+    const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
+    // A summary-only run trained nothing and has no curves: it leaves the chart of the run that did.
+    if (curves.length > 0) written.push(await writeResultFile(context, `${data.name}-validation-curves.svg`, chart));
+    return { text, meanGapClosed: gaps, files: written };
   }
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGapClosed, files };
 }

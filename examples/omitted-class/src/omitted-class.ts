@@ -12,6 +12,7 @@ import {
   loadExampleData,
   markdownTable,
   mean,
+  mergeSeedResults,
   paperStudent,
   paperTeacher,
   paperTeacherFor,
@@ -100,7 +101,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
   const matrices: Record<string, number[][]> = {};
   let summary = { text: '', files: [] as string[] };
 
-  for (const seed of flags.seeds) {
+  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
     const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
     const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick });
@@ -133,14 +134,17 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, omittedInTest, ...result }));
     summary = await writeSummary();
   }
+  if (flags.summaryOnly) summary = await writeSummary();
   files.push(...summary.files);
   console.log(`\n${summary.text}`);
   const meanRecognisedAfter = mean(seeds.map((r) => r.after.omittedClassRecognised));
 
   // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
   async function writeSummary(): Promise<{ text: string; files: string[] }> {
+    const merged = await mergeSeedResults(context, data.name, s, seeds);
+    const all = merged.seeds;
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data.name, data.test.size, omittedInTest, className, s, flags.quick, seeds, provenance(context, data, seeds.map((r) => r.seed), wall));
+    const text = summaryMarkdown(data.name, data.test.size, omittedInTest, className, s, flags.quick, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
     for (const [when, matrix] of Object.entries(matrices)) {
       const title = `Student without ${className}s, ${when} the bias fix (${data.name}, seed ${flags.seeds[0]}, test)`;

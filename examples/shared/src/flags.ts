@@ -12,6 +12,8 @@ export interface CommonFlags {
   out: string | null;
   /** A tiny smoke run: a few hundred digits, narrow models, one or two epochs. */
   quick: boolean;
+  /** Train nothing: rewrite the summary from the seed files already in the results folder. */
+  summaryOnly: boolean;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -23,6 +25,7 @@ export const commonOptions = {
   epochs: { type: 'string' },
   out: { type: 'string' },
   quick: { type: 'boolean', default: false },
+  'summary-only': { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const satisfies Options;
 
@@ -30,7 +33,9 @@ export const commonUsage = `  --data <dir>     MNIST-style IDX files (e.g. /usr/
   --seeds 0,1,2    seeds to run, each a full repeat
   --epochs <n>     epochs for every model (overrides the defaults)
   --out <dir>      where results go; default: results/ beside this example
-  --quick          a tiny smoke run (a few hundred digits, narrow models)`;
+  --quick          a tiny smoke run (a few hundred digits, narrow models)
+  --summary-only   train nothing; rewrite the summary from the seed files in the results folder
+                   (runs of other seeds with the same settings, e.g. run side by side, add up)`;
 
 /**
  * Parses `argv` with the common options plus `extra`; returns the common flags and the raw values
@@ -51,6 +56,7 @@ export function parseFlags<E extends Options>(
       epochs,
       out: (v.out as string | undefined) ?? null,
       quick: v.quick === true,
+      summaryOnly: v['summary-only'] === true,
     },
     values: v,
     help: v.help === true,

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BackendSummary } from './backend';
@@ -97,15 +97,33 @@ export function markdownTable(headers: readonly string[], rows: ReadonlyArray<Re
   return [tableLine(headers), tableLine(headers.map(() => '---')), ...rows.map(tableLine)].join('\n');
 }
 
+/**
+ * This run's seed results together with those earlier runs wrote to the same folder for the same
+ * data and the same settings (this run's win for a seed both have), in seed order, and the commands
+ * that produced them: seeds run side by side as separate processes add up to one summary.
+ */
+export async function mergeSeedResults<T extends { seed: number }>(context: RunContext, dataName: string, settings: object, current: readonly T[]): Promise<{ seeds: T[]; commands: string[] }> {
+  const bySeed = new Map<number, { result: T; command: string }>();
+  const pattern = new RegExp(`^${dataName.replace(/[^a-z0-9]/gi, (c) => `\\${c}`)}-seed(\\d+)\\.json$`);
+  const names = await readdir(context.out).catch(() => [] as string[]);
+  for (const name of names.filter((n) => pattern.test(n))) {
+    const record = JSON.parse(await readFile(join(context.out, name), 'utf8')) as T & { settings?: unknown; command?: string };
+    if (JSON.stringify(record.settings) === JSON.stringify(settings)) bySeed.set(record.seed, { result: record, command: record.command ?? 'unknown' });
+  }
+  for (const result of current) bySeed.set(result.seed, { result, command: context.command });
+  const merged = [...bySeed.values()].toSorted((a, b) => a.result.seed - b.result.seed);
+  return { seeds: merged.map((m) => m.result), commands: [...new Set(merged.map((m) => m.command))] };
+}
+
 /** The lines under a summary's title that say how it was made. */
-export function provenance(context: RunContext, data: ExampleData, seeds: readonly number[], wallSeconds: number): string {
+export function provenance(context: RunContext, data: ExampleData, seeds: readonly number[], wallSeconds: number, commands: readonly string[] = [context.command]): string {
   const b = context.backend;
   return [
-    `- command: \`${context.command}\``,
+    commands.length === 1 ? `- command: \`${commands[0]}\`` : `- commands (seeds run as separate processes, same settings): ${commands.map((c) => `\`${c}\``).join('; ')}`,
     `- seeds: ${seeds.join(', ')}`,
     `- data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`,
     `- backend: ${b.kind} (${b.name}, ${b.threads} thread${b.threads === 1 ? '' : 's'}${b.simd ? ', SIMD' : ''})`,
     `- machine: ${context.machine.cpu}, ${context.machine.cores} cores, ${context.machine.os}, Node ${context.machine.node}`,
-    `- wall time: ${(wallSeconds / 60).toFixed(1)} min; CPU time of the process ${(load().processCpuSeconds / 60).toFixed(1)} min; load average at the end ${load().loadAverage1m} on ${context.machine.cores} cores`,
+    `- wall time of the run that wrote this summary: ${(wallSeconds / 60).toFixed(1)} min (per seed: \`wallSeconds\` in the seed files); CPU time of the process ${(load().processCpuSeconds / 60).toFixed(1)} min; load average at the end ${load().loadAverage1m} on ${context.machine.cores} cores`,
   ].join('\n');
 }

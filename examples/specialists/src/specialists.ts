@@ -11,6 +11,7 @@ import {
   loadExampleData,
   markdownTable,
   mean,
+  mergeSeedResults,
   mlp,
   predictProbs,
   provenance,
@@ -109,7 +110,7 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
   let summary = { text: '', files: [] as string[] };
   console.log(`data: ${data.source}; generalist ${architectureName(mlp(s.width))}`);
 
-  for (const seed of flags.seeds) {
+  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
     const run = { seed, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
     const generalist = await trainOnLabels(mlp(s.width), data.train, { ...run, validation: data.validation, label: 'generalist', epochs: s.generalistEpochs });
@@ -170,13 +171,16 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
     summary = await writeSummary();
   }
+  if (flags.summaryOnly) summary = await writeSummary();
   files.push(...summary.files);
   console.log(`\n${summary.text}`);
 
   // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
   async function writeSummary(): Promise<{ text: string; files: string[] }> {
+    const merged = await mergeSeedResults(context, data.name, s, seeds);
+    const all = merged.seeds;
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data.name, data.test.size, s, seeds, provenance(context, data, seeds.map((r) => r.seed), wall));
+    const text = summaryMarkdown(data.name, data.test.size, s, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
     for (const [which, matrix] of Object.entries(firstMatrices ?? {})) {
       const title = `${which === 'generalist' ? 'Generalist alone' : 'Generalist + specialists'} (${data.name}, seed ${flags.seeds[0]}, test)`;

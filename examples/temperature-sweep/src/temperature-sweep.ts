@@ -8,6 +8,7 @@ import {
   loadExampleData,
   markdownTable,
   mean,
+  mergeSeedResults,
   mlp,
   paperTeacher,
   paperTeacherFor,
@@ -84,7 +85,7 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
   let summaryState = { text: '', files: [] as string[], bestTemperature: {} as Record<string, number> };
   console.log(`data: ${data.source}; widths ${s.widths.join(', ')}; temperatures ${s.temperatures.join(', ')}`);
 
-  for (const seed of flags.seeds) {
+  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
     const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
     const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick });
@@ -109,14 +110,17 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
     summaryState = await writeSummary();
   }
+  if (flags.summaryOnly) summaryState = await writeSummary();
   files.push(...summaryState.files);
   console.log(`\n${summaryState.text}`);
 
   // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
   async function writeSummary(): Promise<{ text: string; files: string[]; bestTemperature: Record<string, number> }> {
+    const merged = await mergeSeedResults(context, data.name, s, seeds);
+    const all = merged.seeds;
     const written: string[] = [];
     const meanOf = (width: number, temperature: number, key: 'validationErrors' | 'testErrors') =>
-      mean(seeds.map((r) => r.cells.find((c) => c.width === width && c.temperature === temperature)![key]));
+      mean(all.map((r) => r.cells.find((c) => c.width === width && c.temperature === temperature)![key]));
     const bestTemperature: Record<string, number> = {};
     for (const width of s.widths) {
       // Ties go to the lower temperature: the list is searched in order and only a strict improvement moves.
@@ -125,15 +129,15 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
     const wall = (performance.now() - started) / 1000;
     const table = s.widths.map((width) => [
       architectureName(mlp(width)),
-      ...s.temperatures.map((t) => `${formatMeanStd(seeds.map((r) => r.cells.find((c) => c.width === width && c.temperature === t)!.validationErrors))} / ${formatMeanStd(seeds.map((r) => r.cells.find((c) => c.width === width && c.temperature === t)!.testErrors))}`),
+      ...s.temperatures.map((t) => `${formatMeanStd(all.map((r) => r.cells.find((c) => c.width === width && c.temperature === t)!.validationErrors))} / ${formatMeanStd(all.map((r) => r.cells.find((c) => c.width === width && c.temperature === t)!.testErrors))}`),
       String(bestTemperature[String(width)]),
     ]);
     const summary = [
       `# temperature-sweep on ${data.name}`,
       '',
-      provenance(context, data, seeds.map((r) => r.seed), wall),
+      provenance(context, data, all.map((r) => r.seed), wall, merged.commands),
       `- teacher ${architectureName(paperTeacher(flags.quick))} (dropout, 2-pixel jitter), ${s.teacherEpochs} epochs; students distilled for ${s.studentEpochs} epochs on the training set, soft weight ${s.softWeight}, hard weight ${s.hardWeight}; Adam, batch 128`,
-      `- teacher test errors per seed: ${seeds.map((r) => r.teacherTestErrors).join(', ')} of ${data.test.size}`,
+      `- teacher test errors per seed: ${all.map((r) => r.teacherTestErrors).join(', ')} of ${data.test.size}`,
       '',
       `Validation errors (of ${data.validation.size}) / test errors (of ${data.test.size}) per student width and temperature, mean ± std over seeds; the best T is chosen on validation errors:`,
       '',
@@ -143,7 +147,7 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
     ].join('\n');
     written.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
     const chart = lineChartSvg({
-      title: `Errors against temperature per student width (${data.name}, mean of ${seeds.length} seed${seeds.length === 1 ? '' : 's'})`,
+      title: `Errors against temperature per student width (${data.name}, mean of ${all.length} seed${all.length === 1 ? '' : 's'})`,
       xLabel: 'temperature T',
       yLabel: 'error (%)',
       series: s.widths.flatMap((width) => [
