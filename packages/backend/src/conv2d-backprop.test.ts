@@ -1,49 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBackends } from '../../../test/backends';
+import { computeOn, kernelTargets, relativeError, seeded } from '../test/kernel-check';
 
-// wasm with @kd/backend's kernels always; TensorFlow's native backend too where it loads.
-const targets = ['wasm', ...testBackends.filter((name) => name === 'tensorflow')];
 
 // Both conv2d gradients on wasm (with @kd/backend's kernels) against `cpu`, on seeded inputs, to
 // 1e-4 relative to the largest magnitude in the result.
-
-function seeded(seed: number, size: number): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: size }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 1;
-  });
-}
-
-const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-
-async function on(
-  backend: string,
-  body: () => tf.Tensor,
-): Promise<{ shape: number[]; values: Float32Array }> {
-  await tf.setBackend(backend);
-  const before = tf.memory().numTensors;
-  const dataBefore = dataIds();
-  const result = tf.tidy(body);
-  const out = { shape: result.shape, values: Float32Array.from(await result.data()) };
-  result.dispose();
-  if (tf.memory().numTensors !== before) throw new Error(`tensors left on ${backend}`);
-  // A kernel that forgets an intermediate buffer leaks backend memory that no tensor owns.
-  if (dataIds() !== dataBefore) throw new Error(`buffers left on ${backend}`);
-  return out;
-}
-
-/** Largest absolute difference over the largest magnitude in `want`; Infinity if shapes differ. */
-function relativeError(
-  got: { shape: number[]; values: Float32Array },
-  want: { shape: number[]; values: Float32Array },
-): number {
-  if (got.shape.join() !== want.shape.join()) return Number.POSITIVE_INFINITY;
-  const scale = Math.max(1e-6, ...Array.from(want.values, Math.abs));
-  return Math.max(0, ...Array.from(got.values, (v, i) => Math.abs(v - want.values[i]!))) / scale;
-}
 
 type Pad = 'same' | 'valid' | number;
 // [batch, height, width, inChannels, filterHeight, filterWidth, outChannels, stride, pad]
@@ -67,7 +29,7 @@ const cases: Array<[number, number, number, number, number, number, number, numb
   [1, 6, 7, 10, 3, 3, 16, 1, 1],
 ];
 
-for (const target of targets) {
+for (const target of kernelTargets) {
   describe(`conv2d gradients on ${target} match cpu`, () => {
     beforeAll(async () => {
       await useBackend(target === 'wasm' ? 'wasm' : 'auto');
@@ -105,7 +67,7 @@ for (const target of targets) {
             );
             return grads([tf.tensor(x, [...xShape]), tf.tensor(w, [...wShape])])[wrt]!;
           };
-          expect(relativeError(await on(target, gradient), await on('cpu', gradient))).toBeLessThan(1e-4);
+          expect(relativeError(await computeOn(target, gradient), await computeOn('cpu', gradient))).toBeLessThan(1e-4);
         }
       },
     );
@@ -121,7 +83,7 @@ for (const target of targets) {
             { x: tf.tensor4d(x, [2, 3, 6, 5]), dy: tf.tensor4d(dy, [2, 4, 6, 5]) },
             { strides: [1, 1], pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] } as never,
           ) as tf.Tensor;
-      expect(relativeError(await on(target, filterGradient), await on('cpu', filterGradient))).toBeLessThan(
+      expect(relativeError(await computeOn(target, filterGradient), await computeOn('cpu', filterGradient))).toBeLessThan(
         1e-4,
       );
     });

@@ -1,45 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeOn, relativeError, seeded } from '../test/kernel-check';
 
 // Sum and Mean on wasm (@kd/backend's kernels for leading axes, the stock ones otherwise) against
 // `cpu`, on seeded inputs, to 1e-4 relative to the largest magnitude in the result.
-
-function seeded(seed: number, size: number): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: size }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 0.5;
-  });
-}
-
-const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-
-async function on(
-  backend: string,
-  body: () => tf.Tensor,
-): Promise<{ shape: number[]; values: Float32Array }> {
-  await tf.setBackend(backend);
-  const before = tf.memory().numTensors;
-  const dataBefore = dataIds();
-  const result = tf.tidy(body);
-  const out = { shape: result.shape, values: Float32Array.from(await result.data()) };
-  result.dispose();
-  if (tf.memory().numTensors !== before) throw new Error(`tensors left on ${backend}`);
-  // A kernel that forgets an intermediate buffer leaks backend memory that no tensor owns.
-  if (dataIds() !== dataBefore) throw new Error(`buffers left on ${backend}`);
-  return out;
-}
-
-/** Largest absolute difference over the largest magnitude in `want`; Infinity if shapes differ. */
-function relativeError(
-  got: { shape: number[]; values: Float32Array },
-  want: { shape: number[]; values: Float32Array },
-): number {
-  if (got.shape.join() !== want.shape.join()) return Number.POSITIVE_INFINITY;
-  const scale = Math.max(1e-6, ...Array.from(want.values, Math.abs));
-  return Math.max(0, ...Array.from(got.values, (v, i) => Math.abs(v - want.values[i]!))) / scale;
-}
 
 const sumOfInts = () => tf.sum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), 0);
 
@@ -73,12 +38,12 @@ describe('sum and mean on wasm match cpu', () => {
         shape.reduce((p, s) => p * s, 1),
       );
       const f = () => (reduce === 'sum' ? tf.sum : tf.mean)(tf.tensor(x, shape), axes, keepDims);
-      expect(relativeError(await on('wasm', f), await on('cpu', f))).toBeLessThan(1e-4);
+      expect(relativeError(await computeOn('wasm', f), await computeOn('cpu', f))).toBeLessThan(1e-4);
     });
   }
 
   it('sums int32 exactly (stock kernel)', async () => {
-    expect(await on('wasm', sumOfInts)).toEqual(await on('cpu', sumOfInts));
+    expect(await computeOn('wasm', sumOfInts)).toEqual(await computeOn('cpu', sumOfInts));
   });
 
   it('gives a result that serves as a fused matmul bias', async () => {
@@ -89,6 +54,6 @@ describe('sum and mean on wasm match cpu', () => {
         b: tf.tensor2d(x.subarray(0, 12), [4, 3]),
         bias: tf.sum(tf.tensor2d(x, [8, 3]), 0),
       });
-    expect(relativeError(await on('wasm', f), await on('cpu', f))).toBeLessThan(1e-4);
+    expect(relativeError(await computeOn('wasm', f), await computeOn('cpu', f))).toBeLessThan(1e-4);
   });
 });

@@ -1,23 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBackends } from '../../../test/backends';
+import { kernelTargets, leakFree, seeded } from '../test/kernel-check';
 
-// wasm with @kd/backend's kernels always; TensorFlow's native backend too where it loads.
-const targets = ['wasm', ...testBackends.filter((name) => name === 'tensorflow')];
 
 // The max-pooling gradient on wasm (@kd/backend's kernel) against `cpu` on seeded inputs of both
 // signs: the stock wasm kernel fails these (all-negative windows, 'same' padding).
-
-function seeded(seed: number, size: number): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: size }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 1;
-  });
-}
-
-const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
 
 async function poolGradient(
   backend: string,
@@ -27,24 +15,20 @@ async function poolGradient(
   stride: number,
   pad: 'same' | 'valid',
 ): Promise<Float32Array> {
-  await tf.setBackend(backend);
-  const before = tf.memory().numTensors;
-  const dataBefore = dataIds();
-  const result = tf.tidy(() =>
-    tf.grad((t: tf.Tensor) => {
-      const y = tf.maxPool(t as tf.Tensor4D, size, stride, pad);
-      return tf.sum(tf.mul(y, tf.reshape(tf.range(1, 1 + y.size), y.shape)));
-    })(tf.tensor(x, shape)),
-  );
-  const values = Float32Array.from(await result.data());
-  result.dispose();
-  if (tf.memory().numTensors !== before) throw new Error(`tensors left on ${backend}`);
-  // A kernel that forgets an intermediate buffer leaks backend memory that no tensor owns.
-  if (dataIds() !== dataBefore) throw new Error(`buffers left on ${backend}`);
-  return values;
+  return leakFree(backend, async () => {
+    const result = tf.tidy(() =>
+      tf.grad((t: tf.Tensor) => {
+        const y = tf.maxPool(t as tf.Tensor4D, size, stride, pad);
+        return tf.sum(tf.mul(y, tf.reshape(tf.range(1, 1 + y.size), y.shape)));
+      })(tf.tensor(x, shape)),
+    );
+    const values = Float32Array.from(await result.data());
+    result.dispose();
+    return values;
+  });
 }
 
-for (const target of targets) {
+for (const target of kernelTargets) {
   describe(`max pooling gradient on ${target} matches cpu`, () => {
     beforeAll(async () => {
       await useBackend(target === 'wasm' ? 'wasm' : 'auto');

@@ -29,10 +29,6 @@ const replacements: ReadonlyArray<{
   { kernelName: 'Cast', make: (stock) => sharedCast(required('Cast', stock)) },
 ];
 
-// Called through an object: scripts/check-packages.mjs takes the text 'registerKernel(' in a
-// built file for bundled tfjs, and the bundler would print direct calls that way.
-const registry = { add: registerKernel, remove: unregisterKernel };
-
 /** Names of the `wasm` kernels that @kd/backend replaces or adds. */
 export const trainingKernelNames: readonly string[] = replacements.map((r) => r.kernelName);
 
@@ -46,8 +42,8 @@ export function installTrainingKernels(): void {
     const stock = getKernel(kernelName, WASM);
     if (stock && isKdKernel(stock.kernelFunc)) continue;
     const kernelFunc = markKernel(make(stock?.kernelFunc));
-    if (stock) registry.remove(kernelName, WASM);
-    registry.add({
+    if (stock) unregisterKernel(kernelName, WASM);
+    registerKernel({
       kernelName,
       backendName: WASM,
       kernelFunc,

@@ -2,24 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBackends } from '../../../test/backends';
+import { dataIds, kernelTargets, leakFree, seeded } from '../test/kernel-check';
 
-// wasm with @kd/backend's kernels always; TensorFlow's native backend too where it loads.
-const targets = ['wasm', ...testBackends.filter((name) => name === 'tensorflow')];
 
 // One training step of each layer type runs on wasm with @kd/backend's kernels and gives the same
 // loss and weight gradients as `cpu`, from the same weights, inputs and dropout seed. Tensors and
 // the buffers of the backend under test are counted before and after every step.
-
-function seeded(seed: number, size: number): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: size }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 1;
-  });
-}
-
-const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
 
 const layerCases: Record<string, () => tfl.layers.Layer[]> = {
   dense: () => [
@@ -69,32 +57,28 @@ async function trainingStep(
   x: Float32Array,
   upstream: Float32Array,
 ): Promise<number[][]> {
-  await tf.setBackend(backend);
-  const before = tf.memory().numTensors;
-  const dataBefore = dataIds();
-  const inputShape = [4, ...(model.inputs[0]!.shape.slice(1) as number[])];
-  const outputShape = [4, ...(model.outputs[0]!.shape.slice(1) as number[])];
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads } = tf.variableGrads(
-    () =>
-      tf.tidy(() => {
-        const y = model.apply(tf.tensor(x, inputShape), { training: true }) as tf.Tensor;
-        return tf.sum(tf.mul(y, tf.tensor(upstream, outputShape))) as tf.Scalar;
-      }),
-    variables,
-  );
-  const result = [
-    Array.from(await value.data()),
-    ...(await Promise.all(variables.map(async (v) => Array.from(await grads[v.name]!.data())))),
-  ];
-  tf.dispose([value, ...Object.values(grads)]);
-  if (tf.memory().numTensors !== before) throw new Error(`tensors left on ${backend}`);
-  // A kernel that forgets an intermediate buffer leaks backend memory that no tensor owns.
-  if (dataIds() !== dataBefore) throw new Error(`buffers left on ${backend}`);
-  return result;
+  return leakFree(backend, async () => {
+    const inputShape = [4, ...(model.inputs[0]!.shape.slice(1) as number[])];
+    const outputShape = [4, ...(model.outputs[0]!.shape.slice(1) as number[])];
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(
+      () =>
+        tf.tidy(() => {
+          const y = model.apply(tf.tensor(x, inputShape), { training: true }) as tf.Tensor;
+          return tf.sum(tf.mul(y, tf.tensor(upstream, outputShape))) as tf.Scalar;
+        }),
+      variables,
+    );
+    const result = [
+      Array.from(await value.data()),
+      ...(await Promise.all(variables.map(async (v) => Array.from(await grads[v.name]!.data())))),
+    ];
+    tf.dispose([value, ...Object.values(grads)]);
+    return result;
+  });
 }
 
-for (const target of targets) {
+for (const target of kernelTargets) {
   describe(`a training step of each layer type on ${target} matches cpu`, () => {
     beforeAll(async () => {
       await useBackend(target === 'wasm' ? 'wasm' : 'auto');

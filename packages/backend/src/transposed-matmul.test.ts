@@ -1,51 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBackends } from '../../../test/backends';
+import { computeOn, kernelTargets, relativeError, seeded } from '../test/kernel-check';
 
-// wasm with @kd/backend's kernels always; TensorFlow's native backend too where it loads.
-const targets = ['wasm', ...testBackends.filter((name) => name === 'tensorflow')];
 
 // Each product runs on `cpu` (the reference) and on wasm with @kd/backend's kernels, on the same
 // seeded inputs; results must agree to 1e-4 relative to the largest magnitude in the result.
 
-function seeded(seed: number, size: number): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: size }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 1;
-  });
-}
-
-const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-
-async function on(
-  backend: string,
-  body: () => tf.Tensor,
-): Promise<{ shape: number[]; values: Float32Array }> {
-  await tf.setBackend(backend);
-  const before = tf.memory().numTensors;
-  const dataBefore = dataIds();
-  const result = tf.tidy(body);
-  const out = { shape: result.shape, values: Float32Array.from(await result.data()) };
-  result.dispose();
-  if (tf.memory().numTensors !== before) throw new Error(`tensors left on ${backend}`);
-  // A kernel that forgets an intermediate buffer leaks backend memory that no tensor owns.
-  if (dataIds() !== dataBefore) throw new Error(`buffers left on ${backend}`);
-  return out;
-}
-
-/** Largest absolute difference over the largest magnitude in `want`; Infinity if shapes differ. */
-function relativeError(
-  got: { shape: number[]; values: Float32Array },
-  want: { shape: number[]; values: Float32Array },
-): number {
-  if (got.shape.join() !== want.shape.join()) return Number.POSITIVE_INFINITY;
-  const scale = Math.max(1e-6, ...Array.from(want.values, Math.abs));
-  return Math.max(0, ...Array.from(got.values, (v, i) => Math.abs(v - want.values[i]!))) / scale;
-}
-
-for (const target of targets) {
+for (const target of kernelTargets) {
   describe(`transposed matmul on ${target} matches cpu`, () => {
     beforeAll(async () => {
       await useBackend(target === 'wasm' ? 'wasm' : 'auto');
@@ -78,7 +40,7 @@ for (const target of targets) {
         const b = seeded(cols * 17 + inner, batch * inner * cols);
         const product = () =>
           tf.matMul(tf.tensor3d(a, aShape), tf.tensor3d(b, bShape), transposeA, transposeB);
-        expect(relativeError(await on(target, product), await on('cpu', product))).toBeLessThan(1e-4);
+        expect(relativeError(await computeOn(target, product), await computeOn('cpu', product))).toBeLessThan(1e-4);
       },
     );
 
@@ -98,7 +60,7 @@ for (const target of targets) {
             bias: tf.tensor1d(bias),
             activation: 'relu',
           });
-        expect(relativeError(await on(target, product), await on('cpu', product))).toBeLessThan(1e-4);
+        expect(relativeError(await computeOn(target, product), await computeOn('cpu', product))).toBeLessThan(1e-4);
       },
     );
 
@@ -106,7 +68,7 @@ for (const target of targets) {
       const a = seeded(4, 1 * 6 * 5);
       const b = seeded(5, 3 * 7 * 5);
       const product = () => tf.matMul(tf.tensor3d(a, [1, 6, 5]), tf.tensor3d(b, [3, 7, 5]), false, true);
-      expect(relativeError(await on(target, product), await on('cpu', product))).toBeLessThan(1e-4);
+      expect(relativeError(await computeOn(target, product), await computeOn('cpu', product))).toBeLessThan(1e-4);
     });
 
     it('gives a dense layer the same gradients as cpu', async () => {
@@ -120,7 +82,7 @@ for (const target of targets) {
           );
           return grads([tf.tensor2d(x, [16, 30]), tf.tensor2d(w, [30, 11])])[wrt]!;
         };
-        expect(relativeError(await on(target, gradient), await on('cpu', gradient))).toBeLessThan(1e-4);
+        expect(relativeError(await computeOn(target, gradient), await computeOn('cpu', gradient))).toBeLessThan(1e-4);
       }
     });
   });

@@ -92,12 +92,13 @@ function summarize(result: ExperimentResult): string {
     .join('\n');
 }
 
+const formatValues = (entries: Record<string, number>): string =>
+  Object.entries(entries)
+    .map(([name, value]) => `${name} ${Number(value.toPrecision(3))}`)
+    .join(' ');
+
 /** `student epoch 3: loss total 0.412 soft 0.388 hard 0.236 | validation accuracy 0.951 (4.2 s)` */
 export function epochLine(model: string, record: EpochRecord): string {
-  const values = (entries: Record<string, number>) =>
-    Object.entries(entries)
-      .map(([name, value]) => `${name} ${Number(value.toPrecision(3))}`)
-      .join(' ');
-  const validation = record.validation ? ` | validation ${values(record.validation)}` : '';
-  return `${model} epoch ${record.epoch + 1}: loss ${values(record.loss)}${validation} (${record.seconds.toFixed(1)} s)`;
+  const validation = record.validation ? ` | validation ${formatValues(record.validation)}` : '';
+  return `${model} epoch ${record.epoch + 1}: loss ${formatValues(record.loss)}${validation} (${record.seconds.toFixed(1)} s)`;
 }
