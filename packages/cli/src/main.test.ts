@@ -1,9 +1,10 @@
-import { commands, main } from '@kd/cli';
+import { commands } from '@kd/cli';
 import type { CliContext } from '@kd/cli';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKd } from '../test/run-kd';
 
 let dir = '';
 beforeAll(async () => {
@@ -13,20 +14,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `kd argv` in-process and captures what it prints. */
-async function kd(argv: string[], context: Partial<CliContext> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    cwd: dir,
-    env: {},
-    stderrIsTTY: false,
-    ...context,
-  });
-  return { code, stdout, stderr };
-}
+const kd = (argv: string[], context: Partial<CliContext> = {}) => runKd(dir, argv, context);
 
 describe('kd --help', () => {
   it.each([[[]], [['--help']], [['-h']], [['help']]])('kd %j lists every command', async (argv) => {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { main } from '@kd/cli';
 import type { CliContext } from '@kd/cli';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKd } from '../test/run-kd';
 
 // End to end on real digits, kept tiny: 500 training digits from the mnist package written as IDX
 // files (400 to train on, 100 for validation), 200 test digits, one epoch each, small MLPs, the
@@ -61,19 +61,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function kd(argv: string[], context: Partial<CliContext> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    cwd: dir,
-    env: { KD_BACKEND: 'cpu' },
-    stderrIsTTY: false,
-    ...context,
-  });
-  return { code, stdout, stderr };
-}
+const kd = (argv: string[], context: Partial<CliContext> = {}) => runKd(dir, argv, { env: { KD_BACKEND: 'cpu' }, ...context });
 
 describe('kd run, eval and report end to end', () => {
   it('trains, writes the run folder, and the report and eval agree with it', async () => {

@@ -1,8 +1,8 @@
-import { main } from '@kd/cli';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKd } from '../test/run-kd';
 
 // A stand-in for `kd run` in the child processes: it trains nothing, it writes the student log
 // and results.json a run folder would hold (the last epoch's validation metrics count). Validation accuracy peaks at T = 4; test accuracy peaks at T = 20, so a
@@ -38,20 +38,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function kd(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    cwd: dir,
-    env: {},
-    stderrIsTTY: false,
-    selfCommand: [process.execPath, join(dir, 'fake-kd.mjs')],
-    cores: 4,
-  });
-  return { code, stdout, stderr };
-}
+const kd = (argv: string[]) => runKd(dir, argv, { selfCommand: [process.execPath, join(dir, 'fake-kd.mjs')], cores: 4 });
 
 describe('kd sweep', () => {
   const argv = ['sweep', 'mnist.json', '--temperature', '1,4,8,20', '--soft-weight', '0.5,0.9', '--parallel', '2'];
