@@ -27,7 +27,13 @@ describe(`ensemble-distill --quick [${backend}]`, () => {
     expect(seed!.combines.map((c) => c.combine)).toEqual(['arithmetic', 'geometric', 'logits']);
     // The geometric mean of the members' softmax(v/T) is the softmax of their mean logits.
     expect(seed!.combines[1]!.ensembleTestErrors).toBe(seed!.combines[2]!.ensembleTestErrors);
-    for (const c of seed!.combines) expect(c.studentTestErrors).toBeLessThan(result.testSize / 2);
+    for (const c of seed!.combines) {
+      expect(c.studentTestErrors).toBeLessThan(result.testSize / 2);
+      // The student kept is the one with the fewest validation errors of those tried.
+      expect(c.candidates.map((k) => k.temperature)).toEqual(defaultSettings.temperatures);
+      expect(c.studentValidationErrors).toBe(Math.min(...c.candidates.map((k) => k.validationErrors)));
+      expect(c.candidates.find((k) => k.temperature === c.temperature)!.validationErrors).toBe(c.studentValidationErrors);
+    }
     expect(result.files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mnist-digits-quick-seed0.json', 'mnist-digits-quick-summary.md', 'mnist-digits-quick-errors.svg']);
     result.files.forEach((f) => expect(existsSync(f)).toBe(true));
     expect(JSON.parse(readFileSync(result.files[0]!, 'utf8'))).toMatchObject({ example: 'ensemble-distill', seed: 0, settings: { members: 3, width: 32 } });

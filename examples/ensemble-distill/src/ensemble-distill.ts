@@ -3,6 +3,7 @@ import { lineChartSvg } from '@kd/cli';
 import type { Dataset } from '@kd/data';
 import { ensemble, layersModelTeacher } from '@kd/ensemble';
 import type { EnsembleCombine, Teacher } from '@kd/ensemble';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { errorCount as errorCountOf } from '@kd/trainer';
 import {
   architectureName,
@@ -30,18 +31,23 @@ export interface EnsembleDistillSettings {
   width: number;
   memberEpochs: number;
   studentEpochs: number;
-  temperature: number;
+  /** The temperatures each combination is distilled at; its student is the one with the fewest validation errors. */
+  temperatures: number[];
   softWeight: number;
   hardWeight: number;
 }
 
-export const defaultSettings: EnsembleDistillSettings = { members: 10, width: 800, memberEpochs: 20, studentEpochs: 20, temperature: 20, softWeight: 0.9, hardWeight: 0.1 };
+export const defaultSettings: EnsembleDistillSettings = { members: 10, width: 800, memberEpochs: 20, studentEpochs: 20, temperatures: [4, 20], softWeight: 0.9, hardWeight: 0.1 };
 
 const quickSettings = { width: 32, memberEpochs: 6, studentEpochs: 6 };
 
 export interface CombineResult {
   combine: EnsembleCombine;
   ensembleTestErrors: number;
+  /** Validation errors of the student distilled at each temperature. */
+  candidates: Array<{ temperature: number; validationErrors: number }>;
+  /** The temperature whose student had the fewest validation errors (the first listed on a tie). */
+  temperature: number;
   studentTestErrors: number;
   studentValidationErrors: number;
   /** (single - student) / (single - ensemble), single = the members' mean test errors; null without a gain. */
@@ -77,9 +83,9 @@ function teacherTestErrors(teacher: Teacher, test: Dataset): number {
 /**
  * For each seed: trains `members` models of the same architecture that differ only in their seed
  * (initial weights, batch order), combines them by each of the three rules of `ensemble()`, and
- * distils each combination into one fresh model of the same architecture on the training set.
- * Reports the share of the ensemble's gain over a single model (the members' mean) that the
- * student keeps.
+ * distils each combination into one fresh model of the same architecture on the training set at
+ * each temperature, keeping the student with the fewest validation errors. Reports the share of
+ * the ensemble's gain over a single model (the members' mean) that the chosen student keeps.
  */
 export async function runEnsembleDistill(flags: CommonFlags, context: RunContext, settings: EnsembleDistillSettings = defaultSettings): Promise<EnsembleDistillResult> {
   const started = performance.now();
@@ -110,19 +116,40 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
     for (const combine of combines) {
       const teacher = ensemble(teachers, { combine });
       const ensembleTestErrors = teacherTestErrors(teacher, data.test);
-      const student = await withTeacherCache(
-        teacher,
-        data.train,
-        (cache) =>
-          distilStudent(cache, spec, data.train, { temperature: s.temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, seed: 100 * seed, label: `student (${combine})`, epochs: s.studentEpochs }),
-        s.temperature,
-      );
-      const studentTestErrors = errorCount(student.model, data.test);
-      const studentValidationErrors = errorCount(student.model, data.validation);
-      student.model.dispose();
+      const candidates: CombineResult['candidates'] = [];
+      let best: { temperature: number; validationErrors: number; model: LayersModel } | null = null;
+      for (const temperature of s.temperatures) {
+        const student = await withTeacherCache(
+          teacher,
+          data.train,
+          (cache) =>
+            distilStudent(cache, spec, data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, seed: 100 * seed, label: `student (${combine}, T=${temperature})`, epochs: s.studentEpochs }),
+          temperature,
+        );
+        const validationErrors = errorCount(student.model, data.validation);
+        candidates.push({ temperature, validationErrors });
+        if (best === null || validationErrors < best.validationErrors) {
+          best?.model.dispose();
+          best = { temperature, validationErrors, model: student.model };
+        } else {
+          student.model.dispose();
+        }
+      }
+      // The test set scores only the student chosen on validation.
+      const studentTestErrors = errorCount(best!.model, data.test);
+      best!.model.dispose();
       const gain = single - ensembleTestErrors;
-      results.push({ combine, ensembleTestErrors, studentTestErrors, studentValidationErrors, gainKept: gain > 0 ? (single - studentTestErrors) / gain : null });
-      console.log(`seed ${seed} ${combine}: ensemble ${ensembleTestErrors}, student ${studentTestErrors} test errors`);
+      results.push({
+        combine,
+        ensembleTestErrors,
+        candidates,
+        temperature: best!.temperature,
+        studentTestErrors,
+        studentValidationErrors: best!.validationErrors,
+        gainKept: gain > 0 ? (single - studentTestErrors) / gain : null,
+      });
+      const tried = candidates.map((c) => `T=${c.temperature}: ${c.validationErrors}`).join(', ');
+      console.log(`seed ${seed} ${combine}: ensemble ${ensembleTestErrors}, student (T = ${best!.temperature} chosen on validation errors, ${tried}) ${studentTestErrors} test errors`);
     }
     for (const m of members) m.model.dispose();
     const result: SeedResult = { seed, memberTestErrors, meanMemberTestErrors: single, combines: results };
@@ -171,7 +198,7 @@ function summaryMarkdown(dataName: string, testSize: number, s: EnsembleDistillS
     ['single model (mean of the members)', seeds.map((r) => r.meanMemberTestErrors.toFixed(1)).join(', '), '—', `${(100 * paper.baselineAccuracy).toFixed(1)} % frame accuracy`],
     ...combines.map((combine, i) => [
       `${combine}: ensemble → student`,
-      seeds.map((r) => `${r.combines[i]!.ensembleTestErrors} → ${r.combines[i]!.studentTestErrors}`).join(', '),
+      seeds.map((r) => `${r.combines[i]!.ensembleTestErrors} → ${r.combines[i]!.studentTestErrors} (T = ${r.combines[i]!.temperature})`).join(', '),
       meanGainKept[combine] === null ? 'n/a (no ensemble gain in some seed)' : formatPercent(seeds.map((r) => r.combines[i]!.gainKept!), 0),
       i === 0 ? `ensemble ${(100 * paper.ensembleAccuracy).toFixed(1)} % → student ${(100 * paper.distilledAccuracy).toFixed(1)} %: ${(100 * paper.gainKept).toFixed(0)} % kept` : '',
     ]),
@@ -180,9 +207,9 @@ function summaryMarkdown(dataName: string, testSize: number, s: EnsembleDistillS
     `# ensemble-distill on ${dataName}`,
     '',
     how,
-    `- ${s.members} members ${architectureName(mlp(s.width))} (no regularisation), hard labels, ${s.memberEpochs} epochs, seeds 100·seed + k; students of the same architecture distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${s.studentEpochs} epochs on the training set; Adam, batch 128`,
+    `- ${s.members} members ${architectureName(mlp(s.width))} (no regularisation), hard labels, ${s.memberEpochs} epochs, seeds 100·seed + k; students of the same architecture distilled at T = ${s.temperatures.join(', ')}, each combination's student chosen on validation errors (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${s.studentEpochs} epochs on the training set; Adam, batch 128`,
     '',
-    `Test errors out of ${testSize} per seed, and the share of the ensemble's gain over one model that the student keeps, (single − student) / (single − ensemble), mean ± std over seeds:`,
+    `Test errors out of ${testSize} per seed (with the temperature chosen on validation), and the share of the ensemble's gain over one model that the student keeps, (single − student) / (single − ensemble), mean ± std over seeds:`,
     '',
     markdownTable(['model', 'test errors per seed', 'gain kept', 'paper (speech, Table 1)'], rows),
     '',

@@ -12,13 +12,13 @@ await runExampleMain(
       width: { type: 'string' },
       'member-epochs': { type: 'string' },
       'student-epochs': { type: 'string' },
-      temperature: { type: 'string' },
+      temperatures: { type: 'string' },
     },
     usage: `  --members <n>          default ${defaultSettings.members}
   --width <units>        hidden units per layer of members and student, default ${defaultSettings.width}
   --member-epochs <n>    default ${defaultSettings.memberEpochs}
   --student-epochs <n>   default ${defaultSettings.studentEpochs}
-  --temperature <T>      default ${defaultSettings.temperature}`,
+  --temperatures 4,20    each combination is distilled at each; its student is chosen on validation errors, default ${defaultSettings.temperatures.join(',')}`,
     run: (flags, values, context) =>
       runEnsembleDistill(flags, context, {
         ...defaultSettings,
@@ -26,7 +26,7 @@ await runExampleMain(
         ...(values.width !== undefined ? { width: positiveInteger('--width', values.width as string) } : {}),
         ...(values['member-epochs'] !== undefined ? { memberEpochs: positiveInteger('--member-epochs', values['member-epochs'] as string) } : {}),
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
-        ...(values.temperature !== undefined ? { temperature: numberList('--temperature', values.temperature as string)[0]! } : {}),
+        ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
       }),
   },
   process.argv.slice(2),

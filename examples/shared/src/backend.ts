@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { backendPreferenceFromEnv, useBackend } from '@kd/backend';
+import { backendOptionsFromEnv, backendPreferenceFromEnv, useBackend } from '@kd/backend';
 
 /** The backend a run used, as the results record it. */
 export interface BackendSummary {
@@ -11,11 +11,11 @@ export interface BackendSummary {
 }
 
 /**
- * Chooses the fastest backend present (`KD_BACKEND=gpu|node|wasm|cpu` overrides 'auto') and prints
- * what was chosen and what was skipped.
+ * Chooses the fastest backend present (`KD_BACKEND=gpu|node|wasm|cpu` overrides 'auto'; `KD_THREADS=n`
+ * sets the WebAssembly threads) and prints what was chosen and what was skipped.
  */
 export async function setupBackend(): Promise<BackendSummary> {
-  const info = await useBackend(backendPreferenceFromEnv());
+  const info = await useBackend(backendPreferenceFromEnv(), backendOptionsFromEnv());
   const summary = { kind: info.kind, name: info.name, threads: info.threads, simd: info.simd, accelerated: info.accelerated };
   console.log(`backend: ${describeBackend(summary)}`);
   for (const { kind, reason } of info.skipped) console.log(`  skipped ${kind}: ${reason}`);

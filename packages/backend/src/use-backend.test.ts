@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { backendPreferenceFromEnv, trainingKernelNames, useBackend } from '@kd/backend';
+import { backendOptionsFromEnv, backendPreferenceFromEnv, trainingKernelNames, useBackend } from '@kd/backend';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isKdKernel } from './wasm-kernel-utils';
 
@@ -179,5 +179,20 @@ describe('backendPreferenceFromEnv', () => {
     expect(() => backendPreferenceFromEnv({ KD_BACKEND: 'webgl' })).toThrow(
       "KD_BACKEND must be one of auto, gpu, node, wasm, cpu, got 'webgl'",
     );
+  });
+});
+
+describe('backendOptionsFromEnv', () => {
+  it.each([
+    [{}, {}],
+    [{ KD_THREADS: '' }, {}],
+    [{ KD_THREADS: '1' }, { threads: 1 }],
+    [{ KD_THREADS: ' 4 ' }, { threads: 4 }],
+  ])('reads %j as %j', (env, expected) => {
+    expect(backendOptionsFromEnv(env)).toEqual(expected);
+  });
+
+  it.each(['0', '-1', '1.5', 'two', '2x'])('names the variable for %j', (value) => {
+    expect(() => backendOptionsFromEnv({ KD_THREADS: value })).toThrow(`KD_THREADS must be an integer >= 1, got '${value}'`);
   });
 });

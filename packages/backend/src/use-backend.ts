@@ -134,6 +134,22 @@ export function backendPreferenceFromEnv(
   throw new Error(`KD_BACKEND must be one of auto, ${backendKinds.join(', ')}, got '${value}'`);
 }
 
+/**
+ * The options `KD_THREADS` sets: `{ threads: n }` for a whole number n >= 1, `{}` when it is unset
+ * or empty. On a machine shared with other jobs, fewer WebAssembly threads than cores can be faster
+ * (the threads of one pool wait on each other when a core is taken), and one thread per process
+ * lets independent runs share the cores.
+ */
+export function backendOptionsFromEnv(
+  env: Record<string, string | undefined> = globalThis.process?.env ?? {},
+): UseBackendOptions {
+  const value = env.KD_THREADS?.trim();
+  if (!value) return {};
+  const threads = Number(value);
+  if (!/^[0-9]+$/.test(value) || threads < 1) throw new Error(`KD_THREADS must be an integer >= 1, got '${value}'`);
+  return { threads };
+}
+
 async function activate(
   kind: BackendKind,
   threads: number,

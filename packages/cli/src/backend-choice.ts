@@ -6,7 +6,7 @@ import { UsageError } from './cli-error';
  * Activates the backend `--backend` names, else the one `KD_BACKEND` names, else the fastest
  * present (@kd/backend's `useBackend`), and prints one line on stderr saying what was chosen.
  *
- * @param threads WebAssembly threads; default every core (a sweep passes its share).
+ * @param threads WebAssembly threads; default `KD_THREADS`, else every core (a sweep passes its share).
  */
 export async function chooseBackend(
   flag: string | undefined,
@@ -14,13 +14,13 @@ export async function chooseBackend(
   command: string,
   threads?: number,
 ): Promise<BackendInfo> {
-  const { backendKinds, backendPreferenceFromEnv, useBackend } = await import('@kd/backend');
+  const { backendKinds, backendOptionsFromEnv, backendPreferenceFromEnv, useBackend } = await import('@kd/backend');
   const choices = ['auto', ...backendKinds];
   if (flag !== undefined && !choices.includes(flag)) {
     throw new UsageError(`option '--backend' must be one of ${choices.join(', ')}, got '${flag}'`, command);
   }
   const preference = (flag ?? backendPreferenceFromEnv(ctx.env)) as Parameters<typeof useBackend>[0];
-  const info = await useBackend(preference, threads === undefined ? {} : { threads });
+  const info = await useBackend(preference, threads === undefined ? backendOptionsFromEnv(ctx.env) : { threads });
   ctx.stderr(`${describeBackend(info)}\n`);
   return info;
 }
