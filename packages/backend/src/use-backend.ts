@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
+import { describeValue } from '@kd/core';
 import { installTrainingKernels } from './training-kernels';
 import { createNodeWasmRuntime } from './wasm-runtime';
 import type { WasmPackage, WasmRuntime } from './wasm-runtime';
@@ -95,13 +96,13 @@ async function resolveBackend(
     throw new Error(
       `Argument 'preference' passed to 'useBackend' must be one of 'auto', ${backendKinds
         .map((k) => `'${k}'`)
-        .join(', ')}, got ${describe(preference)}`,
+        .join(', ')}, got ${describeValue(preference)}`,
     );
   }
   const threads = options.threads ?? (await logicalCores());
   if (!Number.isInteger(threads) || threads < 1) {
     throw new Error(
-      `Option 'threads' passed to 'useBackend' must be an integer >= 1, got ${describe(options.threads)}`,
+      `Option 'threads' passed to 'useBackend' must be an integer >= 1, got ${describeValue(options.threads)}`,
     );
   }
   if (preference !== 'auto') return activate(preference, threads, []);
@@ -240,9 +241,3 @@ async function logicalCores(): Promise<number> {
   return Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : String(value);
-}

@@ -1,5 +1,5 @@
 import type { Rng } from './rng';
-import { argError, assertInteger } from './validate';
+import { argumentError, assertInteger } from '@kd/core';
 
 /** One augmentation's parameters for one example, e.g. `{ dx: 1, dy: -2 }` or `{ flip: 1 }`. */
 export type AugmentationParams = Readonly<Record<string, number>>;
@@ -88,7 +88,7 @@ export function randomCrop(options: { padding: number }): Augmentation {
 export function horizontalFlip(options: { probability?: number } = {}): Augmentation {
   const probability = options.probability ?? 0.5;
   if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
-    throw argError('horizontalFlip', 'probability', 'a number in [0, 1]', probability);
+    throw argumentError('horizontalFlip', 'probability', 'a number in [0, 1]', probability);
   }
   return {
     name: 'horizontalFlip',

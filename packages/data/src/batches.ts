@@ -3,7 +3,8 @@ import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
 import type { Augmentation, AugmentationParams } from './augmentation';
 import { Dataset } from './dataset';
 import { createRng, deriveSeed } from './rng';
-import { argError, assertBoolean, assertInteger } from './validate';
+import { argumentError, assertInteger } from '@kd/core';
+import { assertBoolean } from './validate';
 
 /** One batch of examples, with everything needed to line teacher outputs up with it. */
 export interface Batch {
@@ -63,8 +64,8 @@ const AUGMENT_STREAM = 2;
  */
 export function batches(dataset: Dataset, options: BatchOptions): IterableIterator<Batch> {
   const fn = 'batches';
-  if (!(dataset instanceof Dataset)) throw argError(fn, 'dataset', 'a Dataset', dataset);
-  if (options === null || typeof options !== 'object') throw argError(fn, 'options', 'an object', options);
+  if (!(dataset instanceof Dataset)) throw argumentError(fn, 'dataset', 'a Dataset', dataset);
+  if (options === null || typeof options !== 'object') throw argumentError(fn, 'options', 'an object', options);
   const { batchSize } = options;
   const shuffle = options.shuffle ?? true;
   const seed = options.seed ?? 0;
@@ -150,7 +151,7 @@ function checkAugmentations(augment: BatchOptions['augment']): readonly Augmenta
   const seen = new Map<string, string>();
   list.forEach((aug: Augmentation, k) => {
     if (!aug || typeof aug.sample !== 'function' || typeof aug.apply !== 'function' || !Array.isArray(aug.paramNames)) {
-      throw argError('batches', `augment[${k}]`, 'an Augmentation (jitter, randomCrop, horizontalFlip)', aug);
+      throw argumentError('batches', `augment[${k}]`, 'an Augmentation (jitter, randomCrop, horizontalFlip)', aug);
     }
     for (const name of aug.paramNames) {
       const owner = seen.get(name);
@@ -173,7 +174,7 @@ function checkAugmentations(augment: BatchOptions['augment']): readonly Augmenta
 export function exampleKey(index: number, params?: AugmentationParams | null): string {
   assertInteger('exampleKey', 'index', index, 0);
   if (params === undefined || params === null) return String(index);
-  if (typeof params !== 'object') throw argError('exampleKey', 'params', 'an object of numbers or null', params);
+  if (typeof params !== 'object') throw argumentError('exampleKey', 'params', 'an object of numbers or null', params);
   const names = Object.keys(params).toSorted();
   if (names.length === 0) return String(index);
   return `${index}|${names.map((name) => `${name}=${params[name]}`).join(',')}`;

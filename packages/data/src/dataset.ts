@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor1D, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import { createRng } from './rng';
-import { argError, assertBoolean, assertFraction, assertInteger } from './validate';
+import { argumentError, assertInteger } from '@kd/core';
+import { assertBoolean, assertFraction } from './validate';
 
 /** Options of `new Dataset(...)`. */
 export interface DatasetOptions {
@@ -105,13 +106,13 @@ export class Dataset {
     const { images, imageShape, numClasses, classNames } = options;
     const view = (options as DatasetOptions & { [VIEW]?: ViewParts })[VIEW];
     this.source = options.source ?? 'dataset';
-    if (!(images instanceof Float32Array)) throw argError(fn, 'images', 'a Float32Array', images);
+    if (!(images instanceof Float32Array)) throw argumentError(fn, 'images', 'a Float32Array', images);
     if (
       !Array.isArray(imageShape) ||
       imageShape.length !== 3 ||
       !imageShape.every((d) => Number.isInteger(d) && d > 0)
     ) {
-      throw argError(fn, 'imageShape', '[height, width, channels] of positive integers', imageShape);
+      throw argumentError(fn, 'imageShape', '[height, width, channels] of positive integers', imageShape);
     }
     assertInteger(fn, 'numClasses', numClasses, 1);
     this.imageShape = [imageShape[0], imageShape[1], imageShape[2]];
@@ -126,7 +127,7 @@ export class Dataset {
     this.size = this.#rows ? this.#rows.length : images.length / this.exampleSize;
     if (classNames !== undefined) {
       if (!Array.isArray(classNames) || classNames.length !== numClasses) {
-        throw argError(fn, 'classNames', `an array of ${numClasses} names`, classNames);
+        throw argumentError(fn, 'classNames', `an array of ${numClasses} names`, classNames);
       }
       this.classNames = Object.freeze([...classNames]);
     } else {
@@ -135,7 +136,7 @@ export class Dataset {
     this.numClasses = numClasses;
     const labels = options.labels ?? new Int32Array(this.size).fill(-1);
     if (!(labels instanceof Int32Array) || labels.length !== this.size) {
-      throw argError(fn, 'labels', `an Int32Array of ${this.size} class ids`, labels);
+      throw argumentError(fn, 'labels', `an Int32Array of ${this.size} class ids`, labels);
     }
     for (let i = 0; i < labels.length; i++) {
       const label = labels[i]!;
@@ -211,7 +212,7 @@ export class Dataset {
   copyImages(indices: ArrayLike<number>, out: Float32Array): void {
     const size = this.exampleSize;
     if (!(out instanceof Float32Array) || out.length < indices.length * size) {
-      throw argError('Dataset.copyImages', 'out', `a Float32Array of at least ${indices.length * size} values`, out);
+      throw argumentError('Dataset.copyImages', 'out', `a Float32Array of at least ${indices.length * size} values`, out);
     }
     for (let k = 0; k < indices.length; k++) {
       const index = indices[k]!;
@@ -298,7 +299,7 @@ export class Dataset {
   }
 
   #classSet(fn: string, classes: readonly number[]): Set<number> {
-    if (!Array.isArray(classes)) throw argError(fn, 'classes', 'an array of class ids', classes);
+    if (!Array.isArray(classes)) throw argumentError(fn, 'classes', 'an array of class ids', classes);
     classes.forEach((c, k) => assertInteger(fn, `classes[${k}]`, c, 0, this.numClasses - 1));
     return new Set(classes);
   }
@@ -320,7 +321,7 @@ export class Dataset {
   /** The examples at `indices`, in that order (repeats allowed). */
   subset(indices: ArrayLike<number>): Dataset {
     if (indices === null || typeof indices !== 'object' || typeof indices.length !== 'number') {
-      throw argError('Dataset.subset', 'indices', 'an array of indices', indices);
+      throw argumentError('Dataset.subset', 'indices', 'an array of indices', indices);
     }
     for (let k = 0; k < indices.length; k++) this.#checkIndex('Dataset.subset', `indices[${k}]`, indices[k]);
     return this.#view(indices);
@@ -329,12 +330,12 @@ export class Dataset {
   /** This data set's examples followed by `other`'s (pixels are copied into a new buffer). */
   concat(other: Dataset): Dataset {
     const fn = 'Dataset.concat';
-    if (!(other instanceof Dataset)) throw argError(fn, 'other', 'a Dataset', other);
+    if (!(other instanceof Dataset)) throw argumentError(fn, 'other', 'a Dataset', other);
     if (other.imageShape.some((d, axis) => d !== this.imageShape[axis])) {
-      throw argError(fn, 'other', `a Dataset of ${this.imageShape.join('x')} images`, `${other.imageShape.join('x')} images`);
+      throw argumentError(fn, 'other', `a Dataset of ${this.imageShape.join('x')} images`, `${other.imageShape.join('x')} images`);
     }
     if (other.numClasses !== this.numClasses) {
-      throw argError(fn, 'other', `a Dataset of ${this.numClasses} classes`, `${other.numClasses} classes`);
+      throw argumentError(fn, 'other', `a Dataset of ${this.numClasses} classes`, `${other.numClasses} classes`);
     }
     const images = new Float32Array((this.size + other.size) * this.exampleSize);
     const all = (d: Dataset) => Array.from({ length: d.size }, (_, i) => i);
@@ -390,7 +391,7 @@ export class Dataset {
     assertBoolean(fn, 'flatten', flatten);
     const indices = options.indices ?? Array.from({ length: this.size }, (_, i) => i);
     if (typeof indices !== 'object' || indices === null || typeof indices.length !== 'number') {
-      throw argError(fn, 'indices', 'an array of indices', indices);
+      throw argumentError(fn, 'indices', 'an array of indices', indices);
     }
     const n = indices.length;
     const pixels = new Float32Array(n * this.exampleSize);

@@ -1,7 +1,7 @@
 import { Dataset } from './dataset';
 import { parseIdxHeader } from './idx';
 import { isGzip, nodeModules } from './node-modules';
-import { assertInteger } from './validate';
+import { assertInteger } from '@kd/core';
 
 /** Options of {@link streamIdx}. */
 export interface StreamIdxOptions {

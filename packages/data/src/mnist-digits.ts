@@ -1,7 +1,8 @@
 import { Dataset } from './dataset';
 import type { TrainTest } from './mnist-style';
 import { nodeModules } from './node-modules';
-import { assertFraction, assertInteger } from './validate';
+import { assertInteger } from '@kd/core';
+import { assertFraction } from './validate';
 
 /** Options of {@link loadMnistDigits}. */
 export interface MnistDigitsOptions {

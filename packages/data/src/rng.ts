@@ -1,4 +1,4 @@
-import { argError, assertInteger } from './validate';
+import { argumentError, assertInteger } from '@kd/core';
 
 /**
  * The state of an {@link Rng}: a plain JSON-serialisable object. `restoreRng(state)` continues the
@@ -41,7 +41,7 @@ function mix32(value: number): number {
 
 function checkSeed(fn: string, arg: string, seed: unknown): asserts seed is number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-    throw argError(fn, arg, 'a safe integer', seed);
+    throw argumentError(fn, arg, 'a safe integer', seed);
   }
 }
 
@@ -110,7 +110,7 @@ class Xoshiro128 implements Rng {
   }
 
   shuffle<T>(array: T[]): T[] {
-    if (!Array.isArray(array)) throw argError('Rng.shuffle', 'array', 'an array', array);
+    if (!Array.isArray(array)) throw argumentError('Rng.shuffle', 'array', 'an array', array);
     for (let i = array.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const held = array[i] as T;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { assertInteger, assertPositive, describeValue } from '@kd/core';
 import { checkSpecialistClasses } from './specialist-classes';
-import { assertPositive, assertPositiveInt, assertProbs2d, describe } from './validate';
+import { assertProbs2d } from './validate';
 
 /** One specialist's predictions on the same examples as the generalist's. */
 export interface SpecialistPrediction {
@@ -54,7 +55,7 @@ export function combineWithSpecialists(
   assertProbs2d(fn, 'generalistProbs', generalistProbs);
   const [n, numClasses] = generalistProbs.shape as [number, number];
   if (!Array.isArray(specialists)) {
-    throw new TypeError(`Argument 'specialists' passed to '${fn}' must be an array, got ${describe(specialists)}`);
+    throw new TypeError(`Argument 'specialists' passed to '${fn}' must be an array, got ${describeValue(specialists)}`);
   }
   specialists.forEach((specialist, m) => {
     checkSpecialistClasses(fn, `specialists[${m}].classes`, specialist?.classes, numClasses);
@@ -67,11 +68,11 @@ export function combineWithSpecialists(
     }
   });
   const { topK = 1, steps = 100, learningRate = 2 } = options;
-  assertPositiveInt(fn, 'topK', topK);
+  assertInteger(fn, 'topK', topK, 1);
   if (topK > numClasses) {
     throw new Error(`Argument 'topK' passed to '${fn}' must be at most the number of classes (${numClasses}), got ${topK}`);
   }
-  assertPositiveInt(fn, 'steps', steps);
+  assertInteger(fn, 'steps', steps, 1);
   assertPositive(fn, 'learningRate', learningRate);
   if (specialists.length === 0) return tf.clone(generalistProbs) as Tensor2D;
 

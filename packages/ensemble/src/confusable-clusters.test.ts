@@ -47,7 +47,7 @@ describeBackends('findConfusableClusters', () => {
       expect(() => findConfusableClusters(tf.ones([4, 3]), { clusters: 4 })).toThrow(
         /'clusters' passed to 'findConfusableClusters' must be at most the number of classes \(3\), got 4/,
       );
-      expect(() => findConfusableClusters(tf.ones([4, 3]), { clusters: 0 })).toThrow(/'clusters' passed to 'findConfusableClusters' must be an integer > 0, got 0/);
+      expect(() => findConfusableClusters(tf.ones([4, 3]), { clusters: 0 })).toThrow(/'clusters' passed to 'findConfusableClusters' must be an integer >= 1, got 0/);
       expect(() => findConfusableClusters(tf.ones([1, 3]), { clusters: 2 })).toThrow(/needs at least 2 examples for a covariance, got 1/);
       expect(() => findConfusableClusters(tf.ones([3]), { clusters: 1 })).toThrow(/must be a rank-2 tensor \[examples, classes\], got shape \[3\]/);
     });

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { createRng } from '@kd/data';
 import type { Rng } from '@kd/data';
-import { assertPositiveInt, assertProbs2d } from './validate';
+import { assertInteger } from '@kd/core';
+import { assertProbs2d } from './validate';
 
 /** Options of {@link findConfusableClusters}. */
 export interface ConfusableClustersOptions {
@@ -29,11 +30,11 @@ export function findConfusableClusters(generalistProbs: Tensor, options: Confusa
   const [n, numClasses] = generalistProbs.shape as [number, number];
   if (n < 2) throw new Error(`Argument 'generalistProbs' passed to '${fn}' needs at least 2 examples for a covariance, got ${n}`);
   const { clusters, seed = 0, maxIterations = 100 } = options ?? ({} as ConfusableClustersOptions);
-  assertPositiveInt(fn, 'clusters', clusters);
+  assertInteger(fn, 'clusters', clusters, 1);
   if (clusters > numClasses) {
     throw new Error(`Argument 'clusters' passed to '${fn}' must be at most the number of classes (${numClasses}), got ${clusters}`);
   }
-  assertPositiveInt(fn, 'maxIterations', maxIterations);
+  assertInteger(fn, 'maxIterations', maxIterations, 1);
   const covariance = tf.tidy(() => {
     const centred = tf.sub(generalistProbs, tf.mean(generalistProbs, 0, true));
     return tf.div(tf.matMul(centred, centred, true, false), n - 1).arraySync() as number[][];

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { logSoftmaxWithTemperature, softmaxWithTemperature } from '@kd/losses';
+import { assertPositive, assertTensor, describeValue } from '@kd/core';
 import { frozenForward } from './teacher';
 import type { Teacher } from './teacher';
-import { assertPositive, assertTensor, describe } from './validate';
 
 /**
  * How an ensemble turns its members' outputs at temperature T into one distribution:
@@ -50,11 +50,11 @@ export interface Ensemble extends Teacher {
 export function ensemble(members: readonly Teacher[], options: EnsembleOptions = {}): Ensemble {
   const fn = 'ensemble';
   if (!Array.isArray(members) || members.length === 0) {
-    throw new Error(`Argument 'members' passed to '${fn}' must be a non-empty array of teachers, got ${describe(members)}${Array.isArray(members) ? ' of length 0' : ''}`);
+    throw new Error(`Argument 'members' passed to '${fn}' must be a non-empty array of teachers, got ${describeValue(members)}${Array.isArray(members) ? ' of length 0' : ''}`);
   }
   members.forEach((member, i) => {
     if (member === null || typeof member !== 'object' || typeof member.probs !== 'function') {
-      throw new TypeError(`Argument 'members[${i}]' passed to '${fn}' must be a Teacher, got ${describe(member)}`);
+      throw new TypeError(`Argument 'members[${i}]' passed to '${fn}' must be a Teacher, got ${describeValue(member)}`);
     }
   });
   const numClasses = members[0]!.numClasses;
@@ -68,13 +68,13 @@ export function ensemble(members: readonly Teacher[], options: EnsembleOptions =
   const combine = options.combine ?? 'arithmetic';
   if (combine !== 'arithmetic' && combine !== 'geometric' && combine !== 'logits') {
     throw new Error(
-      `Argument 'combine' passed to '${fn}' must be 'arithmetic', 'geometric' or 'logits', got ${describe(combine)}`,
+      `Argument 'combine' passed to '${fn}' must be 'arithmetic', 'geometric' or 'logits', got ${describeValue(combine)}`,
     );
   }
   const raw = options.weights ?? members.map(() => 1);
   if (!Array.isArray(raw) || raw.length !== members.length) {
     throw new Error(
-      `Argument 'weights' passed to '${fn}' must have one weight per member (${members.length}), got ${Array.isArray(raw) ? raw.length : describe(raw)}`,
+      `Argument 'weights' passed to '${fn}' must have one weight per member (${members.length}), got ${Array.isArray(raw) ? raw.length : describeValue(raw)}`,
     );
   }
   raw.forEach((w, i) => assertPositive(fn, `weights[${i}]`, w));

@@ -47,7 +47,7 @@ describeBackends('functionTeacher', () => {
     const f = identity;
     expect(() => functionTeacher(f, { numClasses: 2 })).toThrow(/'functionTeacher' needs options.weights or options.id/);
     expect(() => functionTeacher(f, { numClasses: 2.5, id: 'x' })).toThrow(
-      /'numClasses' passed to 'functionTeacher' must be an integer > 0, got 2.5/,
+      /'numClasses' passed to 'functionTeacher' must be an integer >= 1, got 2.5/,
     );
     expect(() => functionTeacher('f' as never, { numClasses: 2, id: 'x' })).toThrow(/'forward' passed to 'functionTeacher' must be a function, got 'f'/);
     const teacher = functionTeacher(f, { numClasses: 3, id: 'x' });

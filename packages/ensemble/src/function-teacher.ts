@@ -1,8 +1,8 @@
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { assertInteger, describeValue } from '@kd/core';
 import { weightsFingerprint } from './fingerprint';
 import { checkOutput, rawToLogits, teacherFromLogits } from './teacher';
 import type { Teacher, TeacherOutput } from './teacher';
-import { assertPositiveInt, describe } from './validate';
 
 /** Options of {@link functionTeacher}. */
 export interface FunctionTeacherOptions {
@@ -29,10 +29,10 @@ export interface FunctionTeacherOptions {
 export function functionTeacher(forward: (x: Tensor) => Tensor, options: FunctionTeacherOptions): Teacher {
   const fn = 'functionTeacher';
   if (typeof forward !== 'function') {
-    throw new TypeError(`Argument 'forward' passed to '${fn}' must be a function, got ${describe(forward)}`);
+    throw new TypeError(`Argument 'forward' passed to '${fn}' must be a function, got ${describeValue(forward)}`);
   }
   const { numClasses, weights, id } = options;
-  assertPositiveInt(fn, 'numClasses', numClasses);
+  assertInteger(fn, 'numClasses', numClasses, 1);
   if (weights === undefined && id === undefined) {
     throw new Error(
       `'${fn}' needs options.weights or options.id to fingerprint the function, got neither`,

@@ -43,7 +43,7 @@ describeBackends('graphModelTeacher', () => {
     );
     const kernel = tf.tensor2d([[1]]);
     expect(() => graphModelTeacher(fakeGraphModel(kernel), {} as never)).toThrow(
-      /'numClasses' passed to 'graphModelTeacher' must be an integer > 0, got undefined/,
+      /'numClasses' passed to 'graphModelTeacher' must be an integer >= 1, got undefined/,
     );
     kernel.dispose();
   });

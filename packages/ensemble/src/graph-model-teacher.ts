@@ -1,8 +1,8 @@
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { assertInteger, describeValue } from '@kd/core';
 import { weightsFingerprint } from './fingerprint';
 import { checkOutput, rawToLogits, teacherFromLogits } from './teacher';
 import type { Teacher, TeacherOutput } from './teacher';
-import { assertPositiveInt, describe } from './validate';
 
 /**
  * The part of `@tensorflow/tfjs-converter`'s `GraphModel` a teacher needs. Declared here so this
@@ -41,11 +41,11 @@ export function graphModelTeacher(model: GraphModelLike, options: GraphModelTeac
     typeof model.weights !== 'object'
   ) {
     throw new TypeError(
-      `Argument 'model' passed to '${fn}' must be a GraphModel (predict, execute, weights), got ${describe(model)}`,
+      `Argument 'model' passed to '${fn}' must be a GraphModel (predict, execute, weights), got ${describeValue(model)}`,
     );
   }
   const { numClasses, outputNode } = options;
-  assertPositiveInt(fn, 'numClasses', numClasses);
+  assertInteger(fn, 'numClasses', numClasses, 1);
   const output = options.output ?? 'logits';
   checkOutput(fn, output);
   return teacherFromLogits(

@@ -1,9 +1,9 @@
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { describeValue } from '@kd/core';
 import { weightsFingerprint } from './fingerprint';
 import { checkOutput, rawToLogits, teacherFromLogits } from './teacher';
 import type { Teacher, TeacherOutput } from './teacher';
-import { describe } from './validate';
 
 /** Options of {@link layersModelTeacher}. */
 export interface LayersModelTeacherOptions {
@@ -24,7 +24,7 @@ export interface LayersModelTeacherOptions {
 export function layersModelTeacher(model: LayersModel, options: LayersModelTeacherOptions = {}): Teacher {
   const fn = 'layersModelTeacher';
   if (model === null || typeof model !== 'object' || typeof model.predict !== 'function' || !Array.isArray(model.outputs)) {
-    throw new TypeError(`Argument 'model' passed to '${fn}' must be a tfjs LayersModel, got ${describe(model)}`);
+    throw new TypeError(`Argument 'model' passed to '${fn}' must be a tfjs LayersModel, got ${describeValue(model)}`);
   }
   const output = options.output ?? 'logits';
   checkOutput(fn, output);

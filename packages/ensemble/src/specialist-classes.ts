@@ -1,4 +1,4 @@
-import { describe } from './validate';
+import { describeValue } from '@kd/core';
 
 /**
  * Checks a specialist's class list against a generalist with `numClasses` classes: a non-empty
@@ -6,13 +6,13 @@ import { describe } from './validate';
  */
 export function checkSpecialistClasses(fn: string, arg: string, classes: unknown, numClasses: number): asserts classes is readonly number[] {
   if (!Array.isArray(classes) || classes.length === 0) {
-    throw new Error(`Argument '${arg}' passed to '${fn}' must be a non-empty array of class ids, got ${describe(classes)}`);
+    throw new Error(`Argument '${arg}' passed to '${fn}' must be a non-empty array of class ids, got ${describeValue(classes)}`);
   }
   const seen = new Set<number>();
   classes.forEach((c: unknown, i) => {
     if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= numClasses) {
       throw new Error(
-        `Argument '${arg}' passed to '${fn}' must be a subset of the generalist's classes 0..${numClasses - 1}, got ${describe(c)} at ${arg}[${i}]`,
+        `Argument '${arg}' passed to '${fn}' must be a subset of the generalist's classes 0..${numClasses - 1}, got ${describeValue(c)} at ${arg}[${i}]`,
       );
     }
     if (seen.has(c)) throw new Error(`Argument '${arg}' passed to '${fn}' must not repeat a class, got ${c} twice`);

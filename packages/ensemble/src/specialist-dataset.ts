@@ -1,7 +1,7 @@
 import { createRng } from '@kd/data';
 import type { Rng } from '@kd/data';
+import { assertInteger, describeValue } from '@kd/core';
 import { checkSpecialistClasses } from './specialist-classes';
-import { assertPositiveInt, describe } from './validate';
 
 /** The labelled examples a specialist is trained on; a `@kd/data` `Dataset` has these fields. */
 export interface LabelledExamples {
@@ -53,7 +53,7 @@ export function specialistDataset(
 ): SpecialistDataset {
   const fn = 'specialistDataset';
   if (dataset === null || typeof dataset !== 'object' || !(dataset.labels instanceof Int32Array)) {
-    throw new TypeError(`Argument 'dataset' passed to '${fn}' must have Int32Array labels (a Dataset), got ${describe(dataset)}`);
+    throw new TypeError(`Argument 'dataset' passed to '${fn}' must have Int32Array labels (a Dataset), got ${describeValue(dataset)}`);
   }
   checkSpecialistClasses(fn, 'classes', classes, dataset.numClasses);
   const specialistLabel = new Map(classes.map((c, k) => [c, k]));
@@ -69,7 +69,7 @@ export function specialistDataset(
     );
   }
   const size = options.size ?? 2 * inside.length;
-  assertPositiveInt(fn, 'size', size);
+  assertInteger(fn, 'size', size, 1);
   if (size < 2) throw new Error(`Argument 'size' passed to '${fn}' must be at least 2 (one example of each half), got ${size}`);
   const rng = createRng(options.seed ?? 0);
   const inCount = Math.ceil(size / 2);

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { models } from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { assertPositive, describeValue } from '@kd/core';
 import { checkSpecialistClasses } from './specialist-classes';
-import { assertPositive, describe } from './validate';
 
 interface LayerJson {
   class_name: string;
@@ -25,7 +25,7 @@ interface LayerJson {
 export async function createSpecialistModel(generalist: LayersModel, classes: readonly number[]): Promise<LayersModel> {
   const fn = 'createSpecialistModel';
   if (generalist === null || typeof generalist !== 'object' || typeof generalist.toJSON !== 'function' || !Array.isArray(generalist.outputs)) {
-    throw new TypeError(`Argument 'generalist' passed to '${fn}' must be a tfjs LayersModel, got ${describe(generalist)}`);
+    throw new TypeError(`Argument 'generalist' passed to '${fn}' must be a tfjs LayersModel, got ${describeValue(generalist)}`);
   }
   const { layer: lastLayer, name: lastName, topology } = outputLayer(fn, generalist);
   const numClasses = lastLayer.config.units!;
@@ -63,7 +63,7 @@ export async function createSpecialistModel(generalist: LayersModel, classes: re
 export function correctDustbinBias(specialist: LayersModel, oversamplingRatio: number): void {
   const fn = 'correctDustbinBias';
   if (specialist === null || typeof specialist !== 'object' || !Array.isArray(specialist.layers)) {
-    throw new TypeError(`Argument 'specialist' passed to '${fn}' must be a tfjs LayersModel, got ${describe(specialist)}`);
+    throw new TypeError(`Argument 'specialist' passed to '${fn}' must be a tfjs LayersModel, got ${describeValue(specialist)}`);
   }
   assertPositive(fn, 'oversamplingRatio', oversamplingRatio);
   const { name } = outputLayer(fn, specialist);

@@ -4,11 +4,11 @@ import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { exampleKey } from '@kd/data';
 import type { AugmentationParams } from '@kd/data';
 import { softmaxWithTemperature } from '@kd/losses';
+import { assertPositive, describeValue } from '@kd/core';
 import { encodeHeader, readHeader, tempPath, writeAll, writeAtomically } from './safetensors';
 import type { SafetensorsDtype } from './safetensors';
 import { frozenForward } from './teacher';
 import type { Teacher } from './teacher';
-import { assertPositive, describe } from './validate';
 
 /** The examples of one batch as a cache sees them: `@kd/data` batches have these fields. */
 export interface CacheBatch {
@@ -110,11 +110,11 @@ export async function buildTeacherCache(
 ): Promise<TeacherCacheInfo> {
   const fn = 'buildTeacherCache';
   if (teacher === null || typeof teacher !== 'object' || typeof teacher.probs !== 'function') {
-    throw new TypeError(`Argument 'teacher' passed to '${fn}' must be a Teacher, got ${describe(teacher)}`);
+    throw new TypeError(`Argument 'teacher' passed to '${fn}' must be a Teacher, got ${describeValue(teacher)}`);
   }
   const { path, dataset, temperature } = options ?? {};
   if (typeof path !== 'string' || path.length === 0) {
-    throw new TypeError(`Argument 'path' passed to '${fn}' must be a non-empty string, got ${describe(path)}`);
+    throw new TypeError(`Argument 'path' passed to '${fn}' must be a non-empty string, got ${describeValue(path)}`);
   }
   assertFingerprinted(fn, 'dataset', dataset);
   const kind = typeof teacher.logits === 'function' ? 'logits' : 'probs';
@@ -233,7 +233,7 @@ export async function buildTeacherCache(
 export function openTeacherCache(path: string, options: OpenTeacherCacheOptions): TeacherCache {
   const fn = 'openTeacherCache';
   if (typeof path !== 'string' || path.length === 0) {
-    throw new TypeError(`Argument 'path' passed to '${fn}' must be a non-empty string, got ${describe(path)}`);
+    throw new TypeError(`Argument 'path' passed to '${fn}' must be a non-empty string, got ${describeValue(path)}`);
   }
   assertFingerprinted(fn, 'teacher', options?.teacher);
   assertFingerprinted(fn, 'dataset', options?.dataset);
@@ -255,7 +255,7 @@ function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheO
   const what = `'${fn}': ${path}`;
   const { tensors, metadata, dataStart } = readHeader(fd, what);
   if (metadata.format !== FORMAT) {
-    throw new Error(`${what} is not a teacher cache (metadata format ${describe(metadata.format)}, expected '${FORMAT}')`);
+    throw new Error(`${what} is not a teacher cache (metadata format ${describeValue(metadata.format)}, expected '${FORMAT}')`);
   }
   const teacherFingerprint = metadata.teacher_fingerprint ?? '';
   const datasetFingerprint = metadata.dataset_fingerprint ?? '';
@@ -308,7 +308,7 @@ function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheO
   const read = (method: string, batch: CacheBatch): Float32Array => {
     if (!open) throw new Error(`'TeacherCache.${method}' was called after close() on ${path}`);
     if (batch === null || typeof batch !== 'object' || typeof batch.indices?.length !== 'number') {
-      throw new TypeError(`Argument 'batch' passed to 'TeacherCache.${method}' must have indices, got ${describe(batch)}`);
+      throw new TypeError(`Argument 'batch' passed to 'TeacherCache.${method}' must have indices, got ${describeValue(batch)}`);
     }
     const n = batch.indices.length;
     const out = new Float32Array(n * numClasses);
@@ -384,7 +384,7 @@ function readInto(fd: number, buffer: Buffer, position: number): void {
 
 function assertFingerprinted(fn: string, arg: string, value: unknown): asserts value is Fingerprinted {
   if (value === null || typeof value !== 'object' || typeof (value as Fingerprinted).fingerprint !== 'function') {
-    throw new TypeError(`Argument '${arg}' passed to '${fn}' must have a fingerprint() method, got ${describe(value)}`);
+    throw new TypeError(`Argument '${arg}' passed to '${fn}' must have a fingerprint() method, got ${describeValue(value)}`);
   }
 }
 
@@ -392,7 +392,7 @@ function checkBatch(fn: string, batch: TransferBatch): number {
   const n = batch?.indices?.length;
   if (typeof n !== 'number' || batch.x?.shape?.[0] !== n) {
     throw new Error(
-      `'${fn}' needs batches with x [n, ...] and n indices, got x of shape ${JSON.stringify(batch?.x?.shape)} and ${describe(n)} indices`,
+      `'${fn}' needs batches with x [n, ...] and n indices, got x of shape ${JSON.stringify(batch?.x?.shape)} and ${describeValue(n)} indices`,
     );
   }
   if (batch.augmentation && batch.augmentation.length !== n) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradSaveFunc, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { softmaxWithTemperature } from '@kd/losses';
-import { assertPositive, assertTensor, describe } from './validate';
+import { assertPositive, assertTensor, describeValue } from '@kd/core';
 
 /**
  * Anything that maps a batch of inputs to class scores: one model, an ensemble, or a cache of a
@@ -74,7 +74,7 @@ export type TeacherOutput = 'logits' | 'probabilities';
 export function checkOutput(fn: string, output: unknown): asserts output is TeacherOutput {
   if (output !== 'logits' && output !== 'probabilities') {
     throw new Error(
-      `Argument 'output' passed to '${fn}' must be 'logits' or 'probabilities', got ${describe(output)}`,
+      `Argument 'output' passed to '${fn}' must be 'logits' or 'probabilities', got ${describeValue(output)}`,
     );
   }
 }

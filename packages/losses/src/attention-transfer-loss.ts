@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { assertPositive } from '@kd/core';
 import { safeNorm } from './safe-norm';
-import { assertFloat, assertPositive, assertRank } from './validate';
+import { assertFloat, assertRank } from './validate';
 
 /** Arguments of {@link attentionTransferLoss}. */
 export interface AttentionTransferLossArgs {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { assertNonNegative, assertPositive } from '@kd/core';
 import { checkLabels } from './hard-label-loss';
-import { assertFloat, assertLogits, assertNonNegative, assertPositive, assertRank, assertSameShape } from './validate';
+import { assertFloat, assertLogits, assertRank, assertSameShape } from './validate';
 
 /** Arguments of {@link decoupledKdLoss}. */
 export interface DecoupledKdLossArgs {

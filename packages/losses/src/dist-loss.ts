@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { assertNonNegative, assertPositive } from '@kd/core';
 import { safeNorm } from './safe-norm';
 import { checkTeacher, teacherDistribution } from './teacher-distribution';
 import type { TeacherInput } from './teacher-distribution';
-import { assertLogits, assertNonNegative, assertPositive } from './validate';
+import { assertLogits } from './validate';
 
 /** Arguments of {@link distLoss}. Give exactly one of `teacherLogits` and `teacherProbs`. */
 export interface DistLossArgs extends TeacherInput {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { assertLogits, assertNonNegative, assertPositive } from './validate';
+import { assertNonNegative, assertPositive } from '@kd/core';
+import { assertLogits } from './validate';
 import { checkLabels, labelCrossEntropy } from './hard-label-loss';
 import { checkTeacher, teacherDistribution } from './teacher-distribution';
 import type { TeacherInput } from './teacher-distribution';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { assertLogits, assertTensor } from './validate';
+import { assertTensor } from '@kd/core';
+import { assertLogits } from './validate';
 
 /**
  * Cross-entropy of the student at T = 1 with the true labels: the paper's hard term.

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { assertFloat, assertSameShape, assertTensor } from './validate';
+import { assertTensor } from '@kd/core';
+import { assertFloat, assertSameShape } from './validate';
 
 /**
  * Maps student features to the teacher's feature shape: FitNets' regressor. Any function of a

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { assertNonNegative, assertPositive } from '@kd/core';
 import { attentionTransferLoss } from './attention-transfer-loss';
 import { decoupledKdLoss } from './decoupled-kd-loss';
 import { distLoss } from './dist-loss';
@@ -8,7 +9,7 @@ import { checkLabels, labelCrossEntropy } from './hard-label-loss';
 import { hintLoss } from './hint-loss';
 import type { Projection } from './hint-loss';
 import { logitMatchingLoss } from './logit-matching-loss';
-import { assertKnownOptions, assertLogits, assertNonNegative, assertPositive } from './validate';
+import { assertKnownOptions, assertLogits } from './validate';
 
 /**
  * Everything a loss may need for one batch; each loss reads the fields it uses and fails naming

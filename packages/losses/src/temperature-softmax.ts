@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { assertFloat, assertPositive, assertTensor } from './validate';
+import { assertPositive, assertTensor } from '@kd/core';
+import { assertFloat } from './validate';
 
 /**
  * Softmax at temperature T over the last axis: `q_i = exp(z_i / T) / sum_j exp(z_j / T)`.

@@ -1,21 +1,10 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
+import { assertTensor, describeValue } from '@kd/core';
 
 /**
- * Argument checks shared by every loss. Each error names the function and the argument, says what
- * was expected and what came, in the style of tfjs's own messages.
+ * The argument checks the losses share beyond @kd/core's. Each error names the function and the
+ * argument, says what was expected and what came, in the style of tfjs's own messages.
  */
-
-export function assertTensor(fn: string, arg: string, value: unknown): asserts value is Tensor {
-  if (
-    value === null ||
-    typeof value !== 'object' ||
-    !('shape' in value) ||
-    !('dtype' in value) ||
-    !('dataId' in value)
-  ) {
-    throw new TypeError(`Argument '${arg}' passed to '${fn}' must be a Tensor, got ${describe(value)}`);
-  }
-}
 
 export function assertRank(fn: string, arg: string, value: unknown, rank: number): asserts value is Tensor {
   assertTensor(fn, arg, value);
@@ -38,26 +27,6 @@ export function assertSameShape(fn: string, argA: string, a: Tensor, argB: strin
       `Arguments '${argA}' and '${argB}' passed to '${fn}' must have the same shape, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`,
     );
   }
-}
-
-export function assertPositive(fn: string, arg: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new Error(`Argument '${arg}' passed to '${fn}' must be a finite number > 0, got ${describe(value)}`);
-  }
-}
-
-export function assertNonNegative(fn: string, arg: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new Error(`Argument '${arg}' passed to '${fn}' must be a finite number >= 0, got ${describe(value)}`);
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return `'${value}'`;
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
 }
 
 /** A rank-2 float32 logits tensor with at least `minClasses` classes. */
@@ -112,7 +81,7 @@ export function assertProbabilities(fn: string, arg: string, value: unknown, lik
  */
 export function assertKnownOptions(fn: string, arg: string, value: unknown, known: readonly string[]): asserts value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`Argument '${arg}' passed to '${fn}' must be an object, got ${describe(value)}`);
+    throw new TypeError(`Argument '${arg}' passed to '${fn}' must be an object, got ${describeValue(value)}`);
   }
   const unknown = Object.keys(value).filter((name) => !known.includes(name));
   if (unknown.length > 0) {

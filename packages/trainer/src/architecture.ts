@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { describe } from './describe';
+import { describeValue } from '@kd/core';
 
 /**
  * A model architecture as plain JSON, for code and config files alike. Every model ends in a
@@ -39,7 +39,7 @@ const activations = ['relu', 'tanh', 'sigmoid', 'elu'];
 /** Every problem with an architecture, each with its path; empty when it is valid. */
 export function architectureProblems(spec: unknown, path: string): string[] {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-    return [`${path}: expected an object { type: 'mlp' | 'cnn', ... }, got ${describe(spec)}`];
+    return [`${path}: expected an object { type: 'mlp' | 'cnn', ... }, got ${describeValue(spec)}`];
   }
   const s = spec as Record<string, unknown>;
   const problems: string[] = [];
@@ -47,21 +47,21 @@ export function architectureProblems(spec: unknown, path: string): string[] {
     const v = s[key];
     if (v === undefined && !required) return;
     if (!Array.isArray(v) || (key === 'filters' && v.length === 0)) {
-      problems.push(`${path}.${key}: expected an array of integers >= 1, got ${describe(v)}`);
+      problems.push(`${path}.${key}: expected an array of integers >= 1, got ${describeValue(v)}`);
       return;
     }
     v.forEach((n, i) => {
-      if (!Number.isInteger(n) || (n as number) < 1) problems.push(`${path}.${key}[${i}]: expected an integer >= 1, got ${describe(n)}`);
+      if (!Number.isInteger(n) || (n as number) < 1) problems.push(`${path}.${key}[${i}]: expected an integer >= 1, got ${describeValue(n)}`);
     });
   };
   const rate = (key: string): void => {
     const v = s[key];
     if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v < 1))) {
-      problems.push(`${path}.${key}: expected a rate in [0, 1), got ${describe(v)}`);
+      problems.push(`${path}.${key}: expected a rate in [0, 1), got ${describeValue(v)}`);
     }
   };
   if (s.activation !== undefined && !activations.includes(s.activation as string)) {
-    problems.push(`${path}.activation: expected one of ${activations.map((a) => `'${a}'`).join(', ')}, got ${describe(s.activation)}`);
+    problems.push(`${path}.activation: expected one of ${activations.map((a) => `'${a}'`).join(', ')}, got ${describeValue(s.activation)}`);
   }
   rate('dropout');
   if (s.type === 'mlp') {
@@ -70,10 +70,10 @@ export function architectureProblems(spec: unknown, path: string): string[] {
   } else if (s.type === 'cnn') {
     units('filters', true);
     if (s.dense !== undefined && (!Number.isInteger(s.dense) || (s.dense as number) < 1)) {
-      problems.push(`${path}.dense: expected an integer >= 1, got ${describe(s.dense)}`);
+      problems.push(`${path}.dense: expected an integer >= 1, got ${describeValue(s.dense)}`);
     }
   } else {
-    problems.push(`${path}.type: expected 'mlp' or 'cnn', got ${describe(s.type)}`);
+    problems.push(`${path}.type: expected 'mlp' or 'cnn', got ${describeValue(s.type)}`);
   }
   return problems;
 }
@@ -99,7 +99,7 @@ export function buildModel(spec: Architecture, options: BuildModelOptions): Laye
     throw new Error(`Argument 'inputShape' passed to 'buildModel' must be [height, width, channels], got ${JSON.stringify(inputShape)}`);
   }
   if (!Number.isInteger(numClasses) || numClasses < 2) {
-    throw new Error(`Argument 'numClasses' passed to 'buildModel' must be an integer >= 2, got ${describe(numClasses)}`);
+    throw new Error(`Argument 'numClasses' passed to 'buildModel' must be an integer >= 2, got ${describeValue(numClasses)}`);
   }
   let seed = (options.seed ?? 0) * 1000;
   const init = () => ({

@@ -5,7 +5,7 @@ import { Dataset } from '@kd/data';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 import { createLoss } from '@kd/losses';
 import type { BatchLoss, LossSpec } from '@kd/losses';
-import { describe } from './describe';
+import { describeValue } from '@kd/core';
 import { takesFlatInput } from './evaluate';
 import { checkFitOptions, runFitLoop } from './fit-loop';
 import type { FitOptions, FitResult } from './fit-loop';
@@ -71,17 +71,17 @@ function isCache(teacher: Teacher | TeacherCache): teacher is TeacherCache {
  */
 export function createDistiller(args: DistillerArgs): Distiller {
   const fn = 'createDistiller';
-  if (args === null || typeof args !== 'object') throw new TypeError(`Argument 'args' passed to '${fn}' must be an object, got ${describe(args)}`);
+  if (args === null || typeof args !== 'object') throw new TypeError(`Argument 'args' passed to '${fn}' must be an object, got ${describeValue(args)}`);
   const { teacher, student, teacherInput } = args;
   const isTeacher = teacher !== null && typeof teacher === 'object' && typeof (teacher as Teacher).probs === 'function';
   if (!isTeacher) {
-    throw new TypeError(`Argument 'teacher' passed to '${fn}' must be a Teacher or a TeacherCache (from @kd/ensemble), got ${describe(teacher)}`);
+    throw new TypeError(`Argument 'teacher' passed to '${fn}' must be a Teacher or a TeacherCache (from @kd/ensemble), got ${describeValue(teacher)}`);
   }
   if (student === null || typeof student !== 'object' || !Array.isArray(student.trainableWeights)) {
-    throw new TypeError(`Argument 'student' passed to '${fn}' must be a tfjs LayersModel, got ${describe(student)}`);
+    throw new TypeError(`Argument 'student' passed to '${fn}' must be a tfjs LayersModel, got ${describeValue(student)}`);
   }
   if (teacherInput !== undefined && teacherInput !== 'flat' && teacherInput !== 'image') {
-    throw new Error(`Argument 'teacherInput' passed to '${fn}' must be 'flat' or 'image', got ${describe(teacherInput)}`);
+    throw new Error(`Argument 'teacherInput' passed to '${fn}' must be 'flat' or 'image', got ${describeValue(teacherInput)}`);
   }
   const studentClasses = student.outputs[0]?.shape[1];
   if (studentClasses !== teacher.numClasses) {
@@ -102,7 +102,7 @@ export function createDistiller(args: DistillerArgs): Distiller {
     async fit(transferSet, options) {
       const fitFn = 'Distiller.fit';
       if (!(transferSet instanceof Dataset)) {
-        throw new TypeError(`Argument 'transferSet' passed to '${fitFn}' must be a Dataset, got ${describe(transferSet)}`);
+        throw new TypeError(`Argument 'transferSet' passed to '${fitFn}' must be a Dataset, got ${describeValue(transferSet)}`);
       }
       checkFitOptions(fitFn, options);
       const schedules = options.schedules ?? {};

@@ -54,11 +54,11 @@ describe('validateExperimentConfig', () => {
       'data.testFraction: expected a number in [0, 1), got 2',
       'data.omitClasses[1]: expected an integer >= 0, got -1',
       'teacher.train.epochs: expected an integer >= 1, got 0',
-      "teacher.train.optimizer.kind: expected 'sgd' or 'adam', got \"rmsprop\"",
+      "teacher.train.optimizer.kind: expected 'sgd' or 'adam', got 'rmsprop'",
       'teacher.train.architecture.hidden[0]: expected an integer >= 1, got 0',
-      "student.architecture.type: expected 'mlp' or 'cnn', got \"transformer\"",
-      'loss.options.temperature: expected a finite number, got "x"',
-      'training.metrics[1]: expected one of accuracy, errorCount, top5Accuracy, nll, ece, brier, agreement, got "f1"',
+      "student.architecture.type: expected 'mlp' or 'cnn', got 'transformer'",
+      "loss.options.temperature: expected a finite number, got 'x'",
+      "training.metrics[1]: expected one of accuracy, errorCount, top5Accuracy, nll, ece, brier, agreement, got 'f1'",
       'training.schedules.temperature.every: expected an integer >= 1, got undefined',
     ]);
   });
@@ -67,7 +67,7 @@ describe('validateExperimentConfig', () => {
     const problems = validateExperimentConfig({ ...valid, loss: { key: 'distillation', options: { temprature: 4 } } });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^loss: .*temprature/);
-    expect(validateExperimentConfig({ ...valid, loss: { key: 'magic' } })[0]).toMatch(/^loss\.key: expected one of 'distillation', .*got "magic"/);
+    expect(validateExperimentConfig({ ...valid, loss: { key: 'magic' } })[0]).toMatch(/^loss\.key: expected one of 'distillation', .*got 'magic'/);
   });
 
   it('names missing sections and wrong shapes', () => {

@@ -1,7 +1,7 @@
 import { createLoss, lossRegistry } from '@kd/losses';
+import { describeValue } from '@kd/core';
 import { architectureProblems } from './architecture';
 import type { Architecture } from './architecture';
-import { describe } from './describe';
 import { metricNames } from './metrics';
 import type { MetricName } from './metrics';
 import { optimizerProblems } from './optimizer';
@@ -83,7 +83,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function objectAt(value: unknown, path: string, problems: Problems, known: readonly string[], required: readonly string[] = []): value is Record<string, unknown> {
   if (!isObject(value)) {
-    problems.push(`${path}: expected an object, got ${describe(value)}`);
+    problems.push(`${path}: expected an object, got ${describeValue(value)}`);
     return false;
   }
   for (const key of Object.keys(value)) {
@@ -102,19 +102,19 @@ function join(path: string, key: string | number): string {
 
 function integer(value: unknown, path: string, problems: Problems, min: number): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) problems.push(`${path}: expected an integer >= ${min}, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) problems.push(`${path}: expected an integer >= ${min}, got ${describeValue(value)}`);
 }
 
 function fraction(value: unknown, path: string, problems: Problems, { open }: { open: boolean }): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !(open ? value > 0 && value <= 1 : value >= 0 && value < 1)) {
-    problems.push(`${path}: expected a number in ${open ? '(0, 1]' : '[0, 1)'}, got ${describe(value)}`);
+    problems.push(`${path}: expected a number in ${open ? '(0, 1]' : '[0, 1)'}, got ${describeValue(value)}`);
   }
 }
 
 function nonEmptyString(value: unknown, path: string, problems: Problems): void {
   if (value === undefined) return;
-  if (typeof value !== 'string' || value.length === 0) problems.push(`${path}: expected a non-empty string, got ${describe(value)}`);
+  if (typeof value !== 'string' || value.length === 0) problems.push(`${path}: expected a non-empty string, got ${describeValue(value)}`);
 }
 
 const trainingKeys = ['epochs', 'batchSize', 'optimizer', 'jitter', 'maxNorm', 'metrics', 'earlyStopping', 'checkpointEvery'] as const;
@@ -127,13 +127,13 @@ function trainingProblems(value: unknown, path: string, problems: Problems, extr
   integer(value.checkpointEvery, join(path, 'checkpointEvery'), problems, 1);
   if (value.optimizer !== undefined) problems.push(...optimizerProblems(value.optimizer, join(path, 'optimizer')));
   if (value.maxNorm !== undefined && !(typeof value.maxNorm === 'number' && value.maxNorm > 0 && Number.isFinite(value.maxNorm))) {
-    problems.push(`${join(path, 'maxNorm')}: expected a finite number > 0, got ${describe(value.maxNorm)}`);
+    problems.push(`${join(path, 'maxNorm')}: expected a finite number > 0, got ${describeValue(value.maxNorm)}`);
   }
   const metric = (name: unknown, at: string): void => {
-    if (!metricNames.includes(name as MetricName)) problems.push(`${at}: expected one of ${metricNames.join(', ')}, got ${describe(name)}`);
+    if (!metricNames.includes(name as MetricName)) problems.push(`${at}: expected one of ${metricNames.join(', ')}, got ${describeValue(name)}`);
   };
   if (value.metrics !== undefined) {
-    if (!Array.isArray(value.metrics)) problems.push(`${join(path, 'metrics')}: expected an array of metric names, got ${describe(value.metrics)}`);
+    if (!Array.isArray(value.metrics)) problems.push(`${join(path, 'metrics')}: expected an array of metric names, got ${describeValue(value.metrics)}`);
     else value.metrics.forEach((name, i) => metric(name, join(join(path, 'metrics'), i)));
   }
   const stop = value.earlyStopping;
@@ -142,7 +142,7 @@ function trainingProblems(value: unknown, path: string, problems: Problems, extr
     if (stop.metric !== undefined) metric(stop.metric, join(stopPath, 'metric'));
     integer(stop.patience, join(stopPath, 'patience'), problems, 1);
     if (stop.minDelta !== undefined && !(typeof stop.minDelta === 'number' && stop.minDelta >= 0)) {
-      problems.push(`${join(stopPath, 'minDelta')}: expected a number >= 0, got ${describe(stop.minDelta)}`);
+      problems.push(`${join(stopPath, 'minDelta')}: expected a number >= 0, got ${describeValue(stop.minDelta)}`);
     }
   }
 }
@@ -158,9 +158,9 @@ export function validateExperimentConfig(config: unknown): string[] {
   if (!objectAt(config, '(config)', problems, top, ['output', 'data', 'teacher', 'student', 'loss', 'training'])) return problems;
   const c = config;
   nonEmptyString(c.name, 'name', problems);
-  if (c.seed !== undefined && !Number.isSafeInteger(c.seed)) problems.push(`seed: expected a safe integer, got ${describe(c.seed)}`);
+  if (c.seed !== undefined && !Number.isSafeInteger(c.seed)) problems.push(`seed: expected a safe integer, got ${describeValue(c.seed)}`);
   nonEmptyString(c.output, 'output', problems);
-  if (c.baseline !== undefined && typeof c.baseline !== 'boolean') problems.push(`baseline: expected a boolean, got ${describe(c.baseline)}`);
+  if (c.baseline !== undefined && typeof c.baseline !== 'boolean') problems.push(`baseline: expected a boolean, got ${describeValue(c.baseline)}`);
 
   const dataKeys = ['source', 'validationFraction', 'transferFraction', 'omitClasses'];
   if (isObject(c.data) && c.data.source === 'mnist-digits') {
@@ -170,16 +170,16 @@ export function validateExperimentConfig(config: unknown): string[] {
     objectAt(c.data, 'data', problems, [...dataKeys, 'dir'], ['dir']);
     nonEmptyString(c.data.dir, 'data.dir', problems);
   } else if (isObject(c.data)) {
-    problems.push(`data.source: expected 'mnist-digits' or 'idx', got ${describe(c.data.source)}`);
+    problems.push(`data.source: expected 'mnist-digits' or 'idx', got ${describeValue(c.data.source)}`);
   } else {
-    problems.push(`data: expected an object { source, ... }, got ${describe(c.data)}`);
+    problems.push(`data: expected an object { source, ... }, got ${describeValue(c.data)}`);
   }
   if (isObject(c.data)) {
     fraction(c.data.validationFraction, 'data.validationFraction', problems, { open: false });
     fraction(c.data.transferFraction, 'data.transferFraction', problems, { open: true });
     const omit = c.data.omitClasses;
     if (omit !== undefined) {
-      if (!Array.isArray(omit)) problems.push(`data.omitClasses: expected an array of class ids, got ${describe(omit)}`);
+      if (!Array.isArray(omit)) problems.push(`data.omitClasses: expected an array of class ids, got ${describeValue(omit)}`);
       else omit.forEach((id, i) => integer(id, `data.omitClasses[${i}]`, problems, 0));
     }
   }
@@ -187,7 +187,7 @@ export function validateExperimentConfig(config: unknown): string[] {
   const t = c.teacher;
   const teacherForms = `{ train: {...} }, { path } or { ensemble: [paths] }`;
   if (!isObject(t)) {
-    problems.push(`teacher: expected one of ${teacherForms}, got ${describe(t)}`);
+    problems.push(`teacher: expected one of ${teacherForms}, got ${describeValue(t)}`);
   } else if ('train' in t) {
     objectAt(t, 'teacher', problems, ['train']);
     trainingProblems(t.train, 'teacher.train', problems, ['architecture']);
@@ -200,10 +200,10 @@ export function validateExperimentConfig(config: unknown): string[] {
     nonEmptyString(t.path, 'teacher.path', problems);
   } else if ('ensemble' in t) {
     objectAt(t, 'teacher', problems, ['ensemble', 'combine']);
-    if (!Array.isArray(t.ensemble) || t.ensemble.length === 0) problems.push(`teacher.ensemble: expected a non-empty array of model paths, got ${describe(t.ensemble)}`);
-    else t.ensemble.forEach((p, i) => (typeof p === 'string' && p.length > 0 ? undefined : problems.push(`teacher.ensemble[${i}]: expected a non-empty string, got ${describe(p)}`)));
+    if (!Array.isArray(t.ensemble) || t.ensemble.length === 0) problems.push(`teacher.ensemble: expected a non-empty array of model paths, got ${describeValue(t.ensemble)}`);
+    else t.ensemble.forEach((p, i) => (typeof p === 'string' && p.length > 0 ? undefined : problems.push(`teacher.ensemble[${i}]: expected a non-empty string, got ${describeValue(p)}`)));
     if (t.combine !== undefined && !['arithmetic', 'geometric', 'logits'].includes(t.combine as string)) {
-      problems.push(`teacher.combine: expected 'arithmetic', 'geometric' or 'logits', got ${describe(t.combine)}`);
+      problems.push(`teacher.combine: expected 'arithmetic', 'geometric' or 'logits', got ${describeValue(t.combine)}`);
     }
   } else {
     problems.push(`teacher: expected one of ${teacherForms}, got an object with keys ${Object.keys(t).join(', ') || '(none)'}`);
@@ -216,14 +216,14 @@ export function validateExperimentConfig(config: unknown): string[] {
   if (objectAt(c.loss, 'loss', problems, ['key', 'options'], ['key'])) {
     const keys = Object.keys(lossRegistry);
     if (c.loss.key !== undefined && !keys.includes(c.loss.key as string)) {
-      problems.push(`loss.key: expected one of ${keys.map((k) => `'${k}'`).join(', ')}, got ${describe(c.loss.key)}`);
+      problems.push(`loss.key: expected one of ${keys.map((k) => `'${k}'`).join(', ')}, got ${describeValue(c.loss.key)}`);
     }
     const options = c.loss.options;
     if (options !== undefined) {
-      if (!isObject(options)) problems.push(`loss.options: expected an object of numbers, got ${describe(options)}`);
+      if (!isObject(options)) problems.push(`loss.options: expected an object of numbers, got ${describeValue(options)}`);
       else {
         for (const [key, value] of Object.entries(options)) {
-          if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`loss.options.${key}: expected a finite number, got ${describe(value)}`);
+          if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`loss.options.${key}: expected a finite number, got ${describeValue(value)}`);
           else if (key === 'temperature' && value <= 0) problems.push(`loss.options.temperature: expected a number > 0, got ${value}`);
           else if (value < 0) problems.push(`loss.options.${key}: expected a number >= 0, got ${value}`);
         }

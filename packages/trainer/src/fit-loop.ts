@@ -4,8 +4,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Dataset, batches, createRng, restoreRng } from '@kd/data';
 import type { Augmentation, Batch, RngState } from '@kd/data';
 import type { LossOutput } from '@kd/losses';
+import { describeValue } from '@kd/core';
 import { loadCheckpoint, latestCheckpoint, saveCheckpoint } from './checkpoint';
-import { describe } from './describe';
 import { evaluate, takesFlatInput } from './evaluate';
 import type { EpochRecord } from './jsonl-log';
 import { jsonlLog } from './jsonl-log';
@@ -124,32 +124,32 @@ const defaultOptimizer: OptimizerSpec = { kind: 'adam', learningRate: 0.001 };
 /** Checks the options every loop shares; throws one error listing every problem. */
 export function checkFitOptions(fn: string, options: FitOptions): void {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError(`Argument 'options' passed to '${fn}' must be an object, got ${describe(options)}`);
+    throw new TypeError(`Argument 'options' passed to '${fn}' must be an object, got ${describeValue(options)}`);
   }
   const problems: string[] = [];
   const int = (key: keyof FitOptions, min: number, required = false): void => {
     const v = options[key];
     if (v === undefined && !required) return;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) problems.push(`options.${key}: expected an integer >= ${min}, got ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) problems.push(`options.${key}: expected an integer >= ${min}, got ${describeValue(v)}`);
   };
   int('epochs', 1, true);
   int('batchSize', 1);
   int('checkpointEvery', 1);
-  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) problems.push(`options.seed: expected a safe integer, got ${describe(options.seed)}`);
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) problems.push(`options.seed: expected a safe integer, got ${describeValue(options.seed)}`);
   if (options.optimizer !== undefined) problems.push(...optimizerProblems(options.optimizer, 'options.optimizer'));
   if (options.maxNorm !== undefined && !(typeof options.maxNorm === 'number' && options.maxNorm > 0 && Number.isFinite(options.maxNorm))) {
-    problems.push(`options.maxNorm: expected a finite number > 0, got ${describe(options.maxNorm)}`);
+    problems.push(`options.maxNorm: expected a finite number > 0, got ${describeValue(options.maxNorm)}`);
   }
   if (options.validation !== undefined && !(options.validation instanceof Dataset)) {
-    problems.push(`options.validation: expected a Dataset, got ${describe(options.validation)}`);
+    problems.push(`options.validation: expected a Dataset, got ${describeValue(options.validation)}`);
   }
   for (const [i, name] of (options.metrics ?? []).entries()) {
-    if (!metricNames.includes(name)) problems.push(`options.metrics[${i}]: expected one of ${metricNames.join(', ')}, got ${describe(name)}`);
+    if (!metricNames.includes(name)) problems.push(`options.metrics[${i}]: expected one of ${metricNames.join(', ')}, got ${describeValue(name)}`);
   }
   const stop = options.earlyStopping;
   if (stop !== undefined) {
-    if (!metricNames.includes(stop.metric)) problems.push(`options.earlyStopping.metric: expected one of ${metricNames.join(', ')}, got ${describe(stop.metric)}`);
-    if (!Number.isInteger(stop.patience) || stop.patience < 1) problems.push(`options.earlyStopping.patience: expected an integer >= 1, got ${describe(stop.patience)}`);
+    if (!metricNames.includes(stop.metric)) problems.push(`options.earlyStopping.metric: expected one of ${metricNames.join(', ')}, got ${describeValue(stop.metric)}`);
+    if (!Number.isInteger(stop.patience) || stop.patience < 1) problems.push(`options.earlyStopping.patience: expected an integer >= 1, got ${describeValue(stop.patience)}`);
     if (options.validation === undefined) problems.push(`options.earlyStopping: needs options.validation, got none`);
   }
   if (options.resume && !options.checkpointDir) problems.push(`options.resume: needs options.checkpointDir, got none`);

@@ -1,5 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { describe } from './describe';
+import { describeValue } from '@kd/core';
 
 /**
  * Classification metrics over logits and integer labels. Each reads its tensors once and computes
@@ -18,7 +18,7 @@ interface Rows {
 
 function readLogits(fn: string, arg: string, logits: unknown): Rows {
   if (!isTensor(logits)) {
-    throw new TypeError(`Argument '${arg}' passed to '${fn}' must be a Tensor, got ${describe(logits)}`);
+    throw new TypeError(`Argument '${arg}' passed to '${fn}' must be a Tensor, got ${describeValue(logits)}`);
   }
   if (logits.rank !== 2 || logits.shape[1]! < 1) {
     throw new Error(
@@ -30,7 +30,7 @@ function readLogits(fn: string, arg: string, logits: unknown): Rows {
 
 function readLabels(fn: string, labels: unknown, rows: Rows): Int32Array {
   if (!isTensor(labels)) {
-    throw new TypeError(`Argument 'labels' passed to '${fn}' must be a Tensor, got ${describe(labels)}`);
+    throw new TypeError(`Argument 'labels' passed to '${fn}' must be a Tensor, got ${describeValue(labels)}`);
   }
   let ids: Int32Array;
   if (labels.rank === 1) {
@@ -119,7 +119,7 @@ export function topKAccuracy(logits: Tensor, labels: Tensor, options: TopKOption
   const k = options.k ?? 5;
   const rows = readLogits('topKAccuracy', 'logits', logits);
   if (!Number.isInteger(k) || k < 1) {
-    throw new Error(`Argument 'k' passed to 'topKAccuracy' must be an integer >= 1, got ${describe(k)}`);
+    throw new Error(`Argument 'k' passed to 'topKAccuracy' must be an integer >= 1, got ${describeValue(k)}`);
   }
   requireRows('topKAccuracy', rows);
   const ids = readLabels('topKAccuracy', labels, rows);
@@ -169,7 +169,7 @@ export function expectedCalibrationError(
 ): number {
   const bins = options.bins ?? 15;
   if (!Number.isInteger(bins) || bins < 1) {
-    throw new Error(`Argument 'bins' passed to 'expectedCalibrationError' must be an integer >= 1, got ${describe(bins)}`);
+    throw new Error(`Argument 'bins' passed to 'expectedCalibrationError' must be an integer >= 1, got ${describeValue(bins)}`);
   }
   const rows = readLogits('expectedCalibrationError', 'logits', logits);
   requireRows('expectedCalibrationError', rows);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer, Tensor } from '@tensorflow/tfjs-core';
-import { describe } from './describe';
+import { describeValue } from '@kd/core';
 import { scheduleProblems, scheduleValue } from './schedule';
 import type { Schedule } from './schedule';
 
@@ -31,7 +31,7 @@ export type OptimizerSpec =
 /** Every problem with an optimizer spec, each with its path; empty when it is valid. */
 export function optimizerProblems(spec: unknown, path: string): string[] {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-    return [`${path}: expected an object { kind: 'sgd' | 'adam', learningRate, ... }, got ${describe(spec)}`];
+    return [`${path}: expected an object { kind: 'sgd' | 'adam', learningRate, ... }, got ${describeValue(spec)}`];
   }
   const s = spec as Record<string, unknown>;
   const problems = scheduleProblems(s.learningRate, `${path}.learningRate`);
@@ -39,22 +39,22 @@ export function optimizerProblems(spec: unknown, path: string): string[] {
     const v = s[key];
     if (v === undefined) return;
     if (typeof v !== 'number' || !(closedZero ? v >= 0 : v > 0) || v >= 1) {
-      problems.push(`${path}.${key}: expected a number in ${closedZero ? '[0' : '(0'}, 1), got ${describe(v)}`);
+      problems.push(`${path}.${key}: expected a number in ${closedZero ? '[0' : '(0'}, 1), got ${describeValue(v)}`);
     }
   };
   if (s.kind === 'sgd') {
     inUnit('momentum', true);
     if (s.nesterov !== undefined && typeof s.nesterov !== 'boolean') {
-      problems.push(`${path}.nesterov: expected a boolean, got ${describe(s.nesterov)}`);
+      problems.push(`${path}.nesterov: expected a boolean, got ${describeValue(s.nesterov)}`);
     }
   } else if (s.kind === 'adam') {
     inUnit('beta1', true);
     inUnit('beta2', true);
     if (s.epsilon !== undefined && (typeof s.epsilon !== 'number' || !(s.epsilon > 0))) {
-      problems.push(`${path}.epsilon: expected a number > 0, got ${describe(s.epsilon)}`);
+      problems.push(`${path}.epsilon: expected a number > 0, got ${describeValue(s.epsilon)}`);
     }
   } else {
-    problems.push(`${path}.kind: expected 'sgd' or 'adam', got ${describe(s.kind)}`);
+    problems.push(`${path}.kind: expected 'sgd' or 'adam', got ${describeValue(s.kind)}`);
   }
   return problems;
 }
@@ -79,7 +79,7 @@ interface OptimizerInternals {
 /** Sets the learning rate of a tfjs SGD, momentum or Adam optimizer for the coming steps. */
 export function setLearningRate(optimizer: Optimizer, learningRate: number): void {
   if (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || learningRate < 0) {
-    throw new Error(`Argument 'learningRate' passed to 'setLearningRate' must be a finite number >= 0, got ${describe(learningRate)}`);
+    throw new Error(`Argument 'learningRate' passed to 'setLearningRate' must be a finite number >= 0, got ${describeValue(learningRate)}`);
   }
   const internals = optimizer as unknown as OptimizerInternals;
   if (typeof internals.setLearningRate === 'function') internals.setLearningRate(learningRate);

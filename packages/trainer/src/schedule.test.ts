@@ -16,8 +16,8 @@ describe('scheduleValue', () => {
   });
 
   it.each<[unknown, RegExp]>([
-    [{ kind: 'step', initial: 1, factor: 'x', every: 0 }, /lr\.factor: expected a finite number, got "x"; lr\.every: expected an integer >= 1, got 0/],
-    [{ kind: 'warp' }, /lr\.kind: expected one of 'step', .*, got "warp"/],
+    [{ kind: 'step', initial: 1, factor: 'x', every: 0 }, /lr\.factor: expected a finite number, got 'x'; lr\.every: expected an integer >= 1, got 0/],
+    [{ kind: 'warp' }, /lr\.kind: expected one of 'step', .*, got 'warp'/],
     [{ kind: 'piecewise', boundaries: [3, 2], values: [1, 2] }, /lr\.boundaries: expected increasing integers > 0/],
     [{ kind: 'piecewise', boundaries: [3], values: [1] }, /lr\.values: expected 2 values/],
     [Number.NaN, /lr: expected a finite number, got NaN/],

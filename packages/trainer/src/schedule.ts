@@ -1,4 +1,4 @@
-import { describe } from './describe';
+import { describeValue } from '@kd/core';
 
 /**
  * A value that changes with the epoch (learning rate, temperature, soft / hard weights), written
@@ -32,7 +32,7 @@ export function scheduleValue(schedule: Schedule, epoch: number, arg = 'schedule
   const problems = scheduleProblems(schedule, arg);
   if (problems.length > 0) throw new Error(`'scheduleValue': ${problems.join('; ')}`);
   if (!Number.isInteger(epoch) || epoch < 0) {
-    throw new Error(`Argument 'epoch' passed to 'scheduleValue' must be an integer >= 0, got ${describe(epoch)}`);
+    throw new Error(`Argument 'epoch' passed to 'scheduleValue' must be an integer >= 0, got ${describeValue(epoch)}`);
   }
   if (typeof schedule === 'number') return schedule;
   switch (schedule.kind) {
@@ -63,21 +63,21 @@ export function scheduleValue(schedule: Schedule, epoch: number, arg = 'schedule
  */
 export function scheduleProblems(schedule: unknown, path: string): string[] {
   if (typeof schedule === 'number') {
-    return Number.isFinite(schedule) ? [] : [`${path}: expected a finite number, got ${describe(schedule)}`];
+    return Number.isFinite(schedule) ? [] : [`${path}: expected a finite number, got ${describeValue(schedule)}`];
   }
   if (schedule === null || typeof schedule !== 'object' || Array.isArray(schedule)) {
-    return [`${path}: expected a number or a schedule object { kind, ... }, got ${describe(schedule)}`];
+    return [`${path}: expected a number or a schedule object { kind, ... }, got ${describeValue(schedule)}`];
   }
   const s = schedule as Record<string, unknown>;
   const problems: string[] = [];
   const finite = (key: string): void => {
     if (typeof s[key] !== 'number' || !Number.isFinite(s[key])) {
-      problems.push(`${path}.${key}: expected a finite number, got ${describe(s[key])}`);
+      problems.push(`${path}.${key}: expected a finite number, got ${describeValue(s[key])}`);
     }
   };
   const positiveInt = (key: string): void => {
     if (typeof s[key] !== 'number' || !Number.isInteger(s[key]) || (s[key] as number) < 1) {
-      problems.push(`${path}.${key}: expected an integer >= 1, got ${describe(s[key])}`);
+      problems.push(`${path}.${key}: expected an integer >= 1, got ${describeValue(s[key])}`);
     }
   };
   switch (s.kind) {
@@ -115,7 +115,7 @@ export function scheduleProblems(schedule: unknown, path: string): string[] {
       break;
     }
     default:
-      problems.push(`${path}.kind: expected one of ${scheduleKinds.map((k) => `'${k}'`).join(', ')}, got ${describe(s.kind)}`);
+      problems.push(`${path}.kind: expected one of ${scheduleKinds.map((k) => `'${k}'`).join(', ')}, got ${describeValue(s.kind)}`);
   }
   return problems;
 }

@@ -2,7 +2,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Dataset } from '@kd/data';
 import { hardLabelLoss } from '@kd/losses';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe } from './describe';
+import { describeValue } from '@kd/core';
 import { checkFitOptions, runFitLoop } from './fit-loop';
 import type { FitOptions, FitResult } from './fit-loop';
 
@@ -14,10 +14,10 @@ import type { FitOptions, FitResult } from './fit-loop';
 export async function trainModel(model: LayersModel, data: Dataset, options: FitOptions): Promise<FitResult> {
   const fn = 'trainModel';
   if (model === null || typeof model !== 'object' || !Array.isArray(model.trainableWeights)) {
-    throw new TypeError(`Argument 'model' passed to '${fn}' must be a tfjs LayersModel, got ${describe(model)}`);
+    throw new TypeError(`Argument 'model' passed to '${fn}' must be a tfjs LayersModel, got ${describeValue(model)}`);
   }
   if (!(data instanceof Dataset)) {
-    throw new TypeError(`Argument 'data' passed to '${fn}' must be a Dataset, got ${describe(data)}`);
+    throw new TypeError(`Argument 'data' passed to '${fn}' must be a Dataset, got ${describeValue(data)}`);
   }
   if (!data.hasLabels) {
     throw new Error(`Argument 'data' passed to '${fn}' must have labels, got a data set with none (${data.source})`);

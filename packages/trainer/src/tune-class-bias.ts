@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Dataset } from '@kd/data';
-import { describe } from './describe';
+import { describeValue } from '@kd/core';
 import { predictLogits } from './evaluate';
 
 /** Options of {@link tuneClassBias}. */
@@ -37,10 +37,10 @@ export function tuneClassBias(
   options: TuneClassBiasOptions = {},
 ): ClassBiasChoice {
   const fn = 'tuneClassBias';
-  if (!(validation instanceof Dataset)) throw new TypeError(`Argument 'validation' passed to '${fn}' must be a Dataset, got ${describe(validation)}`);
+  if (!(validation instanceof Dataset)) throw new TypeError(`Argument 'validation' passed to '${fn}' must be a Dataset, got ${describeValue(validation)}`);
   const classes = model.outputs[0]?.shape[1];
   if (typeof classes !== 'number' || !Number.isInteger(classIndex) || classIndex < 0 || classIndex >= classes) {
-    throw new Error(`Argument 'classIndex' passed to '${fn}' must be an integer in [0, ${String(classes)}), got ${describe(classIndex)}`);
+    throw new Error(`Argument 'classIndex' passed to '${fn}' must be an integer in [0, ${String(classes)}), got ${describeValue(classIndex)}`);
   }
   const offsets = options.offsets ?? Array.from({ length: 41 }, (_, i) => i * 0.25);
   if (!Array.isArray(offsets) || offsets.length === 0 || !offsets.every(Number.isFinite)) {
