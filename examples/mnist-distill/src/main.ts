@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
+import { integerList, numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
 import { defaultSettings, runMnistDistill } from './mnist-distill';
 
 await runExampleMain(
@@ -10,15 +10,18 @@ await runExampleMain(
     options: {
       'teacher-epochs': { type: 'string' },
       'student-epochs': { type: 'string' },
+      'teacher-jitter': { type: 'string' },
       temperatures: { type: 'string' },
     },
     usage: `  --teacher-epochs <n>   default ${defaultSettings.teacherEpochs}
   --student-epochs <n>   default ${defaultSettings.studentEpochs}
+  --teacher-jitter <px>  the teacher's training images shift by up to this many pixels (0: none), default ${defaultSettings.teacherJitter}
   --temperatures 20,4    distillation temperatures, default ${defaultSettings.temperatures.join(',')}`,
     run: (flags, values, context) =>
       runMnistDistill(flags, context, {
         ...defaultSettings,
         ...(values['teacher-epochs'] !== undefined ? { teacherEpochs: positiveInteger('--teacher-epochs', values['teacher-epochs'] as string) } : {}),
+        ...(values['teacher-jitter'] !== undefined ? { teacherJitter: integerList('--teacher-jitter', values['teacher-jitter'] as string)[0]! } : {}),
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
       }),

@@ -32,6 +32,8 @@ export interface MnistDistillSettings {
   softWeight: number;
   /** Weight of the hard-label term: the paper found a considerably lower one works best. */
   hardWeight: number;
+  /** Pixels the teacher's training images are shifted by, at most (the paper: 2; 0 for none). */
+  teacherJitter: number;
 }
 
 export const defaultSettings: MnistDistillSettings = {
@@ -40,6 +42,7 @@ export const defaultSettings: MnistDistillSettings = {
   temperatures: [20, 4],
   softWeight: 0.9,
   hardWeight: 0.1,
+  teacherJitter: 2,
 };
 
 /** Enough steps, at the quick runs' higher learning rate, for the narrow models to learn a few hundred digits. */
@@ -106,7 +109,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     const report = (name: string, e: ModelErrors) =>
       console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (${e.seconds} s)`);
 
-    const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick });
+    const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: s.teacherJitter });
     const hard = await trainOnLabels(paperStudent(flags.quick), data.train, { ...run, label: 'hard-label student', epochs: s.studentEpochs });
     const teacherErrors = score(teacher);
     report('teacher', teacherErrors);
@@ -182,7 +185,7 @@ function summaryMarkdown(
   const teacherName = architectureName(paperTeacher(quick));
   const studentName = architectureName(paperStudent(quick));
   const rows = [
-    row(`teacher ${teacherName}, dropout, jitter`, seeds.map((r) => r.teacher.testErrors), paper.teacherErrors),
+    row(`teacher ${teacherName}, dropout${s.teacherJitter > 0 ? `, ${s.teacherJitter}-pixel jitter` : ''}`, seeds.map((r) => r.teacher.testErrors), paper.teacherErrors),
     row(`student ${studentName}, hard labels`, seeds.map((r) => r.hardStudent.testErrors), paper.hardStudentErrors),
     ...s.temperatures.map((t, i) => row(`student ${studentName}, distilled at T = ${t}`, seeds.map((r) => r.distilled[i]!.testErrors), t === 20 ? paper.distilledT20Errors : null)),
   ];

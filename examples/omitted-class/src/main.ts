@@ -11,17 +11,20 @@ await runExampleMain(
       omit: { type: 'string' },
       'teacher-epochs': { type: 'string' },
       'student-epochs': { type: 'string' },
+      'teacher-jitter': { type: 'string' },
       temperature: { type: 'string' },
     },
     usage: `  --omit <class>         the class left out of the transfer set, default ${defaultSettings.omit}
   --teacher-epochs <n>   default ${defaultSettings.teacherEpochs}
   --student-epochs <n>   default ${defaultSettings.studentEpochs}
+  --teacher-jitter <px>  the teacher's training images shift by up to this many pixels (0: none), default ${defaultSettings.teacherJitter}
   --temperature <T>      default ${defaultSettings.temperature}`,
     run: (flags, values, context) =>
       runOmittedClass(flags, context, {
         ...defaultSettings,
         ...(values.omit !== undefined ? { omit: integerList('--omit', values.omit as string)[0]! } : {}),
         ...(values['teacher-epochs'] !== undefined ? { teacherEpochs: positiveInteger('--teacher-epochs', values['teacher-epochs'] as string) } : {}),
+        ...(values['teacher-jitter'] !== undefined ? { teacherJitter: integerList('--teacher-jitter', values['teacher-jitter'] as string)[0]! } : {}),
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values.temperature !== undefined ? { temperature: numberList('--temperature', values.temperature as string)[0]! } : {}),
       }),

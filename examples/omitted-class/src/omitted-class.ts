@@ -31,9 +31,11 @@ export interface OmittedClassSettings {
   temperature: number;
   softWeight: number;
   hardWeight: number;
+  /** Pixels the teacher's training images are shifted by, at most (the paper: 2; 0 for none). */
+  teacherJitter: number;
 }
 
-export const defaultSettings: OmittedClassSettings = { omit: 3, teacherEpochs: 30, studentEpochs: 20, temperature: 20, softWeight: 0.9, hardWeight: 0.1 };
+export const defaultSettings: OmittedClassSettings = { omit: 3, teacherEpochs: 30, studentEpochs: 20, temperature: 20, softWeight: 0.9, hardWeight: 0.1, teacherJitter: 2 };
 
 const quickEpochs = { teacherEpochs: 6, studentEpochs: 6 };
 
@@ -104,7 +106,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
     const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
-    const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick });
+    const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: s.teacherJitter });
     const teacherTestErrors = errorCount(teacher.model, data.test);
     console.log(`seed ${seed} teacher: ${teacherTestErrors} test errors / ${data.test.size}`);
     // The teacher's outputs are computed on the transfer set only: the student never meets the class.
@@ -174,7 +176,7 @@ function summaryMarkdown(
     `# omitted-class on ${dataName}`,
     '',
     how,
-    `- teacher ${architectureName(paperTeacher(quick))} (dropout, 2-pixel jitter) on every class, ${s.teacherEpochs} epochs; student ${architectureName(paperStudent(quick))} distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${s.studentEpochs} epochs on the training set without class ${className}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
+    `- teacher ${architectureName(paperTeacher(quick))} (dropout${s.teacherJitter > 0 ? `, ${s.teacherJitter}-pixel jitter` : ''}) on every class, ${s.teacherEpochs} epochs; student ${architectureName(paperStudent(quick))} distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${s.studentEpochs} epochs on the training set without class ${className}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
     `- bias offset for class ${className}: the one with the fewest validation errors among 0, 0.25, ..., 10 (\`tuneClassBias\`); the test set is not used to choose it (the paper chose +3.5 on the test set)`,
     '',
     `Teacher test errors per seed: ${seeds.map((r) => r.teacherTestErrors).join(', ')} of ${testSize}. Distilled student, per seed:`,

@@ -141,14 +141,14 @@ export function predictProbs(model: LayersModel, data: Dataset): Float32Array {
 }
 
 /**
- * The paper's teacher for a seed, trained on `train` with 2-pixel jitter, or loaded from the copy
+ * The paper's teacher for a seed, trained on `train` with `jitterPixels` of jitter (the paper: 2), or loaded from the copy
  * an earlier run saved in `<os.tmpdir()>/kd-examples-teachers/`: mnist-distill, omitted-class and
  * temperature-sweep train the same teacher (same data, seed, architecture and epochs), and it is
  * the longest training of each. The folder name holds everything the weights depend on. Quick
  * runs always train.
  */
-export async function paperTeacherFor(spec: Architecture, train: Dataset, options: RunOptions & { quick: boolean }): Promise<Trained & { loaded: boolean }> {
-  const key = [train.fingerprint(), JSON.stringify(spec).replace(/[^a-z0-9.]+/gi, '_'), `jitter2-e${options.epochs}-lr${options.learningRate ?? 0.001}-seed${options.seed}`].join('-');
+export async function paperTeacherFor(spec: Architecture, train: Dataset, options: RunOptions & { quick: boolean; jitterPixels: number }): Promise<Trained & { loaded: boolean }> {
+  const key = [train.fingerprint(), JSON.stringify(spec).replace(/[^a-z0-9.]+/gi, '_'), `jitter${options.jitterPixels}-e${options.epochs}-lr${options.learningRate ?? 0.001}-seed${options.seed}`].join('-');
   const dir = join(tmpdir(), 'kd-examples-teachers', key);
   if (!options.quick && existsSync(join(dir, modelFileNames.modelJson))) {
     const started = performance.now();
@@ -156,7 +156,7 @@ export async function paperTeacherFor(spec: Architecture, train: Dataset, option
     console.log(`  ${options.label ?? 'teacher'}: loaded the one an earlier run trained, from ${dir}`);
     return { model, fit: null, seconds: (performance.now() - started) / 1000, loaded: true };
   }
-  const trained = await trainOnLabels(spec, train, { ...options, jitterPixels: 2 });
+  const trained = await trainOnLabels(spec, train, options);
   if (!options.quick) await trained.model.save(fileSystem(dir));
   return { ...trained, loaded: false };
 }
