@@ -9,7 +9,6 @@ export { createRunContext, machineInfo, markdownTable, mergeSeedResults, provena
 export type { Machine, RunContext } from './results';
 export { formatMeanStd, formatPercent, gapClosed, mean, std } from './stats';
 export { distilStudent, errorCount, paperTeacherFor, predictProbs, trainModelOnLabels, trainOnLabels, validationErrorCurve, withTeacherCache } from './training';
-export { relabelled } from './relabel';
 export type { DistillSettings, RunOptions, Trained } from './training';
 export { runExampleMain } from './main';
 export type { ExampleMain } from './main';

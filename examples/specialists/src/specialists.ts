@@ -15,7 +15,6 @@ import {
   mlp,
   predictProbs,
   provenance,
-  relabelled,
   trainModelOnLabels,
   trainOnLabels,
   writeResultFile,
@@ -87,7 +86,7 @@ function argMaxErrors(probs: Float32Array, classes: number, labels: Int32Array, 
 function specialistLabels(data: Dataset, classes: readonly number[]): Dataset {
   const position = new Map(classes.map((c, k) => [c, k]));
   const labels = data.labels.map((label) => position.get(label) ?? classes.length);
-  return relabelled(data, Array.from(data.labels.keys()), labels, classes.length + 1);
+  return data.withLabels(labels, classes.length + 1);
 }
 
 /**
@@ -123,7 +122,7 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
       const drawn = specialistDataset(data.train, classes, { seed });
       const model = await createSpecialistModel(generalist.model, classes);
       const label = `specialist {${classes.map((c) => names[c]).join(', ')}}`;
-      await trainModelOnLabels(model, relabelled(data.train, drawn.indices, drawn.labels, classes.length + 1), {
+      await trainModelOnLabels(model, data.train.subset(drawn.indices).withLabels(drawn.labels, classes.length + 1), {
         ...run,
         validation: specialistLabels(data.validation, classes),
         label,

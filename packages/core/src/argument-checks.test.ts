@@ -14,6 +14,7 @@ describe('describeValue', () => {
     ['adam', "'adam'"],
     [[1, 2], 'an array'],
     [new Float32Array(2), 'a Float32Array'],
+    [new Int32Array(2), 'an Int32Array'],
     [{ a: 1 }, 'object'],
     [() => 1, 'function'],
   ])('shows %j as %s', (value, shown) => {

@@ -107,6 +107,22 @@ describe('Dataset', () => {
     expect(() => d.withoutClasses(1 as never)).toThrow(/'classes' passed to 'Dataset.withoutClasses' must be an array/);
   });
 
+  it('relabels the same examples into other classes, sharing the pixels', () => {
+    const d = new Dataset({ images: new Float32Array(3 * 4).fill(0.5), imageShape: [2, 2, 1], labels: new Int32Array([0, 1, 2]), numClasses: 3, classNames: ['a', 'b', 'c'] });
+    const labels = new Int32Array([1, 0, 1]);
+    const two = d.subset([2, 0, 1]).withLabels(labels, 2);
+    labels[0] = 0; // the data set keeps its own copy
+    expect(Array.from(two.labels)).toEqual([1, 0, 1]);
+    expect(two.numClasses).toBe(2);
+    expect(two.classNames).toBeUndefined();
+    expect(two.image(1).buffer).toBe(d.image(0).buffer);
+    expect(two.withLabels(new Int32Array([0, -1, 1]), 2, ['x', 'rest']).classNames).toEqual(['x', 'rest']);
+    expect(d.withLabels(new Int32Array([2, 2, 2])).classNames).toEqual(['a', 'b', 'c']);
+    expect(() => d.withLabels(new Int32Array([0, 1]))).toThrow("Argument 'labels' passed to 'Dataset.withLabels' must be an Int32Array of 3 class ids, got an Int32Array");
+    expect(() => d.withLabels(new Int32Array([0, 1, 2]), 2)).toThrow("Argument 'labels' passed to 'Dataset.withLabels' must be class ids in [0, 2) or -1, got '2 for example 2'");
+    expect(() => d.withLabels(new Int32Array(3), 0)).toThrow("Argument 'numClasses' passed to 'Dataset.withLabels' must be an integer >= 1, got 0");
+  });
+
   it('removes labels, takes, selects and concatenates', () => {
     const d = makeDataset(10, 2);
     const u = d.unlabeled();

@@ -76,7 +76,7 @@ interface ViewParts {
  *
  * **Indices.** Example `i` of a data set is its position in that data set, 0 .. size-1. Every
  * operation that derives a data set (`split`, `subsample`, `take`, `subset`, `withoutClasses`,
- * `onlyClasses`, `unlabeled`, `concat`) numbers the result's examples afresh from 0, in the order
+ * `onlyClasses`, `unlabeled`, `withLabels`, `concat`) numbers the result's examples afresh from 0, in the order
  * the result lists them; the batches of a data set carry indices into the data set being batched.
  * Derived data sets share the parent's pixels (no copy) except `concat`, which copies.
  *
@@ -161,7 +161,7 @@ export class Dataset {
     }
   }
 
-  #view(rows: ArrayLike<number>, labels?: Int32Array): Dataset {
+  #view(rows: ArrayLike<number>, labels?: Int32Array, classes?: { numClasses: number; classNames: readonly string[] | undefined }): Dataset {
     const bufferRows = new Int32Array(rows.length);
     const ownLabels = labels ?? new Int32Array(rows.length);
     for (let k = 0; k < rows.length; k++) {
@@ -173,8 +173,8 @@ export class Dataset {
       images: this.#pixels,
       imageShape: this.imageShape,
       labels: ownLabels,
-      numClasses: this.numClasses,
-      ...(this.classNames ? { classNames: this.classNames } : {}),
+      numClasses: classes ? classes.numClasses : this.numClasses,
+      ...((classes ? classes.classNames : this.classNames) ? { classNames: classes ? classes.classNames : this.classNames } : {}),
       source: this.source,
       [VIEW]: { rows: bufferRows },
     } as DatasetOptions);
@@ -309,6 +309,30 @@ export class Dataset {
     return this.#view(
       Array.from({ length: this.size }, (_, i) => i),
       new Int32Array(this.size).fill(-1),
+    );
+  }
+
+  /**
+   * The same examples with new `labels` (one class id per example, -1 for unlabeled) over
+   * `numClasses` classes, sharing the pixels: a specialist's classes plus its dustbin, say. The
+   * class names stay when the class count does, unless `classNames` replaces them.
+   */
+  withLabels(labels: Int32Array, numClasses: number = this.numClasses, classNames?: readonly string[]): Dataset {
+    const fn = 'Dataset.withLabels';
+    if (!(labels instanceof Int32Array) || labels.length !== this.size) {
+      throw argumentError(fn, 'labels', `an Int32Array of ${this.size} class ids`, labels);
+    }
+    assertInteger(fn, 'numClasses', numClasses, 1);
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i]! < -1 || labels[i]! >= numClasses) {
+        throw argumentError(fn, 'labels', `class ids in [0, ${numClasses}) or -1`, `${labels[i]} for example ${i}`);
+      }
+    }
+    const names = classNames ?? (numClasses === this.numClasses ? this.classNames : undefined);
+    return this.#view(
+      Array.from({ length: this.size }, (_, i) => i),
+      labels.slice(),
+      { numClasses, classNames: names },
     );
   }
 
