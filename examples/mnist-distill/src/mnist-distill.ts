@@ -192,7 +192,8 @@ function summaryMarkdown(
   const gaps = s.temperatures.map((t) => {
     const g = meanGapClosed[`T${t}`];
     const perSeed = seeds.map((r) => r.distilled.find((d) => d.temperature === t)!.gapClosed);
-    return `- T = ${t}: ${g === null || g === undefined ? 'n/a (the teacher was not better than the hard-label student)' : `${(100 * g).toFixed(0)} %`} of the gap closed (per seed: ${perSeed.map((v) => (v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`)).join(', ')})${t === 20 ? `; the paper: ${(100 * paper.gapClosed).toFixed(0)} %` : ''}`;
+    const closed = g === null || g === undefined ? 'no gap to close in some seed (its teacher was not better than its hard-label student)' : `${(100 * g).toFixed(0)} % of the gap closed`;
+    return `- T = ${t}: ${closed} (per seed: ${perSeed.map((v) => (v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`)).join(', ')})${t === 20 ? `; the paper: ${(100 * paper.gapClosed).toFixed(0)} %` : ''}`;
   });
   return [
     `# mnist-distill on ${dataName}`,
