@@ -27,6 +27,8 @@ describe(`omitted-class --quick [${backend}]`, () => {
     expect(seed!.transferSize).toBe(600 - 62);
     // A student that never saw a 3 calls few test 3s a 3; the offset never adds validation errors.
     expect(seed!.before.omittedClassRecognised).toBeLessThan(0.5);
+    // The teacher learnt the class: it recognises more of them than the student that never saw one.
+    expect(seed!.teacherOmittedClassErrors).toBeLessThan(seed!.before.omittedClassErrors);
     expect(seed!.biasFix.validationErrorsAfter).toBeLessThanOrEqual(seed!.biasFix.validationErrorsBefore);
     expect(seed!.after.omittedClassErrors).toBeLessThanOrEqual(seed!.before.omittedClassErrors);
     expect(result.files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual([

@@ -52,6 +52,8 @@ export interface SeedResult {
   /** Whether the teacher was loaded from an earlier run's copy rather than trained here. */
   teacherLoaded: boolean;
   teacherTestErrors: number;
+  /** The teacher's test errors on the omitted class, which it did learn: what the student's soft targets came from. */
+  teacherOmittedClassErrors: number;
   transferSize: number;
   before: OmittedErrors;
   /** The bias offset chosen on validation data, and validation errors without and with it. */
@@ -97,6 +99,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
   const transfer = data.train.withoutClasses([s.omit]);
   const omittedInTest = data.test.onlyClasses([s.omit]).size;
   const className = data.train.classNames?.[s.omit] ?? String(s.omit);
+  const classPlural = /(s|sh|ch|x)$/.test(className) ? `${className}es` : `${className}s`;
   console.log(`data: ${data.source}; transfer set without class ${className}: ${transfer.size} of ${data.train.size} training examples`);
   const seeds: SeedResult[] = [];
   const files: string[] = [];
@@ -108,7 +111,8 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
     const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: s.teacherJitter });
     const teacherTestErrors = errorCount(teacher.model, data.test);
-    console.log(`seed ${seed} teacher: ${teacherTestErrors} test errors / ${data.test.size}`);
+    const teacherOmittedClassErrors = omittedErrors(teacher.model, data.test, s.omit).omittedClassErrors;
+    console.log(`seed ${seed} teacher: ${teacherTestErrors} test errors / ${data.test.size} (${teacherOmittedClassErrors} of ${omittedInTest} ${classPlural})`);
     // The teacher's outputs are computed on the transfer set only: the student never meets the class.
     const student = await withTeacherCache(layersModelTeacher(teacher.model), transfer, (cache) =>
       distilStudent(cache, paperStudent(flags.quick), transfer, { temperature: s.temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, label: 'student', epochs: s.studentEpochs }),
@@ -121,12 +125,13 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     if (seeds.length === 0) matrices.after = confusion(student.model, data.test);
     student.model.dispose();
     console.log(
-      `seed ${seed} student: ${before.testErrors} test errors (${before.omittedClassErrors} of ${omittedInTest} ${className}s); bias +${choice.offset} (validation errors ${choice.errorsBefore} -> ${choice.errorsAfter}): ${after.testErrors} test errors (${after.omittedClassErrors} on ${className}s)`,
+      `seed ${seed} student: ${before.testErrors} test errors (${before.omittedClassErrors} of ${omittedInTest} ${classPlural}); bias +${choice.offset} (validation errors ${choice.errorsBefore} -> ${choice.errorsAfter}): ${after.testErrors} test errors (${after.omittedClassErrors} on ${classPlural})`,
     );
     const result: SeedResult = {
       seed,
       teacherLoaded: teacher.loaded,
       teacherTestErrors,
+      teacherOmittedClassErrors,
       transferSize: transfer.size,
       before,
       biasFix: { offset: choice.offset, validationErrorsBefore: choice.errorsBefore, validationErrorsAfter: choice.errorsAfter },
@@ -146,10 +151,10 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     const merged = await mergeSeedResults(context, data.name, s, seeds);
     const all = merged.seeds;
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data.name, data.test.size, omittedInTest, className, s, flags.quick, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    const text = summaryMarkdown(data.name, data.test.size, omittedInTest, className, classPlural, s, flags.quick, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
     for (const [when, matrix] of Object.entries(matrices)) {
-      const title = `Student without ${className}s, ${when} the bias fix (${data.name}, seed ${flags.seeds[0]}, test)`;
+      const title = `Student without ${classPlural}, ${when} the bias fix (${data.name}, seed ${flags.seeds[0]}, test)`;
       written.push(await writeResultFile(context, `${data.name}-confusion-${when}.svg`, confusionMatrixSvg({ matrix, title, ...(data.test.classNames ? { classNames: data.test.classNames } : {}) })));
     }
     return { text, files: written };
@@ -162,6 +167,7 @@ function summaryMarkdown(
   testSize: number,
   omittedInTest: number,
   className: string,
+  classPlural: string,
   s: OmittedClassSettings,
   quick: boolean,
   seeds: readonly SeedResult[],
@@ -169,8 +175,8 @@ function summaryMarkdown(
 ): string {
   const rows = [
     ['test errors, all classes', seeds.map((r) => r.before.testErrors).join(', '), seeds.map((r) => r.after.testErrors).join(', '), `${paper.before.testErrors} → ${paper.after.testErrors} of 10,000`],
-    [`test errors on ${className}s (of ${omittedInTest})`, seeds.map((r) => r.before.omittedClassErrors).join(', '), seeds.map((r) => r.after.omittedClassErrors).join(', '), `${paper.before.omittedClassErrors} → ${paper.after.omittedClassErrors} of ${paper.omittedInTest}`],
-    [`${className}s recognised`, formatPercent(seeds.map((r) => r.before.omittedClassRecognised)), formatPercent(seeds.map((r) => r.after.omittedClassRecognised)), `${(100 * (1 - paper.before.omittedClassErrors / paper.omittedInTest)).toFixed(1)} % → ${(100 * paper.recognisedAfter).toFixed(1)} %`],
+    [`test errors on ${classPlural} (of ${omittedInTest})`, seeds.map((r) => r.before.omittedClassErrors).join(', '), seeds.map((r) => r.after.omittedClassErrors).join(', '), `${paper.before.omittedClassErrors} → ${paper.after.omittedClassErrors} of ${paper.omittedInTest}`],
+    [`${classPlural} recognised`, formatPercent(seeds.map((r) => r.before.omittedClassRecognised)), formatPercent(seeds.map((r) => r.after.omittedClassRecognised)), `${(100 * (1 - paper.before.omittedClassErrors / paper.omittedInTest)).toFixed(1)} % → ${(100 * paper.recognisedAfter).toFixed(1)} %`],
   ];
   return [
     `# omitted-class on ${dataName}`,
@@ -179,7 +185,7 @@ function summaryMarkdown(
     `- teacher ${architectureName(paperTeacher(quick))} (dropout${s.teacherJitter > 0 ? `, ${s.teacherJitter}-pixel jitter` : ''}) on every class, ${s.teacherEpochs} epochs; student ${architectureName(paperStudent(quick))} distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${s.studentEpochs} epochs on the training set without class ${className}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
     `- bias offset for class ${className}: the one with the fewest validation errors among 0, 0.25, ..., 10 (\`tuneClassBias\`); the test set is not used to choose it (the paper chose +3.5 on the test set)`,
     '',
-    `Teacher test errors per seed: ${seeds.map((r) => r.teacherTestErrors).join(', ')} of ${testSize}. Distilled student, per seed:`,
+    `Teacher test errors per seed: ${seeds.map((r) => r.teacherTestErrors).join(', ')} of ${testSize}, of which on ${classPlural} (it learnt them): ${seeds.map((r) => r.teacherOmittedClassErrors ?? 'not recorded').join(', ')} of ${omittedInTest}. Distilled student, per seed:`,
     '',
     markdownTable(['', 'before the bias fix', 'after', 'paper (MNIST)'], rows),
     '',
