@@ -118,12 +118,13 @@ export async function mergeSeedResults<T extends { seed: number }>(context: RunC
 /** The lines under a summary's title that say how it was made. */
 export function provenance(context: RunContext, data: ExampleData, seeds: readonly number[], wallSeconds: number, commands: readonly string[] = [context.command]): string {
   const b = context.backend;
+  const { processCpuSeconds, loadAverage1m } = load();
   return [
     commands.length === 1 ? `- command: \`${commands[0]}\`` : `- commands (seeds run as separate processes, same settings): ${commands.map((c) => `\`${c}\``).join('; ')}`,
     `- seeds: ${seeds.join(', ')}`,
     `- data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`,
     `- backend: ${b.kind} (${b.name}, ${b.threads} thread${b.threads === 1 ? '' : 's'}${b.simd ? ', SIMD' : ''})`,
     `- machine: ${context.machine.cpu}, ${context.machine.cores} cores, ${context.machine.os}, Node ${context.machine.node}`,
-    `- wall time of the run that wrote this summary: ${(wallSeconds / 60).toFixed(1)} min (per seed: \`wallSeconds\` in the seed files); CPU time of the process ${(load().processCpuSeconds / 60).toFixed(1)} min; load average at the end ${load().loadAverage1m} on ${context.machine.cores} cores`,
+    `- wall time of the run that wrote this summary: ${(wallSeconds / 60).toFixed(1)} min (per seed: \`wallSeconds\` in the seed files); CPU time of the process ${(processCpuSeconds / 60).toFixed(1)} min; load average at the end ${loadAverage1m} on ${context.machine.cores} cores`,
   ].join('\n');
 }

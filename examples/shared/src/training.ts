@@ -141,10 +141,10 @@ export function predictProbs(model: LayersModel, data: Dataset): Float32Array {
 }
 
 /**
- * The paper's teacher for a seed, trained on `train` with `jitterPixels` of jitter (the paper: 2), or loaded from the copy
- * an earlier run saved in `<os.tmpdir()>/kd-examples-teachers/`: mnist-distill, omitted-class and
- * temperature-sweep train the same teacher (same data, seed, architecture and epochs), and it is
- * the longest training of each. The folder name holds everything the weights depend on. Quick
+ * The paper's teacher for a seed, trained on `train` with up to `jitterPixels` of jitter (the
+ * paper: 2), or loaded from the copy an earlier run saved in `<os.tmpdir()>/kd-examples-teachers/`:
+ * mnist-distill, omitted-class and temperature-sweep train the same teacher (same data, seed,
+ * architecture, jitter and epochs), and it is the longest training of each. The folder name holds everything the weights depend on. Quick
  * runs always train.
  */
 export async function paperTeacherFor(spec: Architecture, train: Dataset, options: RunOptions & { quick: boolean; jitterPixels: number }): Promise<Trained & { loaded: boolean }> {

@@ -2,8 +2,9 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { assertTensor } from '@kd/core';
 
 /**
- * The argument checks only this package needs; the common ones come from @kd/core. Each error names the function and the argument, says what
- * was expected and what came, in the style of tfjs's own messages.
+ * The argument checks only this package needs; the common ones come from @kd/core. Each error
+ * names the function and the argument, says what was expected and what came, in the style of
+ * tfjs's own messages.
  */
 
 export function assertProbs2d(fn: string, arg: string, value: unknown): asserts value is Tensor {
