@@ -24,9 +24,23 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    projects: workspaces.map((root) => ({
-      extends: true,
-      test: { name: root.split('/')[1], root, setupFiles: [setup] },
-    })),
+    projects: [
+      ...workspaces.map((root) => ({
+        extends: true,
+        test: { name: root.split('/')[1], root, setupFiles: [setup] },
+      })),
+      // The native kernels again with their instruction sets capped, so that the code an older
+      // x86-64 CPU runs is tested too, not only this machine's best.
+      ...['avx2', 'baseline'].map((isa) => ({
+        extends: true,
+        test: {
+          name: `backend-${isa}`,
+          root: 'packages/backend',
+          setupFiles: [setup],
+          include: ['src/native-kernels.test.ts', 'src/training-step.test.ts'],
+          env: { KD_NATIVE_MAX_ISA: isa },
+        },
+      })),
+    ],
   },
 });

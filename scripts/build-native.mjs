@@ -54,15 +54,15 @@ hash.update(readFileSync('/usr/include/oneapi/dnnl/dnnl_version.h'));
 const digest = hash.digest('hex');
 const complete = existsSync(addon) && bundled.every((lib) => existsSync(join(target, 'lib', lib)));
 if (complete && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {
-  console.log('native kernels up to date');
+  console.error('native kernels up to date');
   process.exit(0);
 }
 
-console.log('building native kernels (node-gyp, oneDNN from libdnnl-dev)');
+console.error('building native kernels (node-gyp, oneDNN from libdnnl-dev)');
 execFileSync(
   process.execPath,
   [join(root, 'node_modules/node-gyp/bin/node-gyp.js'), 'rebuild', `--nodedir=${nodedir}`, '-j', String(availableParallelism()), '--loglevel=warn'],
-  { cwd: sources, stdio: 'inherit' },
+  { cwd: sources, stdio: ['ignore', 2, 2] }, // stdout stays clean for `npm pack --json`
 );
 
 rmSync(join(target, 'lib'), { recursive: true, force: true });
@@ -101,4 +101,4 @@ for (const soname of bundled) {
   if (!maps.includes(join(target, 'lib', soname))) missing(`the addon loaded ${soname} from outside ${basename(target)}/lib`);
 }
 writeFileSync(stamp, digest);
-console.log(`native kernels built into ${target}: ${info.trim()}`);
+console.error(`native kernels built into ${target}: ${info.trim()}`);

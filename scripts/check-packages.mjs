@@ -1,10 +1,13 @@
 // Checks every package the way a user receives it: built, linted for publishing (publint
 // --strict), free of bundled tfjs, and installed alone from its tarball into an empty folder
-// outside the repo, where plain Node ESM and CJS must both import it.
+// outside the repo, where plain Node ESM and CJS must both import it. A platform package (one with
+// `os`/`cpu` fields, which holds @kd/backend's prebuilt native kernels) must hold the addon and
+// every library it loads, and @kd/backend installed from the tarballs must run natively with
+// Debian's copies of those libraries and the build tools hidden (when run as root on Linux).
 //   node scripts/check-packages.mjs            all packages
 //   node scripts/check-packages.mjs losses     only the named ones
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { publint } from 'publint';
@@ -24,8 +27,10 @@ const byName = new Map(all.map((p) => [p.json.name, p]));
 const failures = [];
 const fail = (pkg, message) => failures.push(`${pkg.json.name}: ${message}`);
 
-console.log(`building ${selected.map((p) => p.json.name).join(', ')} (turbo run build)`);
-run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only', ...selected.map((p) => `--filter=${p.json.name}`)]);
+const isPlatform = (pkg) => Array.isArray(pkg.json.os);
+const built = selected.filter((p) => !isPlatform(p));
+console.log(`building ${built.map((p) => p.json.name).join(', ')} (turbo run build)`);
+run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only', ...built.map((p) => `--filter=${p.json.name}`)]);
 
 // Definitions that exist only inside tfjs's own sources (calls to these functions are fine):
 // finding one in a dist means that package bundled tfjs instead of importing its peer.
@@ -39,6 +44,7 @@ const tfjsMarkers = [
 for (const pkg of selected) {
   const { messages, pkg: manifest } = await publint({ pkgDir: pkg.path, level: 'suggestion', strict: true });
   for (const message of messages) fail(pkg, `publint ${message.type}: ${formatMessage(message, manifest)}`);
+  if (isPlatform(pkg)) continue;
   for (const file of readdirSync(join(pkg.path, 'dist'))) {
     if (!/\.(c?js)$/.test(file)) continue;
     const text = readFileSync(join(pkg.path, 'dist', file), 'utf8');
@@ -50,7 +56,8 @@ for (const pkg of selected) {
 const internalClosure = (name, seen = new Set()) => {
   if (seen.has(name)) return seen;
   seen.add(name);
-  for (const dep of Object.keys(byName.get(name).json.dependencies ?? {})) {
+  const json = byName.get(name).json;
+  for (const dep of Object.keys({ ...json.dependencies, ...json.optionalDependencies })) {
     if (byName.has(dep)) internalClosure(dep, seen);
   }
   return seen;
@@ -61,9 +68,60 @@ const tarballs = new Map();
 for (const name of new Set(selected.flatMap((pkg) => [...internalClosure(pkg.json.name)]))) {
   const [info] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], byName.get(name).path));
   tarballs.set(name, join(packDir, info.filename));
+  const pkg = byName.get(name);
+  if (isPlatform(pkg) && selected.includes(pkg)) {
+    const files = new Set(info.files.map((f) => f.path));
+    const needed = ['kd-backend.node', 'lib/libdnnl.so.2', 'lib/libgomp.so.1', 'lib/libOpenCL.so.1'];
+    const absent = needed.filter((f) => !files.has(f));
+    if (absent.length) fail(pkg, `tarball lacks ${absent.join(', ')} (npm run build:native)`);
+    if (![...files].some((f) => f.startsWith('licenses/'))) fail(pkg, 'tarball has no licenses/');
+    console.log(`${name}: tarball holds the addon, its libraries and their licenses (${(info.size / 2 ** 20).toFixed(1)} MiB)`);
+  }
+}
+
+/**
+ * Runs `check/native.mjs` in `app`: @kd/backend's 'auto' must pick its native kernels. As root on
+ * Linux, in a private mount namespace where Debian's oneDNN, OpenMP and OpenCL libraries, the
+ * oneDNN headers and the compilers are hidden, as on a machine without the build dependencies.
+ */
+function checkNativeInstall(pkg, app) {
+  writeFileSync(
+    join(app, 'check', 'native.mjs'),
+    `const { useBackend } = await import('@kd/backend');
+const info = await useBackend('auto');
+const maps = (await import('node:fs')).readFileSync('/proc/self/maps', 'utf8');
+const lib = maps.split('\\n').find((l) => l.includes('libdnnl.so'))?.split(/\\s+/).at(-1);
+console.log(JSON.stringify({ kind: info.kind, native: info.native, skipped: info.skipped, lib }));
+`,
+  );
+  const hidden = [
+    ...readdirSync('/usr/lib/x86_64-linux-gnu')
+      .filter((f) => /^lib(dnnl|gomp|OpenCL)\.so/.test(f))
+      .map((f) => `/usr/lib/x86_64-linux-gnu/${f}`),
+    ...['/usr/bin/gcc', '/usr/bin/g++', '/usr/bin/cc', '/usr/bin/c++', '/usr/bin/make'],
+  ].filter((f) => existsSync(f));
+  const isolate = process.platform === 'linux' && process.getuid?.() === 0;
+  const script = [
+    ...hidden.map((f) => `mount --bind /dev/null ${f}`),
+    ...(existsSync('/usr/include/oneapi') ? ['mount -t tmpfs none /usr/include/oneapi'] : []),
+    'exec node check/native.mjs',
+  ].join(' && ');
+  const result = isolate
+    ? spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { cwd: app, encoding: 'utf8' })
+    : spawnSync('node', ['check/native.mjs'], { cwd: app, encoding: 'utf8' });
+  if (result.status !== 0) return fail(pkg, `native check failed: ${result.stderr || result.error}`);
+  const { kind, native, skipped, lib } = JSON.parse(result.stdout.trim().split('\n').at(-1));
+  if (kind !== 'native') return fail(pkg, `useBackend('auto') chose ${kind}: ${JSON.stringify(skipped)}`);
+  if (!lib?.startsWith(join(app, 'node_modules/@kd/backend-linux-x64-gnu/lib/'))) {
+    return fail(pkg, `oneDNN was loaded from ${lib}, not from the installed platform package`);
+  }
+  console.log(
+    `${pkg.json.name}: installed from tarballs${isolate ? ` with ${hidden.length} system libraries and tools hidden` : ''}, 'auto' runs natively (${native.library} ${native.version}, ${native.isa})`,
+  );
 }
 
 for (const pkg of selected) {
+  if (isPlatform(pkg)) continue;
   const name = pkg.json.name;
   const app = mkdtempSync(join(tmpdir(), `kd-install-${pkg.dir}-`));
   try {
@@ -84,6 +142,9 @@ for (const pkg of selected) {
       fail(pkg, `ESM exports ${esm.join(',')} differ from CJS exports ${cjs.join(',')}`);
     }
     console.log(`${name}: installs alone; ESM and CJS export ${esm.length} names`);
+    if (pkg.json.optionalDependencies?.['@kd/backend-linux-x64-gnu'] && process.platform === 'linux' && process.arch === 'x64') {
+      checkNativeInstall(pkg, app);
+    }
   } catch (error) {
     fail(pkg, `install/import from its tarball failed: ${error.stderr || error.message}`);
   } finally {

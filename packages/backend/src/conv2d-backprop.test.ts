@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeOn, kernelTargets, relativeError, seeded } from '../test/kernel-check';
+import { activateTarget, computeOn, kernelTargets, relativeError, seeded, tfjsName } from '../test/kernel-check';
 
 
 // Both conv2d gradients on wasm (with @kd/backend's kernels) against `cpu`, on seeded inputs, to
@@ -32,7 +31,7 @@ const cases: Array<[number, number, number, number, number, number, number, numb
 for (const target of kernelTargets) {
   describe(`conv2d gradients on ${target} match cpu`, () => {
     beforeAll(async () => {
-      await useBackend(target === 'wasm' ? 'wasm' : 'auto');
+      await activateTarget(target);
     });
     afterAll(async () => {
       await tf.setBackend('cpu');
@@ -89,7 +88,7 @@ for (const target of kernelTargets) {
     });
 
     it('names the kernel and the argument when dy has the wrong shape', async () => {
-      await tf.setBackend(target);
+      await tf.setBackend(tfjsName(target));
       tf.tidy(() => {
         expect(() =>
           tf

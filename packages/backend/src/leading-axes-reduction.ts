@@ -7,6 +7,31 @@ interface WasmHeapBackend {
   typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
 
+/** The attributes of tfjs's `Sum` and `Mean`. */
+export interface ReductionAttrs {
+  axis: number | number[];
+  keepDims: boolean;
+}
+
+/**
+ * A float32 reduction over leading axes seen as [rows, cols] summed down its rows, with the shape
+ * of its result; undefined for any other reduction.
+ */
+export function leadingAxesOf(
+  x: TensorInfo,
+  { axis, keepDims }: ReductionAttrs,
+): { rows: number; cols: number; shape: number[] } | undefined {
+  const rank = x.shape.length;
+  const axes = [...new Set(util.parseAxisParam(axis, x.shape))].toSorted((a, b) => a - b);
+  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+  if (x.dtype !== 'float32' || !leading) return undefined;
+  return {
+    rows: util.sizeFromShape(x.shape.slice(0, axes.length)),
+    cols: util.sizeFromShape(x.shape.slice(axes.length)),
+    shape: keepDims ? x.shape.map((size, i) => (i < axes.length ? 1 : size)) : x.shape.slice(axes.length),
+  };
+}
+
 /**
  * `Sum` and `Mean` for wasm over leading axes (a bias gradient sums [batch, h, w, c] to [c]; batch
  * norm and losses average over the batch). The stock kernels move the reduced axes to the end with
@@ -18,16 +43,9 @@ interface WasmHeapBackend {
 export function leadingAxesReduction(stock: KernelFunc, average: boolean): KernelFunc {
   return (args) => {
     const x = args.inputs.x as TensorInfo;
-    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const rank = x.shape.length;
-    const axes = [...new Set(util.parseAxisParam(axis, x.shape))].toSorted((a, b) => a - b);
-    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-    if (x.dtype !== 'float32' || !leading) return stock(args);
-    const rows = util.sizeFromShape(x.shape.slice(0, axes.length));
-    const cols = util.sizeFromShape(x.shape.slice(axes.length));
-    const shape = keepDims
-      ? x.shape.map((size, i) => (i < axes.length ? 1 : size))
-      : x.shape.slice(axes.length);
+    const reduction = leadingAxesOf(x, args.attrs as unknown as ReductionAttrs);
+    if (!reduction) return stock(args);
+    const { rows, cols, shape } = reduction;
     const wasm = args.backend as unknown as WasmHeapBackend;
     // Allocate first: growing the heap can detach views taken before.
     const out = wasm.makeOutput(shape, 'float32');

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kernelTargets, leakFree, seeded } from '../test/kernel-check';
+import { activateTarget, kernelTargets, leakFree, seeded } from '../test/kernel-check';
 
 
 // The max-pooling gradient on wasm (@kd/backend's kernel) against `cpu` on seeded inputs of both
@@ -31,7 +30,7 @@ async function poolGradient(
 for (const target of kernelTargets) {
   describe(`max pooling gradient on ${target} matches cpu`, () => {
     beforeAll(async () => {
-      await useBackend(target === 'wasm' ? 'wasm' : 'auto');
+      await activateTarget(target);
     });
     afterAll(async () => {
       await tf.setBackend('cpu');

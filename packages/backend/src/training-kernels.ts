@@ -1,11 +1,11 @@
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { getKernel } from '@tensorflow/tfjs-core';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop';
 import { leadingAxesReduction } from './leading-axes-reduction';
 import { maxPoolGrad } from './max-pool-grad';
 import { sharedCast, sharedIdentity } from './shared-identity';
 import { transposedMatMul } from './transposed-matmul';
-import { WASM, isKdKernel, markKernel } from './wasm-kernel-utils';
+import { WASM, isKdKernel, markKernel, replaceWasmKernel } from './wasm-kernel-utils';
 
 /**
  * Each kernel we register for `wasm`, built from the stock one when there is one (it handles the
@@ -41,15 +41,7 @@ export function installTrainingKernels(): void {
   for (const { kernelName, make } of replacements) {
     const stock = getKernel(kernelName, WASM);
     if (stock && isKdKernel(stock.kernelFunc)) continue;
-    const kernelFunc = markKernel(make(stock?.kernelFunc));
-    if (stock) unregisterKernel(kernelName, WASM);
-    registerKernel({
-      kernelName,
-      backendName: WASM,
-      kernelFunc,
-      ...(stock?.setupFunc ? { setupFunc: stock.setupFunc } : {}),
-      ...(stock?.disposeFunc ? { disposeFunc: stock.disposeFunc } : {}),
-    });
+    replaceWasmKernel(kernelName, markKernel(make(stock?.kernelFunc)), stock);
   }
 }
 

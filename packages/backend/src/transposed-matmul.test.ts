@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeOn, kernelTargets, relativeError, seeded } from '../test/kernel-check';
+import { activateTarget, computeOn, kernelTargets, relativeError, seeded } from '../test/kernel-check';
 
 
 // Each product runs on `cpu` (the reference) and on wasm with @kd/backend's kernels, on the same
@@ -10,7 +9,7 @@ import { computeOn, kernelTargets, relativeError, seeded } from '../test/kernel-
 for (const target of kernelTargets) {
   describe(`transposed matmul on ${target} matches cpu`, () => {
     beforeAll(async () => {
-      await useBackend(target === 'wasm' ? 'wasm' : 'auto');
+      await activateTarget(target);
     });
     afterAll(async () => {
       await tf.setBackend('cpu');

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendOptionsFromEnv, backendPreferenceFromEnv, trainingKernelNames, useBackend } from '@kd/backend';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testBackends } from '../../../test/backends';
 import { isKdKernel } from './wasm-kernel-utils';
 
 async function loads(name: string): Promise<boolean> {
@@ -22,14 +23,14 @@ const packageRoot = fileURLToPath(new URL('..', import.meta.url));
  * Runs `body` (an async function body that imports with `await import()`) in a fresh Node process
  * that resolves @kd/backend as the tests do.
  */
-function runInFreshNode(body: string): string {
+function runInFreshNode(body: string, env: Record<string, string> = {}): string {
   const conditions = process.env.KD_TEST_DIST === '1' ? [] : ['--conditions=@kd/source', '--import', 'tsx'];
   const script = `(async () => {${body}})().catch((error) => { console.error(error); process.exit(1); });`;
   return execFileSync(process.execPath, [...conditions, '-e', script], {
     cwd: packageRoot,
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, KD_BACKEND: '' },
+    env: { ...process.env, KD_BACKEND: '', ...env },
   });
 }
 
@@ -114,6 +115,20 @@ describe('useBackend', () => {
     product.dispose();
   });
 
+  it.runIf(!nativeGpu && !nativeCpu)("'auto' goes on to wasm when the native addon does not load, and says why", () => {
+    const out = runInFreshNode(
+      `
+      const { useBackend } = await import('@kd/backend');
+      const info = await useBackend('auto');
+      console.log(JSON.stringify({ kind: info.kind, native: info.skipped.find((s) => s.kind === 'native') }));
+    `,
+      { KD_NATIVE_ADDON: '/nowhere/kd-backend.node' },
+    );
+    const { kind, native } = JSON.parse(out) as { kind: string; native: { reason: string } };
+    expect(kind).toBe('wasm');
+    expect(native.reason).toMatch(/the native kernels did not load from \/nowhere\/kd-backend\.node \(.*\): check KD_NATIVE_ADDON/);
+  });
+
   const natives = [
     { kind: 'gpu', present: nativeGpu, pkg: '@tensorflow/tfjs-node-gpu', hint: /CUDA 11\.2 and cuDNN 8\.1/ },
     {
@@ -142,10 +157,14 @@ describe('useBackend', () => {
 
   it("'auto' takes the fastest backend present and says what it passed over", async () => {
     const info = await useBackend();
-    const passedOver = natives.filter((n) => !n.present).map((n) => n.kind);
+    const native = testBackends.includes('native');
+    const passedOver = [...natives.filter((n) => !n.present).map((n) => n.kind), ...(native ? [] : ['native'])];
     expect(info.skipped.map((s) => s.kind)).toEqual(passedOver);
-    expect(info.skipped.every((s) => /npm install @tensorflow\/tfjs-node/.test(s.reason))).toBe(true);
-    expect(info.kind).toBe(passedOver.length === 2 ? 'wasm' : natives.find((n) => n.present)!.kind);
+    expect(
+      info.skipped.every((s) => /npm install @tensorflow\/tfjs-node|native kernels did not load/.test(s.reason)),
+    ).toBe(true);
+    const tensorflow = natives.find((n) => n.present)?.kind;
+    expect(info.kind).toBe(tensorflow ?? (testBackends.includes('native') ? 'native' : 'wasm'));
     expect(tf.getBackend()).toBe(info.name);
   });
 
@@ -153,13 +172,53 @@ describe('useBackend', () => {
     [
       'tpu',
       {},
-      /Argument 'preference' passed to 'useBackend' must be one of 'auto', 'gpu', 'node', 'wasm', 'cpu', got 'tpu'/,
+      /Argument 'preference' passed to 'useBackend' must be one of 'auto', 'gpu', 'node', 'native', 'wasm', 'cpu', got 'tpu'/,
     ],
     ['wasm', { threads: 0 }, /Option 'threads' passed to 'useBackend' must be an integer >= 1, got 0/],
     ['wasm', { threads: 1.5 }, /must be an integer >= 1, got 1.5/],
     ['cpu', { threads: '2' }, /must be an integer >= 1, got '2'/],
   ] as const)('rejects preference %s with options %j', async (preference, options, message) => {
     await expect(useBackend(preference as never, options as never)).rejects.toThrow(message);
+  });
+});
+
+describe.runIf(testBackends.includes('native'))('useBackend: native', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('activates native: oneDNN for the heavy kernels on every core, WebAssembly on one thread', async () => {
+    const info = await useBackend('native');
+    expect(info).toMatchObject({
+      kind: 'native',
+      name: 'wasm',
+      accelerated: false,
+      threads: availableParallelism(),
+      simd: true,
+      native: { library: 'oneDNN', threads: availableParallelism() },
+    });
+    expect(info.native!.isa).toMatch(/^(sse41|avx|avx2|avx2_vnni|avx512_\w+)$/);
+    expect(info.native!.kernelIsa).toMatch(/^(baseline|avx2|avx512)$/);
+    expect(tf.getBackend()).toBe('wasm');
+    const t = tf.tidy(() => tf.matMul(tf.ones([3, 5]), tf.ones([3, 4]), true, false));
+    expect(Array.from(await t.data())).toEqual(Array.from({ length: 20 }, () => 3));
+    t.dispose();
+  });
+
+  it('runs the native pool on the number of threads asked for', async () => {
+    expect((await useBackend('native', { threads: 1 })).native!.threads).toBe(1);
+    expect((await useBackend('native')).native!.threads).toBe(availableParallelism());
+  });
+
+  it('lets a script that trained natively exit by itself', () => {
+    const out = runInFreshNode(`
+      const tf = await import('@tensorflow/tfjs-core');
+      const { useBackend } = await import('@kd/backend');
+      const info = await useBackend('native');
+      const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]), true, false);
+      console.log(JSON.stringify({ kind: info.kind, corner: (await y.data())[0] }));
+    `);
+    expect(JSON.parse(out)).toEqual({ kind: 'native', corner: 64 });
   });
 });
 
@@ -177,7 +236,7 @@ describe('backendPreferenceFromEnv', () => {
 
   it('names the variable and the choices for a value it does not know', () => {
     expect(() => backendPreferenceFromEnv({ KD_BACKEND: 'webgl' })).toThrow(
-      "KD_BACKEND must be one of auto, gpu, node, wasm, cpu, got 'webgl'",
+      "KD_BACKEND must be one of auto, gpu, node, native, wasm, cpu, got 'webgl'",
     );
   });
 });

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
 import { describeValue } from '@kd/core';
+import { loadNativeAddon } from './native-addon';
+import type { NativeInfo } from './native-addon';
+import { attachNativeKernels, detachNativeKernels } from './native-kernels';
 import { installTrainingKernels } from './training-kernels';
 import { createNodeWasmRuntime } from './wasm-runtime';
 import type { WasmPackage, WasmRuntime } from './wasm-runtime';
@@ -11,20 +14,24 @@ export type BackendPreference = 'auto' | BackendKind;
 /**
  * - `gpu`: `@tensorflow/tfjs-node-gpu`, TensorFlow's native library with CUDA.
  * - `node`: `@tensorflow/tfjs-node`, TensorFlow's native library on the CPU.
+ * - `native`: kd's own native CPU kernels (oneDNN, prebuilt in `@kd/backend-linux-x64-gnu`) for
+ *   the heavy ops, on tfjs's WebAssembly backend for the rest; tensors stay on the wasm heap.
  * - `wasm`: `@tensorflow/tfjs-backend-wasm` with @kd/backend's training kernels and, in Node,
  *   multithreading.
  * - `cpu`: `@tensorflow/tfjs-backend-cpu`, plain JavaScript.
  */
-export type BackendKind = 'gpu' | 'node' | 'wasm' | 'cpu';
+export type BackendKind = 'gpu' | 'node' | 'native' | 'wasm' | 'cpu';
 
 /** The order `'auto'` tries: fastest first. */
-export const backendKinds: readonly BackendKind[] = ['gpu', 'node', 'wasm', 'cpu'];
+export const backendKinds: readonly BackendKind[] = ['gpu', 'node', 'native', 'wasm', 'cpu'];
 
 export interface UseBackendOptions {
   /**
-   * Threads for the WebAssembly backend, at most 8 (tfjs's limit). Default: every logical core
-   * (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in browsers). The native
-   * backends size TensorFlow's own thread pool and ignore it; `cpu` is single-threaded.
+   * Threads to compute with. Default: every logical core (`os.availableParallelism()` in Node,
+   * `navigator.hardwareConcurrency` in browsers). For `native`, the size of the native kernels'
+   * pool (the WebAssembly code beside it then runs on one thread, so the two never compete for
+   * cores); for `wasm`, WebAssembly threads, at most 8 (tfjs's limit). TensorFlow's backends
+   * (`gpu`, `node`) size their own pool and ignore it; `cpu` is single-threaded.
    */
   threads?: number;
 }
@@ -42,18 +49,20 @@ export interface BackendInfo {
   simd: boolean;
   /** The version of `@tensorflow/tfjs-core` in use. */
   tfjsVersion: string;
+  /** For `native`: the library, its version and the instruction sets in use on this CPU. */
+  native?: NativeInfo;
   /** With `'auto'`, each faster backend that was passed over and why. */
   skipped: ReadonlyArray<{ kind: BackendKind; reason: string }>;
 }
 
-const packages: Record<BackendKind, string> = {
+const packages: Record<Exclude<BackendKind, 'native'>, string> = {
   gpu: '@tensorflow/tfjs-node-gpu',
   node: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs-backend-cpu',
 };
 
-const installHints: Record<BackendKind, string> = {
+const installHints: Record<Exclude<BackendKind, 'native'>, string> = {
   gpu:
     'install it with `npm install @tensorflow/tfjs-node-gpu@^4.22.0` on Linux x64 with an NVIDIA GPU, ' +
     'CUDA 11.2 and cuDNN 8.1; its install script downloads libtensorflow from storage.googleapis.com',
@@ -67,11 +76,13 @@ const installHints: Record<BackendKind, string> = {
 /**
  * Resolves, initialises and activates a TensorFlow.js backend, and returns what it got.
  *
- * `'auto'` tries `gpu`, `node`, `wasm` and `cpu` in that order and takes the first that loads.
+ * `'auto'` tries `gpu`, `node`, `native`, `wasm` and `cpu` in that order and takes the first that
+ * loads.
  * Naming a backend that is not installed (or whose native library does not load) throws an Error
  * saying how to install it. Nothing is registered until this is called; calling it again is
- * cheap and returns the same backend. For `wasm`, call it before creating tensors on `wasm`: it
- * replaces the stock `wasm` backend (and a different `threads` later replaces it again).
+ * cheap and returns the same backend. For `native` and `wasm`, call it before creating tensors on
+ * `wasm`: it replaces the stock `wasm` backend (and a different `threads` later replaces it again;
+ * `native` runs WebAssembly on one thread).
  *
  * @param preference which backend; default `'auto'`. See `backendPreferenceFromEnv` for
  * `KD_BACKEND`.
@@ -123,7 +134,7 @@ async function resolveBackend(
 }
 
 /**
- * The backend that `KD_BACKEND` names (`auto`, `gpu`, `node`, `wasm` or `cpu`), or `'auto'` when
+ * The backend that `KD_BACKEND` names (`auto`, `gpu`, `node`, `native`, `wasm` or `cpu`), or `'auto'` when
  * it is unset or empty: how examples and the CLI let the user choose.
  */
 export function backendPreferenceFromEnv(
@@ -156,8 +167,9 @@ async function activate(
   threads: number,
   skipped: BackendInfo['skipped'],
 ): Promise<BackendInfo> {
-  const loaded = await importBackendPackage(kind);
   const base = { kind, tfjsVersion: tf.version_core, skipped };
+  if (kind === 'native') return activateNative(threads, base);
+  const loaded = await importBackendPackage(kind);
   switch (kind) {
     case 'gpu':
     case 'node':
@@ -173,12 +185,34 @@ async function activate(
       await setBackend(kind, 'cpu');
       return { ...base, name: 'cpu', accelerated: false, threads: 1, simd: false };
     case 'wasm': {
-      const wasmPackage = (loaded.BackendWasm ? loaded : loaded.default) as WasmPackage;
       installTrainingKernels();
-      const { threads: actual, simd } = await activateWasm(wasmPackage, threads);
+      detachNativeKernels();
+      const { threads: actual, simd } = await activateWasm(asWasmPackage(loaded), threads);
       return { ...base, name: 'wasm', accelerated: false, threads: actual, simd };
     }
   }
+}
+
+function asWasmPackage(loaded: Record<string, unknown>): WasmPackage {
+  return (loaded.BackendWasm ? loaded : loaded.default) as WasmPackage;
+}
+
+/**
+ * kd's native kernels for the heavy ops, with `threads` threads, on a single-threaded
+ * WebAssembly backend that holds the tensors and runs everything else.
+ */
+async function activateNative(
+  threads: number,
+  base: Pick<BackendInfo, 'kind' | 'tfjsVersion' | 'skipped'>,
+): Promise<BackendInfo> {
+  if (!isNode()) throw new Error("useBackend('native') runs in Node only; browsers use 'wasm'");
+  const addon = await loadNativeAddon();
+  const loaded = await importBackendPackage('wasm');
+  installTrainingKernels();
+  const { simd } = await activateWasm(asWasmPackage(loaded), 1);
+  addon.setThreads(threads);
+  attachNativeKernels(addon);
+  return { ...base, name: 'wasm', accelerated: false, threads, simd, native: addon.info() };
 }
 
 /** The `wasm` backend we registered last, so a repeated call can reuse it. */
@@ -208,7 +242,7 @@ async function activateWasm(
   return { threads: ours.runtime.threads, simd: ours.runtime.simd };
 }
 
-async function importBackendPackage(kind: BackendKind): Promise<Record<string, unknown>> {
+async function importBackendPackage(kind: Exclude<BackendKind, 'native'>): Promise<Record<string, unknown>> {
   try {
     return (await import(/* @vite-ignore */ packages[kind])) as Record<string, unknown>;
   } catch (error) {

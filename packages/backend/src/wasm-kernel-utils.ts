@@ -1,6 +1,7 @@
-import { getKernel } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type {
   KernelBackend,
+  KernelConfig,
   KernelFunc,
   NamedAttrMap,
   NamedTensorInfoMap,
@@ -55,4 +56,16 @@ export function markKernel(kernelFunc: KernelFunc): KernelFunc {
 
 export function isKdKernel(kernelFunc: KernelFunc | undefined): boolean {
   return kernelFunc !== undefined && (kernelFunc as unknown as Record<symbol, unknown>)[KD_KERNEL] === true;
+}
+
+/** Registers `kernelFunc` for `wasm` in place of `current`, keeping its setup and dispose functions. */
+export function replaceWasmKernel(kernelName: string, kernelFunc: KernelFunc, current: KernelConfig | undefined): void {
+  if (current) unregisterKernel(kernelName, WASM);
+  registerKernel({
+    kernelName,
+    backendName: WASM,
+    kernelFunc,
+    ...(current?.setupFunc ? { setupFunc: current.setupFunc } : {}),
+    ...(current?.disposeFunc ? { disposeFunc: current.disposeFunc } : {}),
+  });
 }

@@ -1,9 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@kd/backend';
 import { createRng } from '@kd/data';
 import { testBackends } from '../../../test/backends';
 
-/** Backends whose kernels these suites check against `cpu`: wasm with @kd/backend's kernels, and TensorFlow's native backend where it loads. */
-export const kernelTargets: readonly string[] = ['wasm', ...testBackends.filter((name) => name === 'tensorflow')];
+/**
+ * Backends whose kernels these suites check against `cpu`: wasm with @kd/backend's kernels, kd's
+ * native kernels where they load, and TensorFlow's native backend where it loads.
+ */
+export const kernelTargets: readonly string[] = [
+  'wasm',
+  ...testBackends.filter((name) => name === 'native' || name === 'tensorflow'),
+];
+
+/** The tfjs backend a target runs on: `native` is kd's native kernels on the `wasm` backend. */
+export function tfjsName(target: string): string {
+  return target === 'native' ? 'wasm' : target;
+}
+
+/** Sets `target` up with @kd/backend's `useBackend` (TensorFlow's backend through `'auto'`). */
+export async function activateTarget(target: string): Promise<void> {
+  await useBackend(target === 'wasm' || target === 'native' ? target : 'auto');
+}
 
 /** `size` seeded values in [-1, 1). */
 export function seeded(seed: number, size: number): Float32Array {
@@ -19,7 +36,7 @@ export const dataIds = (): number => (tf.backend() as unknown as { numDataIds():
  * tensor owns (a kernel that forgets an intermediate leaks those).
  */
 export async function leakFree<T>(backend: string, body: () => Promise<T>): Promise<T> {
-  await tf.setBackend(backend);
+  await tf.setBackend(tfjsName(backend));
   const before = tf.memory().numTensors;
   const dataBefore = dataIds();
   const result = await body();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer, Tensor } from '@tensorflow/tfjs-core';
 import { describeValue } from '@kd/core';
+import { FusedAdamOptimizer } from './fused-adam';
 import { scheduleProblems, scheduleValue } from './schedule';
 import type { Schedule } from './schedule';
 
@@ -59,13 +60,16 @@ export function optimizerProblems(spec: unknown, path: string): string[] {
   return problems;
 }
 
-/** A tfjs optimizer for `spec`, at the learning rate of epoch 0. */
+/**
+ * A tfjs optimizer for `spec`, at the learning rate of epoch 0. Adam is tfjs's, with a fused
+ * update on backends that provide one (see {@link FusedAdamOptimizer}).
+ */
 export function createOptimizer(spec: OptimizerSpec): Optimizer {
   const problems = optimizerProblems(spec, 'optimizer');
   if (problems.length > 0) throw new Error(`'createOptimizer': ${problems.join('; ')}`);
   const lr = scheduleValue(spec.learningRate, 0, 'optimizer.learningRate');
   if (spec.kind === 'sgd') return tf.train.momentum(lr, spec.momentum ?? 0.9, spec.nesterov ?? false);
-  return tf.train.adam(lr, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.epsilon ?? 1e-7);
+  return new FusedAdamOptimizer(lr, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.epsilon ?? 1e-7);
 }
 
 // The fields tfjs keeps protected that a schedule and an exact resume need.
