@@ -7,15 +7,18 @@ import { FusedAdamOptimizer } from './fused-adam';
 // the same values after every step, bit for bit. On `native` the update is one fused kernel; on
 // the other backends FusedAdamOptimizer is tfjs's own.
 
+const values = (seed: number, size: number) => Float32Array.from({ length: size }, (_, i) => Math.sin(seed * 97 + i * 1.3));
+
+/** A variable holding `initial`, which is then disposed (tf.variable keeps its own reference). */
+function variable(initial: tf.Tensor): tf.Variable {
+  const v = tf.variable(initial);
+  initial.dispose();
+  return v;
+}
+
 describeBackends('FusedAdamOptimizer', (backend) => {
   it(`updates variables exactly as tfjs's Adam does, with its state and checkpoints (${backend})`, async () => {
-    const values = (seed: number, size: number) => Float32Array.from({ length: size }, (_, i) => Math.sin(seed * 97 + i * 1.3));
     const run = async (optimizer: tf.Optimizer) => {
-      const variable = (initial: tf.Tensor) => {
-        const v = tf.variable(initial);
-        initial.dispose();
-        return v;
-      };
       const w = variable(tf.tensor2d(values(1, 35 * 9), [35, 9]));
       const b = variable(tf.tensor1d(values(2, 9)));
       const x = tf.tensor2d(values(3, 6 * 35), [6, 35]);
