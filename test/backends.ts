@@ -26,7 +26,7 @@ function nativeLoads(): boolean {
     return true;
   } catch (error) {
     if (process.env.CI === 'true' && process.platform === 'linux' && process.arch === 'x64') {
-      throw new Error(`CI: kd's native kernels must load here (npm run build:native): ${(error as Error).message}`);
+      throw new Error(`CI: kd's native kernels must load here (npm run build:native): ${(error as Error).message}`, { cause: error });
     }
     return false;
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fileSystem } from '@kd/trainer';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { fileSystem } from '@kd/core/node';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -94,5 +94,42 @@ describeBackends('fileSystem', () => {
       /'fileSystem' found no model at .*missing\/model\.json/,
     );
     expect(() => fileSystem('')).toThrow(/'dir' passed to 'fileSystem' must be a non-empty path, got ""/);
+  });
+
+  it('loads a folder whose weights another tool split over several shards', async () => {
+    const model = smallModel();
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const data = new Uint8Array(artifacts.weightData as ArrayBuffer);
+        const cut = Math.floor(data.length / 2);
+        await writeFile(join(dir, 'group1-shard1of2.bin'), data.subarray(0, cut));
+        await writeFile(join(dir, 'group1-shard2of2.bin'), data.subarray(cut));
+        await writeFile(
+          join(dir, 'model.json'),
+          JSON.stringify({
+            modelTopology: artifacts.modelTopology,
+            format: 'layers-model',
+            weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: artifacts.weightSpecs }],
+          }),
+        );
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const loaded = await tfl.loadLayersModel(fileSystem(dir));
+    const [want, got] = tf.tidy(() => [model.getWeights().map((w) => w.arraySync()), loaded.getWeights().map((w) => w.arraySync())]);
+    expect(got).toEqual(want);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('names the file when model.json is broken, and refuses weight paths outside the folder', async () => {
+    const broken = join(dir, 'broken');
+    await mkdir(broken);
+    await writeFile(join(broken, 'model.json'), '{"modelTopology": ');
+    await expect(fileSystem(broken).load!()).rejects.toThrow(/'fileSystem' found invalid JSON in .*broken\/model\.json/);
+    await writeFile(join(broken, 'model.json'), '{}');
+    await expect(fileSystem(broken).load!()).rejects.toThrow(/'fileSystem' expected .*model\.json to hold a TensorFlow\.js model/);
+    await writeFile(join(broken, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }));
+    await expect(fileSystem(broken).load!()).rejects.toThrow(/'fileSystem' refuses weight path '\.\.\/\.\.\/etc\/passwd'/);
   });
 });

@@ -1,2 +1,10 @@
 export { argumentError, assertInteger, assertNonNegative, assertPositive, assertTensor } from './argument-checks';
+export { calibrationBins, calibrationError } from './calibration';
+export type { CalibrationBin, CalibrationBinsOptions } from './calibration';
 export { describeValue } from './describe-value';
+export { createRng, deriveSeed, restoreRng } from './rng';
+export type { Rng, RngState } from './rng';
+export { sha256 } from './sha256';
+export type { Sha256 } from './sha256';
+export { softmax } from './softmax';
+export type { SoftmaxOptions } from './softmax';

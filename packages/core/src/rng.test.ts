@@ -1,5 +1,5 @@
-import { createRng, deriveSeed, restoreRng } from '@kd/data';
-import type { RngState } from '@kd/data';
+import { createRng, deriveSeed, restoreRng } from '@kd/core';
+import type { RngState } from '@kd/core';
 import { describe, expect, it } from 'vitest';
 
 const draws = (seed: number, n: number) => {

@@ -1,4 +1,4 @@
-import { argumentError, assertInteger } from '@kd/core';
+import { argumentError, assertInteger } from './argument-checks';
 
 /**
  * The state of an {@link Rng}: a plain JSON-serialisable object. `restoreRng(state)` continues the

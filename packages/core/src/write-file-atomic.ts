@@ -1,17 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Writes the content of a file in pieces: each call appends `bytes`. */
+export type ChunkWriter = (bytes: Uint8Array) => Promise<void>;
 
 /**
- * Writes `data` to `path` so that a reader sees the old file or the new one, never a torn one:
- * the bytes go to a temporary file beside it, are flushed to disk, then renamed over `path`
- * (rename is atomic within one filesystem).
+ * Writes `path` so that a reader sees the old file or the new one, never a torn one: the content
+ * goes to a temporary file beside it (`.<name>.<pid>.<random>.tmp`), is flushed to disk, renamed
+ * over `path` (atomic within one file system), and the folder is flushed so the rename itself
+ * survives a power cut. A process killed midway leaves the old file (and at most a stray
+ * temporary file); a failed write (an exception) removes its temporary file.
+ *
+ * @param data the whole content, or a function that writes it in pieces (large files: memory
+ *   stays bounded by one piece).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+export async function writeFileAtomic(path: string, data: string | Uint8Array | ((write: ChunkWriter) => Promise<void>)): Promise<void> {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(`Argument 'path' passed to 'writeFileAtomic' must be a non-empty path, got ${JSON.stringify(path)}`);
+  }
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await open(temporary, 'w');
+    const handle = await open(temporary, 'wx');
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'function') {
+        await data(async (bytes) => {
+          for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
+        });
+      } else {
+        await handle.writeFile(data);
+      }
       await handle.sync();
     } finally {
       await handle.close();
@@ -20,5 +38,21 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
+  }
+  await syncFolder(dirname(path));
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+  } catch {
+    // Some platforms (Windows) cannot open a folder for reading; the rename stands regardless.
+    return;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

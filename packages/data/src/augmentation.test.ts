@@ -1,4 +1,5 @@
-import { createRng, horizontalFlip, jitter, randomCrop } from '@kd/data';
+import { createRng } from '@kd/core';
+import { horizontalFlip, jitter, randomCrop } from '@kd/data';
 import type { Augmentation, AugmentationParams } from '@kd/data';
 import { describe, expect, it } from 'vitest';
 

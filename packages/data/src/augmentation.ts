@@ -1,4 +1,4 @@
-import type { Rng } from './rng';
+import type { Rng } from '@kd/core';
 import { argumentError, assertInteger } from '@kd/core';
 
 /** One augmentation's parameters for one example, e.g. `{ dx: 1, dy: -2 }` or `{ flip: 1 }`. */

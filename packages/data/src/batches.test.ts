@@ -1,20 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Dataset, batches, exampleKey, horizontalFlip, jitter } from '@kd/data';
+import { batchKeys, batches, exampleKey, horizontalFlip, jitter } from '@kd/data';
+import type { Dataset } from '@kd/data';
 import type { Batch } from '@kd/data';
 import { expect, it } from 'vitest';
+import { patterned as makeDataset } from '../../../test/datasets';
 import { describeBackends } from '../../../test/describe-backends';
 import { expectFlatTensorCount } from '../../../test/no-leak';
-
-// n examples of 3x3x1 with distinct, seeded-looking pixel patterns; label i % 4.
-function makeDataset(n: number, labels?: Int32Array): Dataset {
-  const images = Float32Array.from({ length: n * 9 }, (_, j) => ((j * 7919) % 1000) / 1000);
-  return new Dataset({
-    images,
-    imageShape: [3, 3, 1],
-    labels: labels ?? Int32Array.from({ length: n }, (_, i) => i % 4),
-    numClasses: 4,
-  });
-}
 
 // What each batch held, as plain data; the iterator disposes the tensors.
 function read(dataset: Dataset, options: Parameters<typeof batches>[1]) {
@@ -53,10 +44,12 @@ describeBackends('batches', () => {
   it('repeats an order for the same seed and epoch and changes it across epochs', () => {
     const d = makeDataset(50);
     const order = (seed: number, epoch: number) => read(d, { batchSize: 50, seed, epoch })[0]!.indices;
-    expect(order(1, 0)).toEqual(order(1, 0));
-    expect(order(1, 1)).not.toEqual(order(1, 0));
+    expect(order(1, 1)).toEqual(order(1, 1));
     expect(order(1, 2)).not.toEqual(order(1, 1));
-    expect(order(2, 0)).not.toEqual(order(1, 0));
+    expect(order(1, 3)).not.toEqual(order(1, 2));
+    expect(order(2, 1)).not.toEqual(order(1, 1));
+    // Epochs are numbered from 1: the default is the first.
+    expect(read(d, { batchSize: 50, seed: 1 })[0]!.indices).toEqual(order(1, 1));
     expect(read(d, { batchSize: 50, shuffle: false })[0]!.indices).toEqual([...Array(50).keys()]);
   });
 
@@ -108,8 +101,8 @@ describeBackends('batches', () => {
   it('keeps the tensor count flat over many epochs', async () => {
     const d = makeDataset(64);
     const before = tf.memory().numTensors;
-    await expectFlatTensorCount(5, (epoch) => {
-      for (const b of batches(d, { batchSize: 16, epoch, augment: jitter({ maxShift: 1 }) })) {
+    await expectFlatTensorCount(5, (round) => {
+      for (const b of batches(d, { batchSize: 16, epoch: round + 1, augment: jitter({ maxShift: 1 }) })) {
         tf.tidy(() => {
           tf.sum(b.x);
         });
@@ -145,9 +138,22 @@ describeBackends('batches', () => {
     expect(nextEpoch!.map((p, i) => exampleKey(i, p))).not.toEqual(other);
   });
 
+  it('lists the same examples and augmentations as the batches, without tensors', () => {
+    const d = makeDataset(12);
+    const options = { batchSize: 5, seed: 4, epoch: 3, augment: [jitter({ maxShift: 2 }), horizontalFlip()] };
+    const before = tf.memory().numTensors;
+    const keys = batchKeys(d, options);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(keys.map((k) => ({ indices: Array.from(k.indices), augmentation: k.augmentation }))).toEqual(
+      read(d, options).map((b) => ({ indices: b.indices, augmentation: b.augmentation })),
+    );
+    expect(batchKeys(d, { batchSize: 12, shuffle: false })).toEqual([{ indices: Int32Array.from(d.labels.keys()), augmentation: null }]);
+    expect(() => batchKeys(d, { batchSize: 0 })).toThrow(/'batchSize' passed to 'batchKeys' must be an integer >= 1, got 0/);
+  });
+
   it.each([
     [{ batchSize: 0 }, /'batchSize' passed to 'batches' must be an integer >= 1, got 0/],
-    [{ batchSize: 2, epoch: -1 }, /'epoch' passed to 'batches' must be an integer >= 0, got -1/],
+    [{ batchSize: 2, epoch: 0 }, /'epoch' passed to 'batches' must be an integer >= 1, got 0/],
     [{ batchSize: 2, shuffle: 'yes' }, /'shuffle' passed to 'batches' must be a boolean, got 'yes'/],
     [{ batchSize: 2, augment: [jitter({ maxShift: 1 }), jitter({ maxShift: 2 })] }, /must not name parameter 'dx' twice/],
     [{ batchSize: 2, augment: [{}] }, /'augment\[0\]' passed to 'batches' must be an Augmentation/],

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
 import type { Augmentation, AugmentationParams } from './augmentation';
 import { Dataset } from './dataset';
-import { createRng, deriveSeed } from './rng';
+import { createRng, deriveSeed } from '@kd/core';
 import { argumentError, assertInteger } from '@kd/core';
 import { assertBoolean } from './validate';
 
@@ -30,8 +30,8 @@ export interface BatchOptions {
   /** Seed of the order and of the augmentations. Default: 0. */
   seed?: number;
   /**
-   * The epoch number (integer >= 0): the same seed and epoch give the same order and the same
-   * augmentations, different epochs different ones. Default: 0.
+   * The epoch, numbered from 1 as everywhere in kd: the same seed and epoch give the same order and
+   * the same augmentations, different epochs different ones. Default: 1.
    */
   epoch?: number;
   /** Leave out a last batch smaller than `batchSize`. Default: false. */
@@ -64,58 +64,33 @@ const AUGMENT_STREAM = 2;
  */
 export function batches(dataset: Dataset, options: BatchOptions): IterableIterator<Batch> {
   const fn = 'batches';
-  if (!(dataset instanceof Dataset)) throw argumentError(fn, 'dataset', 'a Dataset', dataset);
-  if (options === null || typeof options !== 'object') throw argumentError(fn, 'options', 'an object', options);
-  const { batchSize } = options;
-  const shuffle = options.shuffle ?? true;
-  const seed = options.seed ?? 0;
-  const epoch = options.epoch ?? 0;
-  const dropRemainder = options.dropRemainder ?? false;
+  const plan = planBatches(fn, dataset, options);
   const flatten = options.flatten ?? false;
   const keepTensors = options.keepTensors ?? false;
-  assertInteger(fn, 'batchSize', batchSize, 1);
-  assertBoolean(fn, 'shuffle', shuffle);
-  assertInteger(fn, 'seed', seed, Number.MIN_SAFE_INTEGER);
-  assertInteger(fn, 'epoch', epoch, 0);
-  assertBoolean(fn, 'dropRemainder', dropRemainder);
   assertBoolean(fn, 'flatten', flatten);
   assertBoolean(fn, 'keepTensors', keepTensors);
   const augmentations = checkAugmentations(options.augment);
-
-  const order = shuffle
-    ? createRng(deriveSeed(seed, ORDER_STREAM, epoch)).permutation(dataset.size)
-    : Int32Array.from({ length: dataset.size }, (_, i) => i);
-  const count = dropRemainder ? Math.floor(dataset.size / batchSize) : Math.ceil(dataset.size / batchSize);
   const hasLabels = dataset.hasLabels;
   const [height, width, channels] = dataset.imageShape;
   const exampleSize = dataset.exampleSize;
 
-  function makeBatch(b: number): Batch {
-    const indices = order.slice(b * batchSize, Math.min((b + 1) * batchSize, dataset.size));
+  function makeBatch({ indices, augmentation }: BatchKeys): Batch {
     const n = indices.length;
     // A fresh buffer per batch: the cpu backend keeps the array it is given as the tensor's storage,
     // so a reused buffer would change batches already handed out.
     const pixels = new Float32Array(n * exampleSize);
     dataset.copyImages(indices, pixels);
-    let augmentation: AugmentationParams[] | null = null;
-    if (augmentations.length > 0) {
-      augmentation = [];
+    if (augmentation) {
       const buffers = [new Float32Array(exampleSize), new Float32Array(exampleSize)] as const;
       for (let k = 0; k < n; k++) {
-        const index = indices[k]!;
-        const rng = createRng(deriveSeed(seed, AUGMENT_STREAM, epoch, index));
         const image = pixels.subarray(k * exampleSize, (k + 1) * exampleSize);
-        const params: Record<string, number> = {};
         let current = image;
         for (const aug of augmentations) {
-          const drawn = aug.sample(rng, dataset.imageShape);
-          Object.assign(params, drawn);
           const next = current === buffers[0] ? buffers[1] : buffers[0];
-          aug.apply(current, next, dataset.imageShape, drawn);
+          aug.apply(current, next, dataset.imageShape, augmentation[k]!);
           current = next;
         }
         if (current !== image) image.set(current);
-        augmentation.push(Object.freeze(params));
       }
     }
     const x = flatten ? tf.tensor2d(pixels, [n, exampleSize]) : tf.tensor4d(pixels, [n, height, width, channels]);
@@ -127,15 +102,15 @@ export function batches(dataset: Dataset, options: BatchOptions): IterableIterat
     }
     tf.keep(x);
     if (y) tf.keep(y);
-    return { x, y, indices, augmentation: augmentation ? Object.freeze(augmentation) : null };
+    return { x, y, indices, augmentation };
   }
 
   function* generate(): Generator<Batch, void, undefined> {
     let current: Batch | null = null;
     try {
-      for (let b = 0; b < count; b++) {
+      for (const keys of plan) {
         if (current && !keepTensors) tf.dispose([current.x, ...(current.y ? [current.y] : [])]);
-        current = makeBatch(b);
+        current = makeBatch(keys);
         yield current;
       }
     } finally {
@@ -143,6 +118,54 @@ export function batches(dataset: Dataset, options: BatchOptions): IterableIterat
     }
   }
   return generate();
+}
+
+/** Which examples one batch holds and how each is augmented: a {@link Batch} without its tensors. */
+export interface BatchKeys {
+  /** Each example's index in the data set being batched. */
+  indices: Int32Array;
+  /** Each example's augmentation parameters, or null without augmentation. */
+  augmentation: ReadonlyArray<AugmentationParams> | null;
+}
+
+/**
+ * The batches {@link batches} would give for the same data set and options, without pixels or
+ * tensors: each batch's example indices and augmentation parameters. Cheap, so a trainer can check
+ * before its first step that a teacher cache holds every example of every epoch.
+ */
+export function batchKeys(dataset: Dataset, options: BatchOptions): BatchKeys[] {
+  return planBatches('batchKeys', dataset, options);
+}
+
+function planBatches(fn: string, dataset: Dataset, options: BatchOptions): BatchKeys[] {
+  if (!(dataset instanceof Dataset)) throw argumentError(fn, 'dataset', 'a Dataset', dataset);
+  if (options === null || typeof options !== 'object') throw argumentError(fn, 'options', 'an object', options);
+  const { batchSize } = options;
+  const shuffle = options.shuffle ?? true;
+  const seed = options.seed ?? 0;
+  const epoch = options.epoch ?? 1;
+  const dropRemainder = options.dropRemainder ?? false;
+  assertInteger(fn, 'batchSize', batchSize, 1);
+  assertBoolean(fn, 'shuffle', shuffle);
+  assertInteger(fn, 'seed', seed, Number.MIN_SAFE_INTEGER);
+  assertInteger(fn, 'epoch', epoch, 1);
+  assertBoolean(fn, 'dropRemainder', dropRemainder);
+  const augmentations = checkAugmentations(options.augment);
+  const order = shuffle
+    ? createRng(deriveSeed(seed, ORDER_STREAM, epoch - 1)).permutation(dataset.size)
+    : Int32Array.from({ length: dataset.size }, (_, i) => i);
+  const count = dropRemainder ? Math.floor(dataset.size / batchSize) : Math.ceil(dataset.size / batchSize);
+  return Array.from({ length: count }, (_, b) => {
+    const indices = order.slice(b * batchSize, Math.min((b + 1) * batchSize, dataset.size));
+    if (augmentations.length === 0) return { indices, augmentation: null };
+    const augmentation = Array.from(indices, (index) => {
+      const rng = createRng(deriveSeed(seed, AUGMENT_STREAM, epoch - 1, index));
+      const params: Record<string, number> = {};
+      for (const aug of augmentations) Object.assign(params, aug.sample(rng, dataset.imageShape));
+      return Object.freeze(params);
+    });
+    return { indices, augmentation: Object.freeze(augmentation) };
+  });
 }
 
 function checkAugmentations(augment: BatchOptions['augment']): readonly Augmentation[] {

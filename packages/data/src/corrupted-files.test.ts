@@ -2,9 +2,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { createRng, loadIdx, loadMnistStyle, parseIdx, streamIdx } from '@kd/data';
+import { createRng } from '@kd/core';
+import { loadIdx, loadMnistStyle, parseIdx, streamIdx } from '@kd/data';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FASHION_MNIST_DIR, INSTALL_HINT, fashionMnistPresent } from '../test/fixtures';
+import { FASHION_MNIST_DIR, INSTALL_HINT, fashionMnistPresent } from '../../../test/idx-files';
 
 // Fuzzing with corrupted and truncated versions of the real Fashion-MNIST test files: every load
 // either succeeds (a flipped pixel byte is still a valid file) or rejects with an Error naming the

@@ -1,23 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset } from '@kd/data';
 import { describe, expect, it } from 'vitest';
+import { indexed as makeDataset, originals } from '../../../test/datasets';
 import { describeBackends } from '../../../test/describe-backends';
-
-// n examples of 2x2x1; every pixel of example i is i / n, label i % numClasses.
-function makeDataset(n: number, numClasses = 3, labels?: Int32Array): Dataset {
-  const images = new Float32Array(n * 4);
-  for (let i = 0; i < n; i++) images.fill(i / n, i * 4, i * 4 + 4);
-  return new Dataset({
-    images,
-    imageShape: [2, 2, 1],
-    labels: labels ?? Int32Array.from({ length: n }, (_, i) => i % numClasses),
-    numClasses,
-  });
-}
-
-// Recovers each example's original index from its pixel value.
-const originals = (d: Dataset, n: number) =>
-  Array.from({ length: d.size }, (_, i) => Math.round(d.image(i)[0]! * n));
 
 describe('Dataset', () => {
   it('exposes size, shape, labels and pixels without copying', () => {
@@ -110,17 +95,19 @@ describe('Dataset', () => {
   it('relabels the same examples into other classes, sharing the pixels', () => {
     const d = new Dataset({ images: new Float32Array(3 * 4).fill(0.5), imageShape: [2, 2, 1], labels: new Int32Array([0, 1, 2]), numClasses: 3, classNames: ['a', 'b', 'c'] });
     const labels = new Int32Array([1, 0, 1]);
-    const two = d.subset([2, 0, 1]).withLabels(labels, 2);
+    const two = d.subset([2, 0, 1]).withLabels({ labels, numClasses: 2 });
     labels[0] = 0; // the data set keeps its own copy
     expect(Array.from(two.labels)).toEqual([1, 0, 1]);
     expect(two.numClasses).toBe(2);
     expect(two.classNames).toBeUndefined();
     expect(two.image(1).buffer).toBe(d.image(0).buffer);
-    expect(two.withLabels(new Int32Array([0, -1, 1]), 2, ['x', 'rest']).classNames).toEqual(['x', 'rest']);
-    expect(d.withLabels(new Int32Array([2, 2, 2])).classNames).toEqual(['a', 'b', 'c']);
-    expect(() => d.withLabels(new Int32Array([0, 1]))).toThrow("Argument 'labels' passed to 'Dataset.withLabels' must be an Int32Array of 3 class ids, got an Int32Array");
-    expect(() => d.withLabels(new Int32Array([0, 1, 2]), 2)).toThrow("Argument 'labels' passed to 'Dataset.withLabels' must be class ids in [0, 2) or -1, got '2 for example 2'");
-    expect(() => d.withLabels(new Int32Array(3), 0)).toThrow("Argument 'numClasses' passed to 'Dataset.withLabels' must be an integer >= 1, got 0");
+    expect(two.withLabels({ labels: new Int32Array([0, -1, 1]), numClasses: 2, classNames: ['x', 'rest'] }).classNames).toEqual(['x', 'rest']);
+    expect(d.withLabels({ labels: new Int32Array([2, 2, 2]) }).classNames).toEqual(['a', 'b', 'c']);
+    expect(() => d.withLabels({ labels: new Int32Array([0, 1]) })).toThrow("Argument 'options.labels' passed to 'Dataset.withLabels' must be an Int32Array of 3 class ids, got an Int32Array");
+    expect(() => d.withLabels({ labels: new Int32Array([0, 1, 2]), numClasses: 2 })).toThrow("Argument 'options.labels' passed to 'Dataset.withLabels' must be class ids in [0, 2) or -1, got '2 for example 2'");
+    expect(() => d.withLabels({ labels: new Int32Array(3), numClasses: 0 })).toThrow("Argument 'options.numClasses' passed to 'Dataset.withLabels' must be an integer >= 1, got 0");
+    // The old positional call names the options object.
+    expect(() => d.withLabels(new Int32Array(3) as never)).toThrow("Argument 'options' passed to 'Dataset.withLabels' must be an object { labels, numClasses?, classNames? }, got an Int32Array");
   });
 
   it('removes labels, takes, selects and concatenates', () => {
@@ -164,6 +151,20 @@ describe('Dataset', () => {
     const changed = images.slice();
     changed[77] = 1e-7;
     expect(new Dataset({ images: changed, imageShape: [2, 2, 1], numClasses: 2 }).fingerprint()).not.toBe(base);
+  });
+
+  it('fingerprints the inputs apart from the labels, for what a teacher sees', () => {
+    const d = makeDataset(20, 2);
+    const inputs = d.inputsFingerprint();
+    expect(inputs).toMatch(/^[0-9a-f]{16}$/);
+    expect(inputs).not.toBe(d.fingerprint());
+    // Labels removed or changed: the same inputs.
+    expect(d.unlabeled().inputsFingerprint()).toBe(inputs);
+    expect(d.withLabels({ labels: new Int32Array(20), numClasses: 5 }).inputsFingerprint()).toBe(inputs);
+    expect(d.unlabeled().fingerprint()).not.toBe(d.fingerprint());
+    // Another order or another subset: other inputs.
+    const reordered = d.subset([1, 0, ...Array.from({ length: 18 }, (_, i) => i + 2)]);
+    expect(new Set([inputs, reordered.inputsFingerprint(), d.take(19).inputsFingerprint()]).size).toBe(3);
   });
 });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor1D, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
-import { createRng } from './rng';
+import { createRng } from '@kd/core';
 import { argumentError, assertInteger } from '@kd/core';
 import { assertBoolean, assertFraction } from './validate';
 
@@ -54,6 +54,16 @@ export interface ToTensorsOptions {
   flatten?: boolean;
 }
 
+/** Options of {@link Dataset.withLabels}. */
+export interface WithLabelsOptions {
+  /** One class id per example in [0, numClasses), or -1 for unlabeled. */
+  labels: Int32Array;
+  /** The number of classes the new labels range over. Default: this data set's. */
+  numClasses?: number;
+  /** One name per class. Default: this data set's names when the class count stays, else none. */
+  classNames?: readonly string[];
+}
+
 /** What {@link Dataset.toTensors} returns; the caller owns (and disposes) both tensors. */
 export interface DatasetTensors {
   /** `[n, height, width, channels]`, or `[n, height * width * channels]` with `flatten`. */
@@ -100,6 +110,7 @@ export class Dataset {
   // The row of `#pixels` that holds each example, or null when example i is row i.
   readonly #rows: Int32Array | null;
   #fingerprint: string | undefined;
+  #inputsFingerprint: string | undefined;
 
   constructor(options: DatasetOptions) {
     const fn = 'Dataset';
@@ -314,18 +325,23 @@ export class Dataset {
 
   /**
    * The same examples with new `labels` (one class id per example, -1 for unlabeled) over
-   * `numClasses` classes, sharing the pixels: a specialist's classes plus its dustbin, say. The
-   * class names stay when the class count does, unless `classNames` replaces them.
+   * `numClasses` classes (default: this data set's), sharing the pixels: a specialist's classes
+   * plus its dustbin, say. The class names stay when the class count does, unless `classNames`
+   * replaces them. The labels are copied.
    */
-  withLabels(labels: Int32Array, numClasses: number = this.numClasses, classNames?: readonly string[]): Dataset {
+  withLabels(options: WithLabelsOptions): Dataset {
     const fn = 'Dataset.withLabels';
-    if (!(labels instanceof Int32Array) || labels.length !== this.size) {
-      throw argumentError(fn, 'labels', `an Int32Array of ${this.size} class ids`, labels);
+    if (options === null || typeof options !== 'object' || ArrayBuffer.isView(options)) {
+      throw argumentError(fn, 'options', 'an object { labels, numClasses?, classNames? }', options);
     }
-    assertInteger(fn, 'numClasses', numClasses, 1);
+    const { labels, numClasses = this.numClasses, classNames } = options;
+    if (!(labels instanceof Int32Array) || labels.length !== this.size) {
+      throw argumentError(fn, 'options.labels', `an Int32Array of ${this.size} class ids`, labels);
+    }
+    assertInteger(fn, 'options.numClasses', numClasses, 1);
     for (let i = 0; i < labels.length; i++) {
       if (labels[i]! < -1 || labels[i]! >= numClasses) {
-        throw argumentError(fn, 'labels', `class ids in [0, ${numClasses}) or -1`, `${labels[i]} for example ${i}`);
+        throw argumentError(fn, 'options.labels', `class ids in [0, ${numClasses}) or -1`, `${labels[i]} for example ${i}`);
       }
     }
     const names = classNames ?? (numClasses === this.numClasses ? this.classNames : undefined);
@@ -381,28 +397,44 @@ export class Dataset {
 
   /**
    * A content hash of the image shape, size, class count, labels and every pixel, as 16 hex digits.
-   * Equal data (in the same order) gives an equal fingerprint however it was derived; a teacher
-   * cache stores it to refuse outputs computed for other data. Computed once, then cached.
+   * Equal data (in the same order) gives an equal fingerprint however it was derived. Computed
+   * once, then cached. See {@link inputsFingerprint} for the inputs alone.
    */
   fingerprint(): string {
-    if (this.#fingerprint === undefined) {
-      let a = 0x811c9dc5;
-      let b = 0x01000193;
-      const add = (word: number) => {
-        a = Math.imul(a ^ word, 0x01000193);
-        b = Math.imul(b ^ word, 0x5bd1e995) ^ (b >>> 15);
-      };
-      [...this.imageShape, this.size, this.numClasses].forEach(add);
-      for (const label of this.labels) add(label);
-      const size = this.exampleSize;
-      const words = new Uint32Array(this.#pixels.buffer, this.#pixels.byteOffset, this.#pixels.length);
-      for (let i = 0; i < this.size; i++) {
-        const row = this.#rows ? this.#rows[i]! : i;
-        for (let j = row * size, end = j + size; j < end; j++) add(words[j]!);
-      }
-      this.#fingerprint = hex8(mixDown(a, b)) + hex8(mixDown(b, a));
-    }
+    this.#fingerprint ??= this.#hash(true);
     return this.#fingerprint;
+  }
+
+  /**
+   * A content hash of what a model sees: the image shape, size and every pixel in order, as 16
+   * hex digits; labels and class count do not count. A teacher's outputs depend on these alone,
+   * so a teacher cache records this: it serves `unlabeled()` and `withLabels(...)` views of its
+   * data set, and refuses any other order, subset or pixels. Computed once, then cached.
+   */
+  inputsFingerprint(): string {
+    this.#inputsFingerprint ??= this.#hash(false);
+    return this.#inputsFingerprint;
+  }
+
+  #hash(withLabels: boolean): string {
+    let a = 0x811c9dc5;
+    let b = 0x01000193;
+    const add = (word: number) => {
+      a = Math.imul(a ^ word, 0x01000193);
+      b = Math.imul(b ^ word, 0x5bd1e995) ^ (b >>> 15);
+    };
+    [...this.imageShape, this.size].forEach(add);
+    if (withLabels) {
+      add(this.numClasses);
+      for (const label of this.labels) add(label);
+    }
+    const size = this.exampleSize;
+    const words = new Uint32Array(this.#pixels.buffer, this.#pixels.byteOffset, this.#pixels.length);
+    for (let i = 0; i < this.size; i++) {
+      const row = this.#rows ? this.#rows[i]! : i;
+      for (let j = row * size, end = j + size; j < end; j++) add(words[j]!);
+    }
+    return hex8(mixDown(a, b)) + hex8(mixDown(b, a));
   }
 
   /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Dataset, loadIdx, streamIdx } from '@kd/data';
 import type { IdxChunk, StreamIdxOptions } from '@kd/data';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeIdx } from '../test/fixtures';
+import { encodeIdx } from '../../../test/idx-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'kd-data-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

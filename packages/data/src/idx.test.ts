@@ -1,6 +1,6 @@
 import { parseIdx, parseIdxHeader } from '@kd/data';
 import { describe, expect, it } from 'vitest';
-import { encodeIdx } from '../test/fixtures';
+import { encodeIdx } from '../../../test/idx-files';
 
 describe('parseIdx', () => {
   it.each([

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadIdx } from '@kd/data';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeIdx } from '../test/fixtures';
+import { encodeIdx } from '../../../test/idx-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'kd-data-idx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FASHION_MNIST_CLASS_NAMES, loadMnistStyle } from '@kd/data';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FASHION_MNIST_DIR, INSTALL_HINT, encodeIdx, fashionMnistPresent } from '../test/fixtures';
+import { FASHION_MNIST_DIR, INSTALL_HINT, encodeIdx, fashionMnistPresent } from '../../../test/idx-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'kd-data-mnist-style-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng } from '@kd/data';
+import { createRng } from '@kd/core';
 import { findConfusableClusters } from '@kd/ensemble';
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { createRng } from '@kd/data';
-import type { Rng } from '@kd/data';
-import { assertInteger } from '@kd/core';
+import { assertInteger, createRng } from '@kd/core';
+import type { Rng } from '@kd/core';
 import { assertProbs2d } from './validate';
 
 /** Options of {@link findConfusableClusters}. */

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { logSoftmaxWithTemperature, softmaxWithTemperature } from '@kd/losses';
-import { assertPositive, assertTensor, describeValue } from '@kd/core';
+import { assertPositive, assertTensor, describeValue, sha256 } from '@kd/core';
 import { frozenForward } from './teacher';
 import type { Teacher } from './teacher';
 
@@ -53,7 +52,7 @@ export function ensemble(members: readonly Teacher[], options: EnsembleOptions =
     throw new Error(`Argument 'members' passed to '${fn}' must be a non-empty array of teachers, got ${describeValue(members)}${Array.isArray(members) ? ' of length 0' : ''}`);
   }
   members.forEach((member, i) => {
-    if (member === null || typeof member !== 'object' || typeof member.probs !== 'function') {
+    if (member === null || typeof member !== 'object' || member.kind !== 'teacher') {
       throw new TypeError(`Argument 'members[${i}]' passed to '${fn}' must be a Teacher, got ${describeValue(member)}`);
     }
   });
@@ -119,9 +118,9 @@ export function ensemble(members: readonly Teacher[], options: EnsembleOptions =
   };
 
   const fingerprint = (): string => {
-    const hash = createHash('sha256').update(`ensemble\0${combine}\0${weights.join(',')}\0`);
+    const hash = sha256().update(`ensemble\0${combine}\0${weights.join(',')}\0`);
     for (const member of members) hash.update(`${member.fingerprint()}\0`);
-    return hash.digest('hex');
+    return hash.digest();
   };
 
   const logits =
@@ -133,6 +132,7 @@ export function ensemble(members: readonly Teacher[], options: EnsembleOptions =
       : undefined;
 
   return {
+    kind: 'teacher',
     numClasses,
     members,
     combine,

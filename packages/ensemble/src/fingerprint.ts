@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Tensor } from '@tensorflow/tfjs-core';
+import { sha256 } from '@kd/core';
 
 /**
  * SHA-256 (hex) over named tensors: each name, dtype, shape and the raw bytes of its values, in the
@@ -10,15 +10,11 @@ import type { Tensor } from '@tensorflow/tfjs-core';
  * @param context what else the function depends on (an architecture, an id); hashed first.
  */
 export function weightsFingerprint(weights: ReadonlyArray<readonly [string, Tensor]>, context = ''): string {
-  const hash = createHash('sha256').update(`${context}\0`);
+  const hash = sha256().update(`${context}\0`);
   for (const [name, tensor] of weights) {
     hash.update(`${name}\0${tensor.dtype}\0${tensor.shape.join(',')}\0`);
     const values = tensor.dataSync();
-    hash.update(
-      ArrayBuffer.isView(values)
-        ? new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
-        : JSON.stringify(values),
-    );
+    hash.update(ArrayBuffer.isView(values) ? values : JSON.stringify(values));
   }
-  return hash.digest('hex');
+  return hash.digest();
 }

@@ -1,7 +1,7 @@
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { assertInteger, describeValue } from '@kd/core';
 import { weightsFingerprint } from './fingerprint';
-import { checkOutput, rawToLogits, teacherFromLogits } from './teacher';
+import { checkOutput, fitInput, rawToLogits, teacherFromLogits } from './teacher';
 import type { Teacher, TeacherOutput } from './teacher';
 
 /**
@@ -15,6 +15,8 @@ export interface GraphModelLike {
   execute(inputs: Tensor, outputs?: string | string[]): unknown;
   /** The graph's weights by node name (`GraphModel.weights`). */
   readonly weights: Readonly<Record<string, readonly Tensor[]>>;
+  /** The graph's inputs (`GraphModel.inputs`): inputs are reshaped to the first one's shape when it is known. */
+  readonly inputs?: ReadonlyArray<{ readonly shape?: readonly number[] | undefined }>;
 }
 
 /** Options of {@link graphModelTeacher}. */
@@ -51,8 +53,11 @@ export function graphModelTeacher(model: GraphModelLike, options: GraphModelTeac
   return teacherFromLogits(
     fn,
     numClasses,
-    (x: Tensor): Tensor2D =>
-      rawToLogits(fn, outputNode === undefined ? model.predict(x) : model.execute(x, outputNode), output, numClasses),
+    (x: Tensor): Tensor2D => {
+      // A graph marks an unknown dimension with -1 where a layers model has null.
+      const input = fitInput(`${fn}.probs`, x, model.inputs?.[0]?.shape?.map((d) => (d < 0 ? null : d)));
+      return rawToLogits(fn, outputNode === undefined ? model.predict(input) : model.execute(input, outputNode), output, numClasses);
+    },
     () =>
       weightsFingerprint(
         Object.keys(model.weights)

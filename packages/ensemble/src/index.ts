@@ -2,7 +2,6 @@ export { combineWithSpecialists } from './combine-with-specialists';
 export type { CombineWithSpecialistsOptions, SpecialistPrediction } from './combine-with-specialists';
 export { findConfusableClusters } from './confusable-clusters';
 export type { ConfusableClustersOptions } from './confusable-clusters';
-export { directoryLoader } from './directory-loader';
 export { ensemble } from './ensemble';
 export type { Ensemble, EnsembleCombine, EnsembleOptions } from './ensemble';
 export { weightsFingerprint } from './fingerprint';
@@ -12,17 +11,16 @@ export { graphModelTeacher } from './graph-model-teacher';
 export type { GraphModelLike, GraphModelTeacherOptions } from './graph-model-teacher';
 export { layersModelTeacher } from './layers-model-teacher';
 export type { LayersModelTeacherOptions } from './layers-model-teacher';
-export { savedModelTeacher } from './saved-model-teacher';
-export type { SavedModelTeacher } from './saved-model-teacher';
 export { specialistDataset } from './specialist-dataset';
 export type { LabelledExamples, SpecialistDataset, SpecialistDatasetOptions } from './specialist-dataset';
 export { correctDustbinBias, createSpecialistModel } from './specialist-model';
 export type { Teacher, TeacherOutput } from './teacher';
-export { buildTeacherCache, openTeacherCache } from './teacher-cache';
+// Types only: the cache itself reads and writes files, in @kd/ensemble/node.
 export type {
   BuildTeacherCacheOptions,
   CacheBatch,
   Fingerprinted,
+  InputsFingerprinted,
   OpenTeacherCacheOptions,
   TeacherCache,
   TeacherCacheInfo,

@@ -99,6 +99,23 @@ describeBackends('layersModelTeacher', () => {
     other.dispose();
   });
 
+  it('takes images for a model of flat inputs (and rows for one of images), naming x when the sizes differ', () => {
+    const teacher = layersModelTeacher(model);
+    const [fromImages, fromRows] = tf.tidy(() => {
+      const rows = tf.tensor2d([[1, 2, 3, 4], [-1, 0.5, 0, 2]]);
+      return [teacher.logits!(tf.reshape(rows, [2, 2, 2, 1])).arraySync(), teacher.logits!(rows).arraySync()];
+    });
+    expect(fromImages).toEqual(fromRows);
+    const images = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [2, 2, 1] }), tfl.layers.dense({ units: 3 })] });
+    tf.tidy(() => {
+      expect(layersModelTeacher(images).probs(tf.ones([3, 4])).shape).toEqual([3, 3]);
+      expect(() => teacher.probs(tf.ones([2, 5]))).toThrow(
+        "Argument 'x' passed to 'layersModelTeacher.probs' must hold 4 values per example for a model of input [batch, 4], got shape [2, 5]",
+      );
+    });
+    images.dispose();
+  });
+
   it('rejects a non-model, a bad output option and bad temperatures', () => {
     expect(() => layersModelTeacher({} as never)).toThrow(/'model' passed to 'layersModelTeacher' must be a tfjs LayersModel, got object/);
     expect(() => layersModelTeacher(model, { output: 'probs' as never })).toThrow(

@@ -2,7 +2,7 @@ import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { describeValue } from '@kd/core';
 import { weightsFingerprint } from './fingerprint';
-import { checkOutput, rawToLogits, teacherFromLogits } from './teacher';
+import { checkOutput, fitInput, rawToLogits, teacherFromLogits } from './teacher';
 import type { Teacher, TeacherOutput } from './teacher';
 
 /** Options of {@link layersModelTeacher}. */
@@ -18,7 +18,8 @@ export interface LayersModelTeacherOptions {
  * A frozen {@link Teacher} over a tfjs `LayersModel` with one output `[batch, classes]`.
  *
  * The model runs with `predict` (inference mode: dropout and other training-only behaviour off)
- * and gradients never reach its weights. The model is not modified and not disposed: the caller
+ * and gradients never reach its weights. Inputs are reshaped to the model's input when they hold
+ * as many values per example (images for a model that takes flat rows, and the other way round). The model is not modified and not disposed: the caller
  * keeps owning it.
  */
 export function layersModelTeacher(model: LayersModel, options: LayersModelTeacherOptions = {}): Teacher {
@@ -38,7 +39,7 @@ export function layersModelTeacher(model: LayersModel, options: LayersModelTeach
   return teacherFromLogits(
     fn,
     numClasses,
-    (x: Tensor): Tensor2D => rawToLogits(fn, model.predict(x), output, numClasses),
+    (x: Tensor): Tensor2D => rawToLogits(fn, model.predict(fitInput(`${fn}.probs`, x, model.inputs[0]?.shape)), output, numClasses),
     () => {
       // Weights are named by position, not by their names: tfjs numbers layer names per process
       // (dense_Dense1, ...), so the same model built again would otherwise hash differently. Layer

@@ -1,6 +1,4 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { fstatSync, readSync } from 'node:fs';
 
 /**
  * The safetensors format (Hugging Face), the subset this package writes and reads: an 8-byte
@@ -89,45 +87,4 @@ export function readHeader(fd: number, what: string): SafetensorsHeader {
     throw new Error(`${what} is truncated or corrupt: its header indexes ${dataStart + end} bytes, the file has ${fileSize}`);
   }
   return { tensors: tensors as Record<string, TensorEntry>, metadata: metadata as Record<string, string>, dataStart };
-}
-
-/**
- * Writes `path` atomically: `write` fills a temporary file in the same directory, which is flushed
- * to disk and then renamed over `path`. A process killed at any point leaves the old file or
- * none, plus at most a stray `.<name>.*.tmp` file, never a half-written `path`. The temporary file
- * is removed when `write` throws.
- */
-export async function writeAtomically(path: string, write: (fd: number) => Promise<void> | void): Promise<void> {
-  const temp = tempPath(path);
-  const fd = openSync(temp, 'wx');
-  try {
-    await write(fd);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temp, path);
-  // Make the rename itself durable: it lives in the directory's entry table.
-  const dir = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
-
-/** A fresh temporary name beside `path`, so a rename onto `path` never crosses file systems. */
-export function tempPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-}
-
-/** `writeSync` until every byte is written (it may write less than asked). */
-export function writeAll(fd: number, bytes: Uint8Array, position?: number): void {
-  let done = 0;
-  while (done < bytes.length) {
-    done += writeSync(fd, bytes, done, bytes.length - done, position === undefined ? null : position + done);
-  }
 }

@@ -1,24 +1,16 @@
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { directoryLoader } from './directory-loader';
+import { fileSystem } from '@kd/core/node';
 import { layersModelTeacher } from './layers-model-teacher';
 import type { LayersModelTeacherOptions } from './layers-model-teacher';
 import type { Teacher } from './teacher';
 
-/** A teacher loaded from disk, with its model (dispose the model when done with the teacher). */
-export interface SavedModelTeacher {
-  teacher: Teacher;
-  model: LayersModel;
-}
-
 /**
- * Loads a tfjs `LayersModel` saved in `dir` (`model.json` plus weight shards; see
- * {@link directoryLoader}) and wraps it with {@link layersModelTeacher}.
+ * A {@link Teacher} over a tfjs `LayersModel` saved in the folder `dir` (`model.json` and its
+ * weights, read with `fileSystem` of `@kd/core/node`, without tfjs-node), as
+ * {@link layersModelTeacher} wraps it. The teacher owns the model it loaded: `teacher.dispose()`
+ * frees it.
  */
-export async function savedModelTeacher(
-  dir: string,
-  options: LayersModelTeacherOptions = {},
-): Promise<SavedModelTeacher> {
-  const model = await loadLayersModel(directoryLoader(dir));
-  return { teacher: layersModelTeacher(model, options), model };
+export async function savedModelTeacher(dir: string, options: LayersModelTeacherOptions = {}): Promise<Teacher & { dispose(): void }> {
+  const model = await loadLayersModel(fileSystem(dir));
+  return { ...layersModelTeacher(model, options), dispose: () => model.dispose() };
 }

@@ -1,6 +1,5 @@
-import { createRng } from '@kd/data';
-import type { Rng } from '@kd/data';
-import { assertInteger, describeValue } from '@kd/core';
+import { assertInteger, createRng, describeValue } from '@kd/core';
+import type { Rng } from '@kd/core';
 import { checkSpecialistClasses } from './specialist-classes';
 
 /** The labelled examples a specialist is trained on; a `@kd/data` `Dataset` has these fields. */

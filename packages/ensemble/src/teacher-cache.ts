@@ -1,11 +1,14 @@
-import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { exampleKey } from '@kd/data';
 import type { AugmentationParams } from '@kd/data';
 import { softmaxWithTemperature } from '@kd/losses';
 import { assertPositive, describeValue } from '@kd/core';
-import { encodeHeader, readHeader, tempPath, writeAll, writeAtomically } from './safetensors';
+import { writeFileAtomic } from '@kd/core/node';
+import { encodeHeader, readHeader } from './safetensors';
 import type { SafetensorsDtype } from './safetensors';
 import { frozenForward } from './teacher';
 import type { Teacher } from './teacher';
@@ -24,17 +27,29 @@ export interface TransferBatch extends CacheBatch {
   readonly x: Tensor;
 }
 
-/** Something with a fingerprint: a `@kd/data` `Dataset`, a {@link Teacher}. */
+/** Something with a fingerprint: a {@link Teacher}. */
 export interface Fingerprinted {
   fingerprint(): string;
 }
 
+/**
+ * What a cache is keyed to besides the teacher: the inputs of a data set, as a `@kd/data`
+ * `Dataset` fingerprints them (pixels and order, not labels).
+ */
+export interface InputsFingerprinted {
+  inputsFingerprint(): string;
+}
+
 /** Options of {@link buildTeacherCache}. */
 export interface BuildTeacherCacheOptions {
+  /** The teacher to run once over the batches. */
+  teacher: Teacher;
+  /** The batches to cache (`batches` of `@kd/data`, every epoch you will train on with augmentation). */
+  batches: Iterable<TransferBatch> | AsyncIterable<TransferBatch>;
   /** The file to write (safetensors). Replaced atomically if it exists. */
   path: string;
-  /** The data set the batches come from; its fingerprint is recorded. */
-  dataset: Fingerprinted;
+  /** The data set the batches come from; the fingerprint of its inputs is recorded. */
+  dataset: InputsFingerprinted;
   /**
    * Only for teachers without logits (an arithmetic ensemble): the temperature their soft targets
    * are computed and stored at; the cache then serves probabilities at that temperature only.
@@ -51,31 +66,36 @@ export interface TeacherCacheInfo {
   readonly size: number;
   readonly numClasses: number;
   /** `'logits'`, or `'probs'` for teachers without logits (at {@link temperature}). */
-  readonly kind: 'logits' | 'probs';
+  readonly stores: 'logits' | 'probs';
   /** The temperature probabilities were stored at, or null for logits. */
   readonly temperature: number | null;
   readonly teacherFingerprint: string;
-  readonly datasetFingerprint: string;
+  /** `inputsFingerprint()` of the data set the cache was built on. */
+  readonly inputsFingerprint: string;
   /** Names of the augmentation parameters in the keys (sorted), empty without augmentation. */
   readonly augmentationParams: readonly string[];
 }
 
-/** Options of {@link openTeacherCache}: what the cache must have been built from. */
+/** Options of {@link openTeacherCache}: the file, and what it must have been built from. */
 export interface OpenTeacherCacheOptions {
+  /** The cache file. */
+  path: string;
   /** The teacher the cache stands in for (or anything with its fingerprint). */
   teacher: Fingerprinted;
   /** The data set the training batches come from. */
-  dataset: Fingerprinted;
+  dataset: InputsFingerprinted;
 }
 
 /**
  * Cached teacher outputs, read from disk on demand: opening reads the header and the keys; each
- * batch reads only its own rows (by file offset), so a cache larger than memory works.
+ * batch reads only its own rows (by file offset), so a cache larger than memory works. `kind` is
+ * `'teacherCache'`, which tells it apart from a `Teacher` (`kind: 'teacher'`).
  */
 export interface TeacherCache extends TeacherCacheInfo {
+  readonly kind: 'teacherCache';
   /** Whether the example `index` (with augmentation `params`) is cached. */
   has(index: number, params?: AugmentationParams | null): boolean;
-  /** The cached logits for a batch, `[batch, numClasses]`. Only for `kind: 'logits'`. */
+  /** The cached logits for a batch, `[batch, numClasses]`. Only for `stores: 'logits'`. */
   logits(batch: CacheBatch): Tensor2D;
   /**
    * The teacher's soft targets for a batch at `temperature` (default 1), `[batch, numClasses]`:
@@ -87,39 +107,41 @@ export interface TeacherCache extends TeacherCacheInfo {
   close(): void;
 }
 
-const FORMAT = 'kd-teacher-cache/1';
+const FORMAT = 'kd-teacher-cache/2';
 /** Bytes copied per read when the body is moved behind the header: bounds memory while writing. */
 const COPY_CHUNK = 1 << 20;
 
 /**
- * Runs `teacher` once over `batches` and stores its outputs in a safetensors file at
- * `options.path`, keyed by each example's data-set index and augmentation parameters
- * (`exampleKey` of `@kd/data`), with the teacher's and the data set's fingerprints.
+ * Runs `teacher` once over `batches` and stores its outputs in a safetensors file at `path`, keyed
+ * by each example's data-set index and augmentation parameters (`exampleKey` of `@kd/data`), with
+ * the teacher's fingerprint and the fingerprint of the data set's inputs.
  *
  * Pass the batches of every epoch you will train on when augmentation is on (each epoch draws new
  * parameters); an example met twice with the same parameters is stored once. The file holds:
  * `logits` (or `probs`) F32 `[n, classes]`, `indices` I32 `[n]`, and `augmentation` F64
  * `[n, params]` when there are augmentation parameters (their names in the metadata). Rows are
  * streamed to a temporary file, so memory stays bounded by one batch plus the keys; the result
- * replaces `path` atomically.
+ * replaces `path` atomically (`writeFileAtomic` of `@kd/core/node`).
  */
-export async function buildTeacherCache(
-  teacher: Teacher,
-  batches: Iterable<TransferBatch> | AsyncIterable<TransferBatch>,
-  options: BuildTeacherCacheOptions,
-): Promise<TeacherCacheInfo> {
+export async function buildTeacherCache(options: BuildTeacherCacheOptions): Promise<TeacherCacheInfo> {
   const fn = 'buildTeacherCache';
-  if (teacher === null || typeof teacher !== 'object' || typeof teacher.probs !== 'function') {
-    throw new TypeError(`Argument 'teacher' passed to '${fn}' must be a Teacher, got ${describeValue(teacher)}`);
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`Argument 'options' passed to '${fn}' must be an object { teacher, batches, path, dataset, temperature? }, got ${describeValue(options)}`);
   }
-  const { path, dataset, temperature } = options ?? {};
+  const { teacher, batches, path, dataset, temperature } = options;
+  if (teacher === null || typeof teacher !== 'object' || teacher.kind !== 'teacher') {
+    throw new TypeError(`Argument 'options.teacher' passed to '${fn}' must be a Teacher, got ${describeValue(teacher)}`);
+  }
+  if (batches === null || typeof batches !== 'object' || !(Symbol.iterator in batches || Symbol.asyncIterator in batches)) {
+    throw new TypeError(`Argument 'options.batches' passed to '${fn}' must be an iterable of batches, got ${describeValue(batches)}`);
+  }
   if (typeof path !== 'string' || path.length === 0) {
-    throw new TypeError(`Argument 'path' passed to '${fn}' must be a non-empty string, got ${describeValue(path)}`);
+    throw new TypeError(`Argument 'options.path' passed to '${fn}' must be a non-empty string, got ${describeValue(path)}`);
   }
-  assertFingerprinted(fn, 'dataset', dataset);
+  assertInputsFingerprinted(fn, 'options.dataset', dataset);
   const kind = typeof teacher.logits === 'function' ? 'logits' : 'probs';
   if (kind === 'logits' && temperature !== undefined) {
-    throw new Error(`Argument 'temperature' passed to '${fn}' applies only to teachers without logits; this teacher has logits, which serve every temperature`);
+    throw new Error(`Argument 'options.temperature' passed to '${fn}' applies only to teachers without logits; this teacher has logits, which serve every temperature`);
   }
   if (kind === 'probs') {
     if (temperature === undefined) {
@@ -127,13 +149,13 @@ export async function buildTeacherCache(
         `'${fn}' needs options.temperature for a teacher without logits (e.g. an arithmetic ensemble): its soft targets are stored at that temperature`,
       );
     }
-    assertPositive(fn, 'temperature', temperature);
+    assertPositive(fn, 'options.temperature', temperature);
   }
   const numClasses = teacher.numClasses;
   const teacherFingerprint = teacher.fingerprint();
-  const datasetFingerprint = dataset.fingerprint();
+  const inputsFingerprint = dataset.inputsFingerprint();
 
-  const bodyPath = tempPath(path);
+  const bodyPath = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.body.tmp`);
   const body = openSync(bodyPath, 'wx+');
   const seen = new Set<string>();
   const indices: number[] = [];
@@ -187,36 +209,36 @@ export async function buildTeacherCache(
       kind,
       num_classes: String(numClasses),
       teacher_fingerprint: teacherFingerprint,
-      dataset_fingerprint: datasetFingerprint,
+      inputs_fingerprint: inputsFingerprint,
       augmentation_params: JSON.stringify(names),
       ...(kind === 'probs' ? { temperature: String(temperature) } : {}),
     };
     const { bytes: header } = encodeHeader(layout, metadata);
-    await writeAtomically(path, (fd) => {
-      writeAll(fd, header);
+    await writeFileAtomic(path, async (write) => {
+      await write(header);
       if (names.length > 0) {
         const aug = Buffer.alloc(params.length * 8);
         params.forEach((value, i) => aug.writeDoubleLE(value, i * 8));
-        writeAll(fd, aug);
+        await write(aug);
       }
       const chunk = Buffer.alloc(COPY_CHUNK);
       for (let position = 0; ; position += chunk.length) {
         const read = readSync(body, chunk, 0, chunk.length, position);
         if (read === 0) break;
-        writeAll(fd, chunk.subarray(0, read));
+        await write(chunk.subarray(0, read));
       }
       const ids = Buffer.alloc(size * 4);
       indices.forEach((index, i) => ids.writeInt32LE(index, i * 4));
-      writeAll(fd, ids);
+      await write(ids);
     });
     return {
       path,
       size,
       numClasses,
-      kind,
+      stores: kind,
       temperature: kind === 'probs' ? temperature! : null,
       teacherFingerprint,
-      datasetFingerprint,
+      inputsFingerprint,
       augmentationParams: names,
     };
   } finally {
@@ -227,16 +249,22 @@ export async function buildTeacherCache(
 
 /**
  * Opens a cache written by {@link buildTeacherCache} and checks that it was built from `teacher`
- * and `dataset`: a cache from another teacher or data set (a stale cache) is refused with an Error
- * that names both fingerprints.
+ * and from the inputs of `dataset`: a cache from another teacher, or from other inputs (another
+ * order, a subset, other pixels), is refused with an Error that names both fingerprints. A data set
+ * with the same inputs and other labels (`dataset.unlabeled()`, `withLabels(...)`) is accepted: the
+ * teacher's outputs do not depend on labels.
  */
-export function openTeacherCache(path: string, options: OpenTeacherCacheOptions): TeacherCache {
+export function openTeacherCache(options: OpenTeacherCacheOptions): TeacherCache {
   const fn = 'openTeacherCache';
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new TypeError(`Argument 'path' passed to '${fn}' must be a non-empty string, got ${describeValue(path)}`);
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`Argument 'options' passed to '${fn}' must be an object { path, teacher, dataset }, got ${describeValue(options)}`);
   }
-  assertFingerprinted(fn, 'teacher', options?.teacher);
-  assertFingerprinted(fn, 'dataset', options?.dataset);
+  const { path } = options;
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(`Argument 'options.path' passed to '${fn}' must be a non-empty string, got ${describeValue(path)}`);
+  }
+  assertFingerprinted(fn, 'options.teacher', options.teacher);
+  assertInputsFingerprinted(fn, 'options.dataset', options.dataset);
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -254,21 +282,24 @@ export function openTeacherCache(path: string, options: OpenTeacherCacheOptions)
 function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheOptions): TeacherCache {
   const what = `'${fn}': ${path}`;
   const { tensors, metadata, dataStart } = readHeader(fd, what);
+  if (metadata.format === 'kd-teacher-cache/1') {
+    throw new Error(`${what} was written by an earlier kd (format kd-teacher-cache/1, keyed to the labels too): build it again with buildTeacherCache`);
+  }
   if (metadata.format !== FORMAT) {
     throw new Error(`${what} is not a teacher cache (metadata format ${describeValue(metadata.format)}, expected '${FORMAT}')`);
   }
   const teacherFingerprint = metadata.teacher_fingerprint ?? '';
-  const datasetFingerprint = metadata.dataset_fingerprint ?? '';
+  const inputsFingerprint = metadata.inputs_fingerprint ?? '';
   const wantTeacher = options.teacher.fingerprint();
   if (teacherFingerprint !== wantTeacher) {
     throw new Error(
       `${what} is stale: it was built by a teacher with fingerprint ${teacherFingerprint}, but the teacher given has fingerprint ${wantTeacher}`,
     );
   }
-  const wantDataset = options.dataset.fingerprint();
-  if (datasetFingerprint !== wantDataset) {
+  const wantInputs = options.dataset.inputsFingerprint();
+  if (inputsFingerprint !== wantInputs) {
     throw new Error(
-      `${what} is stale: it was built on a data set with fingerprint ${datasetFingerprint}, but the data set given has fingerprint ${wantDataset}`,
+      `${what} is stale: it was built on a data set with inputs fingerprint ${inputsFingerprint}, but the data set given has inputs fingerprint ${wantInputs}`,
     );
   }
   const kind = metadata.kind === 'probs' ? 'probs' : 'logits';
@@ -328,13 +359,14 @@ function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheO
   };
 
   return {
+    kind: 'teacherCache',
     path,
     size,
     numClasses,
-    kind,
+    stores: kind,
     temperature,
     teacherFingerprint,
-    datasetFingerprint,
+    inputsFingerprint,
     augmentationParams: names,
     has(index: number, params?: AugmentationParams | null): boolean {
       return rowOf.has(exampleKey(index, params ?? null));
@@ -386,6 +418,17 @@ function assertFingerprinted(fn: string, arg: string, value: unknown): asserts v
   if (value === null || typeof value !== 'object' || typeof (value as Fingerprinted).fingerprint !== 'function') {
     throw new TypeError(`Argument '${arg}' passed to '${fn}' must have a fingerprint() method, got ${describeValue(value)}`);
   }
+}
+
+function assertInputsFingerprinted(fn: string, arg: string, value: unknown): asserts value is InputsFingerprinted {
+  if (value === null || typeof value !== 'object' || typeof (value as InputsFingerprinted).inputsFingerprint !== 'function') {
+    throw new TypeError(`Argument '${arg}' passed to '${fn}' must be a Dataset (with an inputsFingerprint() method), got ${describeValue(value)}`);
+  }
+}
+
+/** `writeSync` until every byte is written (it may write less than asked). */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, null);
 }
 
 function checkBatch(fn: string, batch: TransferBatch): number {

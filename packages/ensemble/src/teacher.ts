@@ -4,10 +4,11 @@ import { softmaxWithTemperature } from '@kd/losses';
 import { assertPositive, assertTensor, describeValue } from '@kd/core';
 
 /**
- * Anything that maps a batch of inputs to class scores: one model, an ensemble, or a cache of a
- * teacher's outputs.
+ * Anything that maps a batch of inputs to class scores: one model, an ensemble.
  *
  * Contract:
+ * - `kind` is `'teacher'`: what tells a teacher apart from a `TeacherCache` (`kind: 'teacherCache'`),
+ *   which serves a teacher's outputs by example instead of computing them from inputs.
  * - `probs(x, temperature)` returns the soft targets at temperature T, `[batch, numClasses]`,
  *   rows summing to 1: what a distillation loss takes as the teacher's distribution. Every teacher
  *   has it.
@@ -17,11 +18,16 @@ import { assertPositive, assertTensor, describeValue } from '@kd/core';
  * - Both are frozen: they run the model in inference mode (dropout off), inside `tidy`, and gradients
  *   never flow back through them into the teacher's weights, so an optimizer that minimises a loss
  *   built on a teacher's outputs cannot change the teacher, even when it is given no variable list.
- * - The caller owns and disposes the returned tensor; the input is not disposed.
+ * - The caller owns and disposes the returned tensor; the input is not disposed. Adapters over a
+ *   model take images `[batch, height, width, channels]` or flat rows alike and reshape them to the
+ *   model's input when the sizes agree.
  * - `fingerprint()` is a hash of everything the outputs depend on (the weights), used to refuse a
  *   stale cache.
+ * - `dispose()`, where present, frees what the teacher owns (a model it loaded itself). Adapters
+ *   over a model you pass leave it yours and have none.
  */
 export interface Teacher {
+  readonly kind: 'teacher';
   /** Number of classes: the size of the last axis of `probs` and `logits`. */
   readonly numClasses: number;
   /** Soft targets at `temperature` (default 1): `[batch, numClasses]`. */
@@ -30,6 +36,27 @@ export interface Teacher {
   logits?(x: Tensor): Tensor2D;
   /** SHA-256 (hex) of the teacher's weights. */
   fingerprint(): string;
+  /** Frees what the teacher owns; absent when it owns nothing. */
+  dispose?(): void;
+}
+
+/**
+ * `x` reshaped to a model's input shape (`[null, ...dims]`) when it holds the same number of values
+ * per example: images for a model that takes flat rows, or rows for one that takes images. Anything
+ * else is an Error naming the argument and both shapes, instead of a tfjs shape error.
+ */
+export function fitInput(fn: string, x: Tensor, inputShape: readonly (number | null)[] | undefined): Tensor {
+  if (inputShape === undefined || inputShape.slice(1).some((d) => d === null)) return x;
+  const dims = inputShape.slice(1) as number[];
+  if (x.rank === dims.length + 1 && dims.every((d, i) => d === x.shape[i + 1])) return x;
+  const wanted = dims.reduce((a, b) => a * b, 1);
+  const given = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (given !== wanted) {
+    throw new Error(
+      `Argument 'x' passed to '${fn}' must hold ${wanted} values per example for a model of input [${['batch', ...dims].join(', ')}], got shape [${x.shape.join(', ')}]`,
+    );
+  }
+  return tf.reshape(x, [x.shape[0]!, ...dims]);
 }
 
 /**
@@ -87,6 +114,7 @@ export function teacherFromLogits(
   fingerprint: () => string,
 ): Teacher {
   return {
+    kind: 'teacher',
     numClasses,
     logits(x: Tensor): Tensor2D {
       assertTensor(`${fn}.logits`, 'x', x);

@@ -26,8 +26,8 @@ describeBackends('decoupledKdLoss', () => {
         teacherLogits: tf.tensor2d(c.teacherLogits),
         labels: tf.tensor1d(c.labels, 'int32'),
         temperature: c.temperature,
-        alpha: c.alpha,
-        beta: c.beta,
+        tckdWeight: c.alpha,
+        nckdWeight: c.beta,
       };
       const got = values(args);
       expect(got.total, 'total').toBeRelativelyClose(c.expected.total);
@@ -77,7 +77,7 @@ describeBackends('decoupledKdLoss', () => {
     ['one class', () => ({ ...validArgs(), studentLogits: tf.zeros([2, 1]), teacherLogits: tf.zeros([2, 1]), labels: tf.tensor1d([0, 0], 'int32') }), /'studentLogits' passed to 'decoupledKdLoss' must have at least 2 classes on axis 1, got shape \[2, 1\]/],
     ['a shape mismatch', () => ({ ...validArgs(), teacherLogits: tf.zeros([2, 4]) }), /'studentLogits' and 'teacherLogits' passed to 'decoupledKdLoss' must have the same shape/],
     ['temperature Infinity', () => ({ ...validArgs(), temperature: Number.POSITIVE_INFINITY }), /'temperature' passed to 'decoupledKdLoss' must be a finite number > 0, got Infinity/],
-    ['negative beta', () => ({ ...validArgs(), beta: -8 }), /'beta' passed to 'decoupledKdLoss' must be a finite number >= 0, got -8/],
+    ['negative nckdWeight', () => ({ ...validArgs(), nckdWeight: -8 }), /'nckdWeight' passed to 'decoupledKdLoss' must be a finite number >= 0, got -8/],
   ];
   it.each(bad)('rejects %s', (_, args, message) => {
     tf.tidy(() => {

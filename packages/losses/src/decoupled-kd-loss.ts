@@ -14,15 +14,15 @@ export interface DecoupledKdLossArgs {
   labels: Tensor;
   /** T, a finite number > 0. */
   temperature: number;
-  /** Weight of TCKD; `alpha` is the paper's own name. Default 1 (the paper's setting). */
-  alpha?: number | undefined;
-  /** Weight of NCKD; `beta` is the paper's own name. Default 8 (the paper's CIFAR-100 setting). */
-  beta?: number | undefined;
+  /** Weight of TCKD (the paper's alpha). Default 1 (the paper's setting). */
+  tckdWeight?: number | undefined;
+  /** Weight of NCKD (the paper's beta). Default 8 (the paper's CIFAR-100 setting). */
+  nckdWeight?: number | undefined;
 }
 
 /** What {@link decoupledKdLoss} returns: scalars the caller disposes. */
 export interface DecoupledKdLossResult {
-  /** `alpha * tckd + beta * nckd`. */
+  /** `tckdWeight * tckd + nckdWeight * nckd`. */
   total: Scalar;
   /** Target-class KD: `T^2 * mean_b KL([p_t, 1 - p_t] || [q_t, 1 - q_t])`. */
   tckd: Scalar;
@@ -36,7 +36,7 @@ export interface DecoupledKdLossResult {
  *
  * - TCKD = `T^2 * mean_b KL(b^T || b^S)`, the binary distributions `b = [p_t, 1 - p_t]`;
  * - NCKD = `T^2 * mean_b KL(p^ || q^)`, `p^_i = p_i / (1 - p_t)` over the classes i != t;
- * - total = `alpha * TCKD + beta * NCKD`.
+ * - total = `tckdWeight * TCKD + nckdWeight * NCKD` (the paper's alpha and beta).
  *
  * `log p_t` and `log(1 - p_t)` come from log-sum-exps over all classes and over the non-target
  * classes, never from `log(softmax)`, so no probability underflows to a log of zero (the authors'
@@ -47,15 +47,15 @@ export function decoupledKdLoss(args: DecoupledKdLossArgs): DecoupledKdLossResul
   if (args === null || typeof args !== 'object') {
     throw new TypeError(`Argument 'args' passed to '${fn}' must be an object, got ${args === null ? 'null' : typeof args}`);
   }
-  const { studentLogits, teacherLogits, labels, temperature, alpha = 1, beta = 8 } = args;
+  const { studentLogits, teacherLogits, labels, temperature, tckdWeight = 1, nckdWeight = 8 } = args;
   assertLogits(fn, 'studentLogits', studentLogits, 2);
   assertRank(fn, 'teacherLogits', teacherLogits, 2);
   assertFloat(fn, 'teacherLogits', teacherLogits);
   assertSameShape(fn, 'studentLogits', studentLogits, 'teacherLogits', teacherLogits);
   checkLabels(fn, labels, studentLogits, true);
   assertPositive(fn, 'temperature', temperature);
-  assertNonNegative(fn, 'alpha', alpha);
-  assertNonNegative(fn, 'beta', beta);
+  assertNonNegative(fn, 'tckdWeight', tckdWeight);
+  assertNonNegative(fn, 'nckdWeight', nckdWeight);
   return tf.tidy(() => {
     const isTarget = tf.cast(tf.oneHot(labels, studentLogits.shape[1]!), 'bool');
     const student = splitAtTarget(tf.div(studentLogits, temperature), isTarget);
@@ -75,7 +75,7 @@ export function decoupledKdLoss(args: DecoupledKdLossArgs): DecoupledKdLossResul
     const logRatio = tf.sub(tf.sub(teacher.scaled, teacher.lseOther), tf.sub(student.scaled, student.lseOther));
     const nckd: Scalar = tf.mul(tf.mean(tf.sum(tf.mul(teacherNonTarget, logRatio), 1)), scale);
 
-    return { total: tf.add<Scalar>(tf.mul(tckd, alpha), tf.mul(nckd, beta)), tckd, nckd };
+    return { total: tf.add<Scalar>(tf.mul(tckd, tckdWeight), tf.mul(nckd, nckdWeight)), tckd, nckd };
   });
 }
 

@@ -21,7 +21,7 @@ describeBackends('distLoss', () => {
   it.each(golden.dist.map((c) => [c.name, c] as const))('equals the PyTorch reference: %s', (_, c) => {
     tf.tidy(() => {
       const teacher = c.teacherLogits ? { teacherLogits: tf.tensor2d(c.teacherLogits) } : { teacherProbs: tf.tensor2d(c.teacherProbs!) };
-      const args = { studentLogits: tf.tensor2d(c.studentLogits), ...teacher, temperature: c.temperature, beta: c.beta, gamma: c.gamma };
+      const args = { studentLogits: tf.tensor2d(c.studentLogits), ...teacher, temperature: c.temperature, interWeight: c.beta, intraWeight: c.gamma };
       const got = values(args);
       expect(got.total, 'total').toBeRelativelyClose(c.expected.total);
       expect(got.inter, 'inter').toBeRelativelyClose(c.expected.inter);
@@ -63,7 +63,7 @@ describeBackends('distLoss', () => {
     ['rank-1 logits', () => ({ ...validArgs(), studentLogits: tf.zeros([3]) }), /'studentLogits' passed to 'distLoss' must be a rank-2 tensor, got shape \[3\]/],
     ['a shape mismatch', () => ({ ...validArgs(), teacherLogits: tf.zeros([3, 3]) }), /'studentLogits' and 'teacherLogits' passed to 'distLoss' must have the same shape/],
     ['temperature 0', () => ({ ...validArgs(), temperature: 0 }), /'temperature' passed to 'distLoss' must be a finite number > 0, got 0/],
-    ['negative gamma', () => ({ ...validArgs(), gamma: -1 }), /'gamma' passed to 'distLoss' must be a finite number >= 0, got -1/],
+    ['negative intraWeight', () => ({ ...validArgs(), intraWeight: -1 }), /'intraWeight' passed to 'distLoss' must be a finite number >= 0, got -1/],
     ['both teachers', () => ({ ...validArgs(), teacherProbs: tf.div(tf.ones([2, 3]), 3) }), /'distLoss' needs exactly one of 'teacherLogits' and 'teacherProbs', got both/],
   ];
   it.each(bad)('rejects %s', (_, args, message) => {

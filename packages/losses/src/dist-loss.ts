@@ -16,15 +16,15 @@ export interface DistLossArgs extends TeacherInput {
   teacherProbs?: Tensor | undefined;
   /** tau, a finite number > 0 (the paper uses 1 on ImageNet, 4 on CIFAR-100). */
   temperature: number;
-  /** Weight of the inter-class term; `beta` is the paper's own name. Default 1. */
-  beta?: number | undefined;
-  /** Weight of the intra-class term; `gamma` is the paper's own name. Default 1. */
-  gamma?: number | undefined;
+  /** Weight of the inter-class term (the paper's beta). Default 1. */
+  interWeight?: number | undefined;
+  /** Weight of the intra-class term (the paper's gamma). Default 1. */
+  intraWeight?: number | undefined;
 }
 
 /** What {@link distLoss} returns: scalars the caller disposes. */
 export interface DistLossResult {
-  /** `beta * inter + gamma * intra`. */
+  /** `interWeight * inter + intraWeight * intra`. */
   total: Scalar;
   /** `T^2 * (1 - mean over examples of the Pearson correlation of the two rows)`. */
   inter: Scalar;
@@ -39,7 +39,7 @@ export interface DistLossResult {
  *
  * - inter = `T^2 * (1 - mean_b rho(Y_s[b, :], Y_t[b, :]))` (each example's ranking of classes);
  * - intra = `T^2 * (1 - mean_c rho(Y_s[:, c], Y_t[:, c]))` (each class across the batch);
- * - total = `beta * inter + gamma * intra`,
+ * - total = `interWeight * inter + intraWeight * intra` (the paper's beta and gamma),
  *
  * where `rho(a, b) = (a - mean a) . (b - mean b) / (||a - mean a|| ||b - mean b|| + 1e-8)` is
  * Pearson's correlation with the paper's 1e-8 in the denominator (it keeps a constant row or
@@ -50,12 +50,12 @@ export function distLoss(args: DistLossArgs): DistLossResult {
   if (args === null || typeof args !== 'object') {
     throw new TypeError(`Argument 'args' passed to '${fn}' must be an object, got ${args === null ? 'null' : typeof args}`);
   }
-  const { studentLogits, temperature, beta = 1, gamma = 1 } = args;
+  const { studentLogits, temperature, interWeight = 1, intraWeight = 1 } = args;
   assertLogits(fn, 'studentLogits', studentLogits);
   checkTeacher(fn, args, studentLogits);
   assertPositive(fn, 'temperature', temperature);
-  assertNonNegative(fn, 'beta', beta);
-  assertNonNegative(fn, 'gamma', gamma);
+  assertNonNegative(fn, 'interWeight', interWeight);
+  assertNonNegative(fn, 'intraWeight', intraWeight);
   return tf.tidy(() => {
     const student = tf.softmax(tf.div(studentLogits, temperature));
     const { probs: teacher } = teacherDistribution(args, temperature);
@@ -65,7 +65,7 @@ export function distLoss(args: DistLossArgs): DistLossResult {
       tf.sub(1, tf.mean(rowPearson(tf.transpose(student), tf.transpose(teacher)))),
       scale,
     );
-    return { total: tf.add<Scalar>(tf.mul(inter, beta), tf.mul(intra, gamma)), inter, intra };
+    return { total: tf.add<Scalar>(tf.mul(inter, interWeight), tf.mul(intra, intraWeight)), inter, intra };
   });
 }
 

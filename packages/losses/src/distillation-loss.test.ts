@@ -107,10 +107,10 @@ describeBackends('distillationLoss', () => {
       const teacherLogits = randomLogits(4, 3, 12);
       const partial = tf.tensor1d([2, -1, 0, -1], 'int32');
       const hard = distillationLoss({ studentLogits, teacherLogits, labels: partial, temperature: 2, hardWeight: 1 }).hard!;
-      const labelledOnly = hardLabelLoss(tf.gather(studentLogits, [0, 2]), tf.tensor1d([2, 0], 'int32'));
+      const labelledOnly = hardLabelLoss({ studentLogits: tf.gather(studentLogits, [0, 2]), labels: tf.tensor1d([2, 0], 'int32') });
       expect(hard.dataSync()[0]!, 'partly labelled hard term').toBeRelativelyClose(labelledOnly.dataSync()[0]!, 1e-6);
       const rows = tf.tensor2d([[0, 0, 1], [0, 0, 0], [1, 0, 0], [0, 0, 0]]);
-      expect(hardLabelLoss(studentLogits, rows).dataSync()[0]!, 'label rows').toBeRelativelyClose(labelledOnly.dataSync()[0]!, 1e-6);
+      expect(hardLabelLoss({ studentLogits, labels: rows }).dataSync()[0]!, 'label rows').toBeRelativelyClose(labelledOnly.dataSync()[0]!, 1e-6);
 
       const none = tf.tensor1d([-1, -1, -1, -1], 'int32');
       const f = (z: Tensor) => distillationLoss({ studentLogits: z, teacherLogits, labels: none, temperature: 2, hardWeight: 1 }).hard!;

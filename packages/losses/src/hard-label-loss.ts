@@ -1,27 +1,35 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { assertTensor } from '@kd/core';
+import { assertTensor, describeValue } from '@kd/core';
 import { assertLogits } from './validate';
+
+/** Arguments of {@link hardLabelLoss}. */
+export interface HardLabelLossArgs {
+  /** float32 `[batch, classes]`: the logits being trained. */
+  studentLogits: Tensor;
+  /**
+   * int32 class ids `[batch]` (`-1` = no label) or float32 rows `[batch, classes]`, one-hot or
+   * soft (an all-zero row = no label).
+   */
+  labels: Tensor;
+}
 
 /**
  * Cross-entropy of the student at T = 1 with the true labels: the paper's hard term.
- *
- * `labels` is either
- * - int32 class ids of shape `[batch]`, where `-1` marks an example without a label, or
- * - float32 rows of shape `[batch, classes]`, one-hot or soft, where an all-zero row marks an
- *   example without a label.
  *
  * The loss is summed over classes and averaged over the *labelled* examples only, so a partly
  * labelled transfer set weighs each labelled example the same whatever the batch holds. A batch
  * with no labelled example gives 0 (still connected to `studentLogits`, so `tf.grad` works).
  * The labels are read back synchronously to check them (class ids in range, rows that sum to 1).
- *
- * @param studentLogits float32 `[batch, classes]`.
- * @param labels class ids or label rows, as above.
  */
-export function hardLabelLoss(studentLogits: Tensor, labels: Tensor): Scalar {
-  assertLogits('hardLabelLoss', 'studentLogits', studentLogits);
-  const labelled = checkLabels('hardLabelLoss', labels, studentLogits);
+export function hardLabelLoss(args: HardLabelLossArgs): Scalar {
+  const fn = 'hardLabelLoss';
+  if (args === null || typeof args !== 'object' || 'dataId' in args) {
+    throw new TypeError(`Argument 'args' passed to '${fn}' must be an object { studentLogits, labels }, got ${describeValue(args)}`);
+  }
+  const { studentLogits, labels } = args;
+  assertLogits(fn, 'studentLogits', studentLogits);
+  const labelled = checkLabels(fn, labels, studentLogits);
   return labelCrossEntropy(studentLogits, labels, labelled);
 }
 

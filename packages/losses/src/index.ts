@@ -7,10 +7,23 @@ export type { DistLossArgs, DistLossResult } from './dist-loss';
 export { distillationLoss } from './distillation-loss';
 export type { DistillationLossArgs, DistillationLossResult } from './distillation-loss';
 export { hardLabelLoss } from './hard-label-loss';
+export type { HardLabelLossArgs } from './hard-label-loss';
 export { hintLoss } from './hint-loss';
 export type { HintLossArgs, Projection } from './hint-loss';
 export { logitMatchingLoss } from './logit-matching-loss';
 export type { LogitMatchingLossArgs } from './logit-matching-loss';
-export { createLoss, lossRegistry } from './loss-registry';
-export type { BatchLoss, LossFactory, LossInputs, LossKey, LossOutput, LossSpec } from './loss-registry';
+export { createLoss, lossOptionSpecs, lossRegistry } from './loss-registry';
+export type {
+  BatchLoss,
+  LossConfig,
+  LossFactory,
+  LossFunction,
+  LossInputs,
+  LossKey,
+  LossNeeds,
+  LossOptions,
+  LossOutput,
+  LossSpec,
+  NumericOptionSpec,
+} from './loss-registry';
 export { logSoftmaxWithTemperature, softmaxWithTemperature } from './temperature-softmax';

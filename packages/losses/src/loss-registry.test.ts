@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { attentionTransferLoss, createLoss, decoupledKdLoss, distillationLoss, distLoss, hintLoss, lossRegistry } from '@kd/losses';
+import { attentionTransferLoss, createLoss, decoupledKdLoss, distillationLoss, distLoss, hintLoss, lossOptionSpecs, lossRegistry } from '@kd/losses';
 import type { LossOutput, LossSpec } from '@kd/losses';
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';
@@ -39,6 +39,43 @@ describeBackends('lossRegistry / createLoss', () => {
     });
   });
 
+  it('carries every option it was built with, defaults included, and what it needs in its inputs', () => {
+    const loss = createLoss({ key: 'distillation', options: { temperature: 4 } });
+    expect(loss.config).toEqual({ key: 'distillation', options: { temperature: 4, softWeight: 1, hardWeight: 0 } });
+    expect(createLoss(loss.config).config).toEqual(loss.config);
+    expect(loss.needs).toEqual({ teacher: 'logitsOrProbs', labels: 'optional' });
+    const dkd = createLoss({ key: 'decoupledKd', options: { temperature: 2 } });
+    expect(dkd.config.options).toEqual({ temperature: 2, tckdWeight: 1, nckdWeight: 8, hardWeight: 0 });
+    expect(dkd.needs).toEqual({ teacher: 'logits', labels: 'every' });
+    expect(createLoss({ key: 'dist', options: { temperature: 1 } }).config.options).toEqual({ temperature: 1, interWeight: 1, intraWeight: 1, hardWeight: 0 });
+    expect(createLoss({ key: 'logitMatching' }).needs.teacher).toBe('logits');
+    expect(createLoss({ key: 'attentionTransfer' }).config.options).toEqual({ weight: 1, p: 2, hardWeight: 0 });
+    expect(createLoss({ key: 'hint' }).needs.teacher).toBe('features');
+  });
+
+  it('publishes its option table: bounds and defaults, the required ones without', () => {
+    expect(lossOptionSpecs.distillation.numeric).toEqual({
+      temperature: { bound: 'positive' },
+      softWeight: { bound: 'nonNegative', default: 1 },
+      hardWeight: { bound: 'nonNegative', default: 0 },
+    });
+    expect(Object.keys(lossOptionSpecs.decoupledKd.numeric)).toEqual(['temperature', 'tckdWeight', 'nckdWeight', 'hardWeight']);
+    expect(lossOptionSpecs.hint.other).toEqual(['projection']);
+  });
+
+  it('types a spec by its key: an option of another loss or a missing required one does not compile', () => {
+    const specs: LossSpec[] = [
+      // @ts-expect-error 'alpha' is not an option of 'distillation'
+      { key: 'distillation', options: { temperature: 4, alpha: 0.5 } },
+      // @ts-expect-error 'dist' requires options.temperature
+      { key: 'dist' },
+      // @ts-expect-error DKD's weights are tckdWeight and nckdWeight
+      { key: 'decoupledKd', options: { temperature: 4, beta: 8 } },
+    ];
+    // What the compiler refuses, createLoss refuses at run time too (a spec read from JSON).
+    for (const spec of specs) expect(() => createLoss(spec)).toThrow(/passed to 'createLoss\('(distillation|dist|decoupledKd)'\)'/);
+  });
+
   it('takes per-call overrides for schedules without changing the configured options', () => {
     tf.tidy(() => {
       const loss = createLoss({ key: 'distillation', options: { temperature: 2 } });
@@ -56,13 +93,13 @@ describeBackends('lossRegistry / createLoss', () => {
       const teacherLogits = logits(6);
       const labels = tf.tensor1d([0, 1, 2, 3, 4, 0], 'int32');
 
-      const dkd = read(createLoss({ key: 'decoupledKd', options: { temperature: 4, alpha: 1, beta: 8, hardWeight: 1 } })({ studentLogits, teacherLogits, labels }));
+      const dkd = read(createLoss({ key: 'decoupledKd', options: { temperature: 4, tckdWeight: 1, nckdWeight: 8, hardWeight: 1 } })({ studentLogits, teacherLogits, labels }));
       const dkdDirect = decoupledKdLoss({ studentLogits, teacherLogits, labels, temperature: 4 });
       expect(Object.keys(dkd.terms).toSorted()).toEqual(['hard', 'nckd', 'tckd']);
       expect(dkd.terms.tckd!, 'tckd').toBeRelativelyClose(dkdDirect.tckd.dataSync()[0]!, 1e-6);
       expect(dkd.terms.nckd!, 'nckd').toBeRelativelyClose(8 * dkdDirect.nckd.dataSync()[0]!, 1e-6);
 
-      const dist = read(createLoss({ key: 'dist', options: { temperature: 2, gamma: 2 } })({ studentLogits, teacherLogits }));
+      const dist = read(createLoss({ key: 'dist', options: { temperature: 2, intraWeight: 2 } })({ studentLogits, teacherLogits }));
       const distDirect = distLoss({ studentLogits, teacherLogits, temperature: 2 });
       expect(dist.terms.inter!, 'inter').toBeRelativelyClose(distDirect.inter.dataSync()[0]!, 1e-6);
       expect(dist.terms.intra!, 'intra').toBeRelativelyClose(2 * distDirect.intra.dataSync()[0]!, 1e-6);
@@ -97,12 +134,12 @@ describeBackends('lossRegistry / createLoss', () => {
   });
 
   const bad: Array<[string, () => unknown, RegExp]> = [
-    ['an unknown key, listing the known ones', () => createLoss({ key: 'hinton' }), /'spec.key' passed to 'createLoss' must be one of 'distillation', 'logitMatching', 'decoupledKd', 'dist', 'hint', 'attentionTransfer', got 'hinton'/],
-    ['a key inherited from Object', () => createLoss({ key: 'toString' }), /must be one of .* got 'toString'/],
-    ['an unknown option name', () => createLoss({ key: 'distillation', options: { temperature: 4, alpha: 0.5 } }), /'options' passed to 'createLoss\('distillation'\)' has unknown option\(s\) 'alpha'; known options: temperature, softWeight, hardWeight/],
-    ['a missing required option', () => createLoss({ key: 'dist', options: {} }), /'options.temperature' passed to 'createLoss\('dist'\)' is required/],
-    ['an invalid option value', () => createLoss({ key: 'decoupledKd', options: { temperature: '4' } }), /'options.temperature' passed to 'createLoss\('decoupledKd'\)' must be a finite number > 0, got '4'/],
-    ['a projection that is not a function', () => createLoss({ key: 'hint', options: { projection: 'dense' } }), /'options.projection' passed to 'createLoss\('hint'\)' must be a function \(features\) => Tensor or a list of them/],
+    ['an unknown key, listing the known ones', () => createLoss({ key: 'hinton' } as never), /'spec.key' passed to 'createLoss' must be one of 'distillation', 'logitMatching', 'decoupledKd', 'dist', 'hint', 'attentionTransfer', got 'hinton'/],
+    ['a key inherited from Object', () => createLoss({ key: 'toString' } as never), /must be one of .* got 'toString'/],
+    ['an unknown option name', () => createLoss({ key: 'distillation', options: { temperature: 4, alpha: 0.5 } } as never), /'options' passed to 'createLoss\('distillation'\)' has unknown option\(s\) 'alpha'; known options: temperature, softWeight, hardWeight/],
+    ['a missing required option', () => createLoss({ key: 'dist', options: {} } as never), /'options.temperature' passed to 'createLoss\('dist'\)' is required/],
+    ['an invalid option value', () => createLoss({ key: 'decoupledKd', options: { temperature: '4' } } as never), /'options.temperature' passed to 'createLoss\('decoupledKd'\)' must be a finite number > 0, got '4'/],
+    ['a projection that is not a function', () => createLoss({ key: 'hint', options: { projection: 'dense' } } as never), /'options.projection' passed to 'createLoss\('hint'\)' must be a function \(features\) => Tensor or a list of them/],
     ['an unknown override', () => createLoss({ key: 'distillation', options: { temperature: 4 } })({}, { temprature: 2 }), /'overrides' passed to 'distillation loss' has unknown option\(s\) 'temprature'/],
     ['an invalid override', () => createLoss({ key: 'distillation', options: { temperature: 4 } })({}, { temperature: -1 }), /'overrides.temperature' passed to 'distillation loss' must be a finite number > 0, got -1/],
     ['hardWeight without labels', () => createLoss({ key: 'dist', options: { temperature: 1, hardWeight: 1 } })({ studentLogits: tf.zeros([2, 3]), teacherLogits: tf.zeros([2, 3]) }), /'hardWeight' passed to 'dist loss' must be 0 when no 'labels' are given, got 1/],

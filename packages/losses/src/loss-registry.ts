@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { assertNonNegative, assertPositive } from '@kd/core';
+import { assertNonNegative, assertPositive, describeValue } from '@kd/core';
 import { attentionTransferLoss } from './attention-transfer-loss';
 import { decoupledKdLoss } from './decoupled-kd-loss';
 import { distLoss } from './dist-loss';
@@ -36,31 +36,94 @@ export interface LossOutput {
 }
 
 /**
- * A loss configured for training. `overrides` replaces numeric options for this call only
- * (temperature and weight schedules); a name the loss does not know is an error.
- * The caller disposes every returned scalar.
+ * A per-batch loss as a plain function: `overrides` replaces numeric options for this call only
+ * (temperature and weight schedules). The caller disposes every returned scalar. Hand-written losses
+ * have this shape; {@link createLoss} returns a {@link BatchLoss}, which also says what it is.
  */
-export type BatchLoss = (inputs: LossInputs, overrides?: Readonly<Record<string, number>>) => LossOutput;
+export type LossFunction = (inputs: LossInputs, overrides?: Readonly<Record<string, number>>) => LossOutput;
+
+/**
+ * The options of each registered loss, by key. Weights are named for what they weigh; the papers'
+ * own names are in the docs of `decoupledKdLoss` and `distLoss`.
+ */
+export interface LossOptions {
+  distillation: { temperature: number; softWeight?: number; hardWeight?: number };
+  logitMatching: { weight?: number; hardWeight?: number };
+  decoupledKd: { temperature: number; tckdWeight?: number; nckdWeight?: number; hardWeight?: number };
+  dist: { temperature: number; interWeight?: number; intraWeight?: number; hardWeight?: number };
+  hint: { weight?: number; hardWeight?: number; projection?: Projection | ReadonlyArray<Projection | undefined> };
+  attentionTransfer: { weight?: number; p?: number; hardWeight?: number };
+}
+
+/** The keys of {@link lossRegistry}. */
+export type LossKey = keyof LossOptions;
+
+type NumericName<K extends LossKey> = {
+  [P in keyof LossOptions[K]]-?: NonNullable<LossOptions[K][P]> extends number ? P : never;
+}[keyof LossOptions[K]];
+
+/**
+ * A serialisable loss choice, typed by key so that a misspelt or foreign option is a compile
+ * error: `{ key: 'distillation', options: { temperature: 4, hardWeight: 0.1 } }`. `options` may be
+ * left out when the loss has no required option.
+ */
+export type LossSpec<K extends LossKey = LossKey> = K extends LossKey
+  ? {} extends LossOptions[K]
+    ? { key: K; options?: LossOptions[K] | undefined }
+    : { key: K; options: LossOptions[K] }
+  : never;
+
+/**
+ * What a built loss was built with, every option resolved (defaults included), like Keras's
+ * `get_config`: `createLoss(loss.config)` builds the same loss, and trainers log and checkpoint it.
+ */
+export type LossConfig<K extends LossKey = LossKey> = K extends LossKey
+  ? {
+      readonly key: K;
+      readonly options: Readonly<Record<NumericName<K>, number> & Omit<LossOptions[K], NumericName<K>>>;
+    }
+  : never;
+
+/** What a loss needs in its inputs, so a trainer can check a teacher and data before training. */
+export interface LossNeeds {
+  /**
+   * `'logits'`: teacher logits only (logit matching, DKD); `'logitsOrProbs'`: logits or ready soft
+   * targets at the loss's temperature (distillation, DIST); `'features'`: student and teacher
+   * features instead (hints, attention transfer).
+   */
+  readonly teacher: 'logits' | 'logitsOrProbs' | 'features';
+  /** `'every'`: every example needs a label (DKD); `'optional'`: labels only feed the hard term. */
+  readonly labels: 'optional' | 'every';
+}
+
+/** A loss built by {@link createLoss}: a {@link LossFunction} that also says what it is. */
+export interface BatchLoss<K extends LossKey = LossKey> {
+  (inputs: LossInputs, overrides?: Readonly<Record<string, number>>): LossOutput;
+  /** Every option it was built with, defaults included. */
+  readonly config: LossConfig<K>;
+  /** What it needs in its inputs. */
+  readonly needs: LossNeeds;
+}
 
 /** Makes a {@link BatchLoss} from an options object (from code or from a JSON experiment). */
-export type LossFactory = (options?: Readonly<Record<string, unknown>>) => BatchLoss;
-
-/** A serialisable loss choice, e.g. `{ "key": "distillation", "options": { "temperature": 4 } }`. */
-export interface LossSpec {
-  key: string;
-  options?: Readonly<Record<string, unknown>> | undefined;
-}
+export type LossFactory<K extends LossKey = LossKey> = (options?: Readonly<Record<string, unknown>>) => BatchLoss<K>;
 
 type Bound = 'positive' | 'nonNegative';
-interface NumericOption {
-  bound: Bound;
-  /** Omitted: the option is required. */
-  default?: number;
+
+/** How one numeric option is checked; an option without a default is required. */
+export interface NumericOptionSpec {
+  readonly bound: Bound;
+  readonly default?: number;
 }
 
-interface LossDefinition {
-  key: string;
-  numeric: Record<string, NumericOption>;
+type NumericSpecs<K extends LossKey> = {
+  readonly [P in NumericName<K>]-?: undefined extends LossOptions[K][P] ? NumericOptionSpec & { readonly default: number } : NumericOptionSpec;
+};
+
+interface LossDefinition<K extends LossKey> {
+  key: K;
+  numeric: NumericSpecs<K>;
+  needs: LossNeeds;
   /** Non-numeric options (functions), checked by `checkOther` when the loss is created. */
   other?: readonly string[];
   checkOther?: (fn: string, other: Record<string, unknown>) => void;
@@ -68,10 +131,11 @@ interface LossDefinition {
   terms: (inputs: LossInputs, numbers: Record<string, number>, other: Record<string, unknown>) => Record<string, Scalar>;
 }
 
-const hardWeight: NumericOption = { bound: 'nonNegative', default: 0 };
+const hardWeight = { bound: 'nonNegative', default: 0 } as const;
 
-function defineLoss(definition: LossDefinition): LossFactory {
-  const numericNames = Object.keys(definition.numeric);
+function defineLoss<K extends LossKey>(definition: LossDefinition<K>): LossFactory<K> {
+  const numeric = definition.numeric as Record<string, NumericOptionSpec>;
+  const numericNames = Object.keys(numeric);
   const known = [...numericNames, ...(definition.other ?? [])];
   const fn = `${definition.key} loss`;
   return (options = {}) => {
@@ -79,7 +143,7 @@ function defineLoss(definition: LossDefinition): LossFactory {
     assertKnownOptions(where, 'options', options, known);
     const base: Record<string, number> = {};
     for (const name of numericNames) {
-      const option = definition.numeric[name]!;
+      const option = numeric[name]!;
       const value = options[name] ?? option.default;
       if (value === undefined) {
         throw new Error(`Argument 'options.${name}' passed to '${where}' is required, got nothing`);
@@ -87,9 +151,9 @@ function defineLoss(definition: LossDefinition): LossFactory {
       checkNumber(where, `options.${name}`, value, option.bound);
       base[name] = value as number;
     }
-    const other = Object.fromEntries((definition.other ?? []).map((name) => [name, options[name]]));
+    const other = Object.fromEntries((definition.other ?? []).filter((name) => options[name] !== undefined).map((name) => [name, options[name]]));
     definition.checkOther?.(where, other);
-    return (inputs, overrides) => {
+    const loss = (inputs: LossInputs, overrides?: Readonly<Record<string, number>>): LossOutput => {
       if (inputs === null || typeof inputs !== 'object') {
         throw new TypeError(`Argument 'inputs' passed to '${fn}' must be an object, got ${inputs === null ? 'null' : typeof inputs}`);
       }
@@ -97,7 +161,7 @@ function defineLoss(definition: LossDefinition): LossFactory {
       if (overrides !== undefined) {
         assertKnownOptions(fn, 'overrides', overrides, numericNames);
         for (const [name, value] of Object.entries(overrides)) {
-          checkNumber(fn, `overrides.${name}`, value, definition.numeric[name]!.bound);
+          checkNumber(fn, `overrides.${name}`, value, numeric[name]!.bound);
           numbers[name] = value;
         }
       }
@@ -117,6 +181,8 @@ function defineLoss(definition: LossDefinition): LossFactory {
         return { total: tf.addN(Object.values(terms)), terms };
       });
     };
+    const config = Object.freeze({ key: definition.key, options: Object.freeze({ ...base, ...other }) }) as unknown as LossConfig<K>;
+    return Object.assign(loss, { config, needs: definition.needs });
   };
 }
 
@@ -146,25 +212,12 @@ function featurePairs(fn: string, inputs: LossInputs): Array<[Tensor, Tensor, nu
   return students.map((s, i) => [s, teachers[i]!, i]);
 }
 
-/**
- * The losses a JSON experiment can name, as `{ key, options }`. A plain object: importing it
- * registers nothing. Every loss also takes `hardWeight` (default 0): with `labels` in the inputs it
- * adds the term `hard`, the student's cross-entropy at T = 1 with the labels (see
- * `hardLabelLoss`); without labels it must be 0.
- *
- * | key | options (default) | terms |
- * |---|---|---|
- * | `distillation` | `temperature` (required), `softWeight` (1) | `soft` = softWeight x `distillationLoss`'s soft |
- * | `logitMatching` | `weight` (1) | `logits` |
- * | `decoupledKd` | `temperature` (required), `alpha` (1), `beta` (8) | `tckd` = alpha x TCKD, `nckd` = beta x NCKD |
- * | `dist` | `temperature` (required), `beta` (1), `gamma` (1) | `inter`, `intra` (weighted) |
- * | `hint` | `weight` (1), `projection` (none; a function or one per layer) | `hint` (summed over layers) |
- * | `attentionTransfer` | `weight` (1), `p` (2) | `attention` (summed over layers) |
- */
-export const lossRegistry = {
-  distillation: defineLoss({
+// The registered losses, each defined once; `lossRegistry` and `lossOptionSpecs` are read from here.
+const definitions: { readonly [K in LossKey]: LossDefinition<K> } = {
+  distillation: {
     key: 'distillation',
     numeric: { temperature: { bound: 'positive' }, softWeight: { bound: 'nonNegative', default: 1 }, hardWeight },
+    needs: { teacher: 'logitsOrProbs', labels: 'optional' },
     terms: (inputs, { temperature, softWeight }) => {
       const { soft } = distillationLoss({
         studentLogits: need('distillation loss', 'studentLogits', inputs.studentLogits),
@@ -174,10 +227,11 @@ export const lossRegistry = {
       });
       return { soft: tf.mul(soft, softWeight!) };
     },
-  }),
-  logitMatching: defineLoss({
+  },
+  logitMatching: {
     key: 'logitMatching',
     numeric: { weight: { bound: 'nonNegative', default: 1 }, hardWeight },
+    needs: { teacher: 'logits', labels: 'optional' },
     terms: (inputs, { weight }) => ({
       logits: tf.mul(
         logitMatchingLoss({
@@ -187,16 +241,17 @@ export const lossRegistry = {
         weight!,
       ),
     }),
-  }),
-  decoupledKd: defineLoss({
+  },
+  decoupledKd: {
     key: 'decoupledKd',
     numeric: {
       temperature: { bound: 'positive' },
-      alpha: { bound: 'nonNegative', default: 1 },
-      beta: { bound: 'nonNegative', default: 8 },
+      tckdWeight: { bound: 'nonNegative', default: 1 },
+      nckdWeight: { bound: 'nonNegative', default: 8 },
       hardWeight,
     },
-    terms: (inputs, { temperature, alpha, beta }) => {
+    needs: { teacher: 'logits', labels: 'every' },
+    terms: (inputs, { temperature, tckdWeight, nckdWeight }) => {
       const fn = 'decoupledKd loss';
       const { tckd, nckd } = decoupledKdLoss({
         studentLogits: need(fn, 'studentLogits', inputs.studentLogits),
@@ -204,30 +259,32 @@ export const lossRegistry = {
         labels: need(fn, 'labels', inputs.labels),
         temperature: temperature!,
       });
-      return { tckd: tf.mul(tckd, alpha!), nckd: tf.mul(nckd, beta!) };
+      return { tckd: tf.mul(tckd, tckdWeight!), nckd: tf.mul(nckd, nckdWeight!) };
     },
-  }),
-  dist: defineLoss({
+  },
+  dist: {
     key: 'dist',
     numeric: {
       temperature: { bound: 'positive' },
-      beta: { bound: 'nonNegative', default: 1 },
-      gamma: { bound: 'nonNegative', default: 1 },
+      interWeight: { bound: 'nonNegative', default: 1 },
+      intraWeight: { bound: 'nonNegative', default: 1 },
       hardWeight,
     },
-    terms: (inputs, { temperature, beta, gamma }) => {
+    needs: { teacher: 'logitsOrProbs', labels: 'optional' },
+    terms: (inputs, { temperature, interWeight, intraWeight }) => {
       const { inter, intra } = distLoss({
         studentLogits: need('dist loss', 'studentLogits', inputs.studentLogits),
         teacherLogits: inputs.teacherLogits,
         teacherProbs: inputs.teacherProbs,
         temperature: temperature!,
       });
-      return { inter: tf.mul(inter, beta!), intra: tf.mul(intra, gamma!) };
+      return { inter: tf.mul(inter, interWeight!), intra: tf.mul(intra, intraWeight!) };
     },
-  }),
-  hint: defineLoss({
+  },
+  hint: {
     key: 'hint',
     numeric: { weight: { bound: 'nonNegative', default: 1 }, hardWeight },
+    needs: { teacher: 'features', labels: 'optional' },
     other: ['projection'],
     checkOther: (fn, { projection }) => {
       const list = Array.isArray(projection) ? projection : [projection];
@@ -251,36 +308,63 @@ export const lossRegistry = {
       );
       return { hint: tf.mul(tf.addN(losses), weight!) };
     },
-  }),
-  attentionTransfer: defineLoss({
+  },
+  attentionTransfer: {
     key: 'attentionTransfer',
     numeric: { weight: { bound: 'nonNegative', default: 1 }, p: { bound: 'positive', default: 2 }, hardWeight },
+    needs: { teacher: 'features', labels: 'optional' },
     terms: (inputs, { weight, p }) => {
       const losses = featurePairs('attentionTransfer loss', inputs).map(([studentFeatures, teacherFeatures]) =>
         attentionTransferLoss({ studentFeatures, teacherFeatures, p: p! }),
       );
       return { attention: tf.mul(tf.addN(losses), weight!) };
     },
-  }),
-} satisfies Record<string, LossFactory>;
+  },
+};
 
-/** The keys of {@link lossRegistry}. */
-export type LossKey = keyof typeof lossRegistry;
+/**
+ * The losses a JSON experiment can name, as `{ key, options }`. A plain object: importing it
+ * registers nothing. Every loss also takes `hardWeight` (default 0): with `labels` in the inputs it
+ * adds the term `hard`, the student's cross-entropy at T = 1 with the labels (see
+ * `hardLabelLoss`); without labels it must be 0.
+ *
+ * | key | options (default) | terms |
+ * |---|---|---|
+ * | `distillation` | `temperature` (required), `softWeight` (1) | `soft` = softWeight x `distillationLoss`'s soft |
+ * | `logitMatching` | `weight` (1) | `logits` |
+ * | `decoupledKd` | `temperature` (required), `tckdWeight` (1), `nckdWeight` (8) | `tckd` = tckdWeight x TCKD, `nckd` = nckdWeight x NCKD |
+ * | `dist` | `temperature` (required), `interWeight` (1), `intraWeight` (1) | `inter`, `intra` (weighted) |
+ * | `hint` | `weight` (1), `projection` (none; a function or one per layer) | `hint` (summed over layers) |
+ * | `attentionTransfer` | `weight` (1), `p` (2) | `attention` (summed over layers) |
+ */
+export const lossRegistry: { readonly [K in LossKey]: LossFactory<K> } = Object.fromEntries(
+  Object.entries(definitions).map(([key, definition]) => [key, defineLoss(definition as LossDefinition<LossKey>)]),
+) as never;
+
+/**
+ * The options of every registered loss, by key: for each numeric option its bound and default
+ * (none: required), and the names of its other options. Config validators and schema generators
+ * read this; it is the registry's own table, not a copy.
+ */
+export const lossOptionSpecs: {
+  readonly [K in LossKey]: { readonly numeric: Readonly<Record<string, NumericOptionSpec>>; readonly other: readonly string[] };
+} = Object.fromEntries(
+  Object.entries(definitions).map(([key, definition]) => [key, { numeric: definition.numeric, other: definition.other ?? [] }]),
+) as never;
 
 /**
  * Builds the loss a spec names: `createLoss({ key: 'distillation', options: { temperature: 4,
  * hardWeight: 0.1 } })`. An unknown key fails with the list of known keys; unknown or invalid
- * options fail naming them.
+ * options fail naming them. The result carries its resolved `config` and what it `needs`.
  */
-export function createLoss(spec: LossSpec): BatchLoss {
+export function createLoss<K extends LossKey>(spec: LossSpec<K>): BatchLoss<K> {
   if (spec === null || typeof spec !== 'object') {
     throw new TypeError(`Argument 'spec' passed to 'createLoss' must be an object { key, options }, got ${spec === null ? 'null' : typeof spec}`);
   }
-  const keys = Object.keys(lossRegistry);
-  if (typeof spec.key !== 'string' || !Object.hasOwn(lossRegistry, spec.key)) {
-    throw new Error(
-      `Argument 'spec.key' passed to 'createLoss' must be one of ${keys.map((k) => `'${k}'`).join(', ')}, got ${typeof spec.key === 'string' ? `'${spec.key}'` : typeof spec.key}`,
-    );
+  const key: unknown = spec.key;
+  if (typeof key !== 'string' || !Object.hasOwn(lossRegistry, key)) {
+    const keys = Object.keys(lossRegistry);
+    throw new Error(`Argument 'spec.key' passed to 'createLoss' must be one of ${keys.map((k) => `'${k}'`).join(', ')}, got ${describeValue(key)}`);
   }
-  return lossRegistry[spec.key as LossKey](spec.options);
+  return (lossRegistry[spec.key] as LossFactory<K>)(spec.options as Readonly<Record<string, unknown>> | undefined);
 }

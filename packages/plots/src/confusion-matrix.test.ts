@@ -1,6 +1,6 @@
-import { confusionMatrixSvg } from '@kd/cli';
+import { confusionMatrixSvg } from '@kd/plots';
 import { describe, expect, it } from 'vitest';
-import { countMarks, wellFormedElements } from './testing/well-formed-xml';
+import { countMarks, wellFormedElements } from '../../../test/well-formed-xml';
 
 const matrix = [
   [50, 2, 0],

@@ -1,6 +1,6 @@
-import { lineChartSvg, renderReportHtml } from '@kd/cli';
+import { lineChartSvg, renderReportHtml } from '@kd/plots';
 import { describe, expect, it } from 'vitest';
-import { wellFormedElements } from './testing/well-formed-xml';
+import { wellFormedElements } from '../../../test/well-formed-xml';
 
 const svg = lineChartSvg({ title: 'c', xLabel: 'x', yLabel: 'y', series: [{ name: 's', points: [[1, 1], [2, 2]] }] });
 

@@ -1,6 +1,6 @@
-import { lineChartSvg, niceTicks } from '@kd/cli';
+import { lineChartSvg, niceTicks } from '@kd/plots';
 import { describe, expect, it } from 'vitest';
-import { countMarks, wellFormedElements } from './testing/well-formed-xml';
+import { countMarks, wellFormedElements } from '../../../test/well-formed-xml';
 
 const curves = {
   title: 'Learning curves',

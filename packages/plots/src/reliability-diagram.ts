@@ -1,68 +1,11 @@
+import { calibrationError } from '@kd/core';
+import type { CalibrationBin } from '@kd/core';
 import { axes, escapeXml, formatValue, frame, linearScale, px, svgStart } from './svg';
 import type { Frame } from './svg';
 
-/** One confidence bin of a reliability diagram. */
-export interface ReliabilityBin {
-  /** Confidence range `[lower, upper)` (the last bin includes 1). */
-  lower: number;
-  upper: number;
-  /** Examples whose top-1 probability falls in the range. */
-  count: number;
-  /** Fraction of those examples classified correctly (0 when the bin is empty). */
-  accuracy: number;
-  /** Mean top-1 probability of those examples (0 when the bin is empty). */
-  confidence: number;
-}
-
-/**
- * Groups examples into `bins` equal-width bins by their top-1 probability and measures accuracy
- * and mean confidence in each: the data of a reliability diagram and of the expected
- * calibration error.
- *
- * @param probabilities one row of class probabilities per example.
- * @param labels the true class id of each example.
- * @param bins number of bins, default 10.
- */
-export function reliabilityBins(
-  probabilities: ReadonlyArray<readonly number[]>,
-  labels: readonly number[],
-  bins = 10,
-): ReliabilityBin[] {
-  if (!Number.isSafeInteger(bins) || bins < 1) {
-    throw new Error(`Argument 'bins' passed to 'reliabilityBins' must be an integer >= 1, got ${bins}`);
-  }
-  if (labels.length !== probabilities.length) {
-    throw new Error(
-      `Argument 'labels' passed to 'reliabilityBins' must have one label per row of probabilities (${probabilities.length}), got ${labels.length}`,
-    );
-  }
-  const result = Array.from({ length: bins }, (_, i) => ({ lower: i / bins, upper: (i + 1) / bins, count: 0, correct: 0, sum: 0 }));
-  probabilities.forEach((row, i) => {
-    let top = 0;
-    for (let c = 1; c < row.length; c++) if (row[c]! > row[top]!) top = c;
-    const confidence = row[top]!;
-    const bin = result[Math.min(bins - 1, Math.floor(confidence * bins))]!;
-    bin.count++;
-    bin.sum += confidence;
-    if (top === labels[i]) bin.correct++;
-  });
-  return result.map(({ lower, upper, count, correct, sum }) => ({
-    lower,
-    upper,
-    count,
-    accuracy: count ? correct / count : 0,
-    confidence: count ? sum / count : 0,
-  }));
-}
-
-/** Expected calibration error: |accuracy - confidence| of each bin, weighted by its share of examples. */
-export function calibrationError(bins: readonly ReliabilityBin[]): number {
-  const total = bins.reduce((sum, bin) => sum + bin.count, 0);
-  return total === 0 ? 0 : bins.reduce((sum, bin) => sum + (bin.count / total) * Math.abs(bin.accuracy - bin.confidence), 0);
-}
-
 export interface ReliabilityDiagramOptions {
-  bins: readonly ReliabilityBin[];
+  /** From `calibrationBins` of `@kd/core`. */
+  bins: readonly CalibrationBin[];
   /** Default 'Reliability diagram'; the ECE is appended. */
   title?: string;
   /** Height in px; the plot is about square, with the legend to its right. Default 360. */

@@ -1,22 +1,8 @@
-import { softmaxAt, softTargetsSvg } from '@kd/cli';
+import { softTargetsSvg } from '@kd/plots';
 import { describe, expect, it } from 'vitest';
-import { countMarks, wellFormedElements } from './testing/well-formed-xml';
+import { countMarks, wellFormedElements } from '../../../test/well-formed-xml';
 
 const logits = [8, 2, 0, -1];
-
-describe('softmaxAt', () => {
-  it('matches exp(z/T) / sum exp(z/T) and stays finite for large logits', () => {
-    const e = logits.map((z) => Math.exp(z / 4));
-    const sum = e.reduce((a, b) => a + b, 0);
-    softmaxAt(logits, 4).forEach((p, i) => expect(p).toBeCloseTo(e[i]! / sum, 12));
-    expect(softmaxAt([1e4, -1e4], 1)).toEqual([1, 0]);
-  });
-
-  it('rejects a bad temperature or logits', () => {
-    expect(() => softmaxAt(logits, 0)).toThrow(/'temperature' passed to 'softmaxAt' must be a finite number > 0, got 0/);
-    expect(() => softmaxAt([], 1)).toThrow(/'logits' passed to 'softmaxAt'/);
-  });
-});
 
 describe('softTargetsSvg', () => {
   it('draws one bar per class and temperature, with a legend entry per temperature', () => {

@@ -1,4 +1,4 @@
-import { softmaxAt } from './softmax';
+import { softmax } from '@kd/core';
 import { axes, escapeXml, formatValue, frame, legend, linearScale, palette, px, svgStart } from './svg';
 
 export interface SoftTargetsOptions {
@@ -34,7 +34,7 @@ export function softTargetsSvg(options: SoftTargetsOptions): string {
   if (temperatures.length === 0) {
     throw new Error("Argument 'temperatures' passed to 'softTargetsSvg' must list at least one temperature, got none");
   }
-  const distributions = temperatures.map((t) => softmaxAt(logits, t));
+  const distributions = temperatures.map((temperature) => Array.from(softmax(logits, { temperature })));
   // Names wider than their group are slanted, and the plot gives up height for them.
   const longest = Math.max(...names.map((name) => name.length));
   const slant = longest * 7 > (width - 80) / logits.length;

@@ -1,81 +1,53 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import * as v from 'valibot';
 import { describeValue } from '@kd/core';
+import { integer, list, object, oneOfValues, problemsOf, unitRate, variantOf } from './schema-problems';
+
+const activationSchema = oneOfValues(['relu', 'tanh', 'sigmoid', 'elu']);
+
+/** The schema of an {@link Architecture}: its type, its JSON Schema and its error messages. */
+export const architectureSchema = variantOf('type', [
+  object({
+    type: v.literal('mlp'),
+    /** Units of each hidden layer. */
+    hidden: list(integer(1), 'an array of integers >= 1'),
+    /** Default 'relu'. */
+    activation: v.optional(activationSchema),
+    /** Dropout rate after each hidden layer. Default 0. */
+    dropout: v.optional(unitRate()),
+    /** Dropout rate on the input. Default 0. */
+    inputDropout: v.optional(unitRate()),
+  }),
+  object({
+    type: v.literal('cnn'),
+    /** Filters of each 3x3 convolution block. */
+    filters: list(integer(1), 'a non-empty array of integers >= 1', 1),
+    /** Hidden dense units after the convolutions. Default 128. */
+    dense: v.optional(integer(1)),
+    /** Default 'relu'. */
+    activation: v.optional(activationSchema),
+    /** Dropout rate before the logits layer. Default 0. */
+    dropout: v.optional(unitRate()),
+  }),
+]);
 
 /**
  * A model architecture as plain JSON, for code and config files alike. Every model ends in a
- * linear layer: it outputs logits (the softmax belongs to the loss and the metrics).
+ * linear layer: it outputs logits (the softmax belongs to the loss and the metrics). Both take
+ * images `[batch, height, width, channels]`.
  *
- * - `mlp`: flattens the input, then `hidden` dense layers; the paper's MNIST teacher is
+ * - `mlp`: flattens the image, then `hidden` dense layers; the paper's MNIST teacher is
  *   `{ type: 'mlp', hidden: [1200, 1200], dropout: 0.5, inputDropout: 0.2 }`, its student
  *   `{ type: 'mlp', hidden: [800, 800] }`.
  * - `cnn`: `filters.length` blocks of 3x3 convolution (same padding) + 2x2 max pooling, then
  *   `dense` hidden units, then the logits layer.
  */
-export type Architecture =
-  | {
-      type: 'mlp';
-      hidden: number[];
-      /** Default 'relu'. */
-      activation?: 'relu' | 'tanh' | 'sigmoid' | 'elu';
-      /** Dropout rate after each hidden layer. Default 0. */
-      dropout?: number;
-      /** Dropout rate on the input. Default 0. */
-      inputDropout?: number;
-    }
-  | {
-      type: 'cnn';
-      filters: number[];
-      /** Hidden dense units after the convolutions. Default 128. */
-      dense?: number;
-      /** Default 'relu'. */
-      activation?: 'relu' | 'tanh' | 'sigmoid' | 'elu';
-      /** Dropout rate before the logits layer. Default 0. */
-      dropout?: number;
-    };
-
-const activations = ['relu', 'tanh', 'sigmoid', 'elu'];
+export type Architecture = v.InferOutput<typeof architectureSchema>;
 
 /** Every problem with an architecture, each with its path; empty when it is valid. */
 export function architectureProblems(spec: unknown, path: string): string[] {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-    return [`${path}: expected an object { type: 'mlp' | 'cnn', ... }, got ${describeValue(spec)}`];
-  }
-  const s = spec as Record<string, unknown>;
-  const problems: string[] = [];
-  const units = (key: string, required: boolean): void => {
-    const v = s[key];
-    if (v === undefined && !required) return;
-    if (!Array.isArray(v) || (key === 'filters' && v.length === 0)) {
-      problems.push(`${path}.${key}: expected an array of integers >= 1, got ${describeValue(v)}`);
-      return;
-    }
-    v.forEach((n, i) => {
-      if (!Number.isInteger(n) || (n as number) < 1) problems.push(`${path}.${key}[${i}]: expected an integer >= 1, got ${describeValue(n)}`);
-    });
-  };
-  const rate = (key: string): void => {
-    const v = s[key];
-    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v < 1))) {
-      problems.push(`${path}.${key}: expected a rate in [0, 1), got ${describeValue(v)}`);
-    }
-  };
-  if (s.activation !== undefined && !activations.includes(s.activation as string)) {
-    problems.push(`${path}.activation: expected one of ${activations.map((a) => `'${a}'`).join(', ')}, got ${describeValue(s.activation)}`);
-  }
-  rate('dropout');
-  if (s.type === 'mlp') {
-    units('hidden', true);
-    rate('inputDropout');
-  } else if (s.type === 'cnn') {
-    units('filters', true);
-    if (s.dense !== undefined && (!Number.isInteger(s.dense) || (s.dense as number) < 1)) {
-      problems.push(`${path}.dense: expected an integer >= 1, got ${describeValue(s.dense)}`);
-    }
-  } else {
-    problems.push(`${path}.type: expected 'mlp' or 'cnn', got ${describeValue(s.type)}`);
-  }
-  return problems;
+  return problemsOf(architectureSchema, spec, path);
 }
 
 /** Options of {@link buildModel}. */
@@ -88,8 +60,9 @@ export interface BuildModelOptions {
 }
 
 /**
- * A fresh tfjs `LayersModel` for `spec` with seeded initial weights. An `mlp` takes flat inputs
- * `[batch, height * width * channels]`; a `cnn` takes images `[batch, height, width, channels]`.
+ * A fresh tfjs `LayersModel` for `spec` with seeded initial weights. Both kinds take images
+ * `[batch, ...inputShape]`: an `mlp` flattens them in its first layer, so the same tensors feed a
+ * teacher, a student, a cache and `evaluate` alike.
  */
 export function buildModel(spec: Architecture, options: BuildModelOptions): LayersModel {
   const problems = architectureProblems(spec, 'spec');
@@ -109,13 +82,13 @@ export function buildModel(spec: Architecture, options: BuildModelOptions): Laye
   const activation = spec.activation ?? 'relu';
   const layers: tfl.layers.Layer[] = [];
   if (spec.type === 'mlp') {
-    const size = inputShape[0]! * inputShape[1]! * inputShape[2]!;
-    if ((spec.inputDropout ?? 0) > 0) layers.push(tfl.layers.dropout({ inputShape: [size], rate: spec.inputDropout! }));
-    spec.hidden.forEach((units, i) => {
-      layers.push(tfl.layers.dense({ ...(i === 0 && layers.length === 0 ? { inputShape: [size] } : {}), units, activation, ...init() }));
+    layers.push(tfl.layers.flatten({ inputShape: [...inputShape] }));
+    if ((spec.inputDropout ?? 0) > 0) layers.push(tfl.layers.dropout({ rate: spec.inputDropout! }));
+    spec.hidden.forEach((units) => {
+      layers.push(tfl.layers.dense({ units, activation, ...init() }));
       if ((spec.dropout ?? 0) > 0) layers.push(tfl.layers.dropout({ rate: spec.dropout! }));
     });
-    layers.push(tfl.layers.dense({ ...(layers.length === 0 ? { inputShape: [size] } : {}), units: numClasses, ...init() }));
+    layers.push(tfl.layers.dense({ units: numClasses, ...init() }));
   } else {
     spec.filters.forEach((filters, i) => {
       layers.push(

@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createOptimizer, disposeOptimizer, fileSystem, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '@kd/trainer';
+import { fileSystem } from '@kd/core/node';
+import { createOptimizer, disposeOptimizer } from '@kd/trainer';
+import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from '@kd/trainer/node';
 import type { OptimizerSpec } from '@kd/trainer';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';
+import { weightsOf } from '../../../test/weights';
 
 function model(): tfl.LayersModel {
   const m = tfl.sequential();
@@ -27,7 +30,6 @@ function step(m: tfl.LayersModel, optimizer: tf.Optimizer): void {
   });
 }
 
-const weightsOf = (m: tfl.LayersModel) => tf.tidy(() => m.getWeights().map((w) => Array.from(w.dataSync())));
 
 describeBackends('checkpoints', () => {
   let dir = '';

@@ -3,8 +3,7 @@ import type { Optimizer } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
-import { fileSystem } from './file-system';
+import { fileSystem, writeFileAtomic } from '@kd/core/node';
 import { disposeOptimizerState, readOptimizerState, restoreOptimizerState } from './optimizer';
 
 /** What a checkpoint records besides the weights: enough to continue the run exactly. */

@@ -1,38 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Dataset, batches, createRng, jitter } from '@kd/data';
-import { buildTeacherCache, layersModelTeacher, openTeacherCache } from '@kd/ensemble';
+import { Dataset, batches, jitter } from '@kd/data';
+import { ensemble, functionTeacher, layersModelTeacher } from '@kd/ensemble';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
-import { buildModel, createDistiller, fileSystem, latestCheckpoint, trainModel } from '@kd/trainer';
+import { buildTeacherCache, openTeacherCache } from '@kd/ensemble/node';
+import { fileSystem } from '@kd/core/node';
+import { createLoss } from '@kd/losses';
+import { buildModel, createDistiller, trainModel } from '@kd/trainer';
 import type { Architecture } from '@kd/trainer';
+import { checkpoints, latestCheckpoint } from '@kd/trainer/node';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { blobs } from '../../../test/datasets';
 import { describeBackends } from '../../../test/describe-backends';
-
-/** A small seeded 3-class problem: each class lights up its own rows of a 6x6 image, plus noise. */
-function blobs(size: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const images = new Float32Array(size * 36);
-  const labels = new Int32Array(size);
-  for (let i = 0; i < size; i++) {
-    labels[i] = i % 3;
-    for (let p = 0; p < 36; p++) {
-      const on = Math.floor(Math.floor(p / 6) / 2) === i % 3;
-      images[i * 36 + p] = Math.min(1, Math.max(0, (on ? 0.7 : 0.2) + (rng.next() - 0.5) * 0.6));
-    }
-  }
-  return new Dataset({ images, imageShape: [6, 6, 1], labels, numClasses: 3, source: 'blobs' });
-}
+import { weightsOf } from '../../../test/weights';
 
 const student: Architecture = { type: 'mlp', hidden: [8] };
 const shape = [6, 6, 1];
-const weightsOf = (model: tfl.LayersModel) => tf.tidy(() => model.getWeights().map((w) => Array.from(w.dataSync())));
 
 /** A teacher over fixed logits that turns to NaN from its `nanFrom`-th call on. */
 function scriptedTeacher(nanFrom = Infinity): Teacher & { calls: number } {
   const t = {
+    kind: 'teacher' as const,
     numClasses: 3,
     calls: 0,
     logits(x: tf.Tensor): tf.Tensor2D {
@@ -93,8 +84,11 @@ describeBackends('createDistiller', (backend) => {
     const [first, second] = result.history;
     expect(Object.keys(first!.loss).toSorted()).toEqual(['hard', 'soft', 'total']);
     expect(first!.loss.total).toBeCloseTo(first!.loss.soft! + first!.loss.hard!, 5);
-    expect([first!.temperature, second!.temperature]).toEqual([4, 2]);
-    expect([first!.hardWeight, first!.softWeight]).toEqual([0.1, undefined]);
+    // Every option of the loss in every epoch's record, defaults and schedules included.
+    expect([first!.lossOptions, second!.lossOptions]).toEqual([
+      { temperature: 4, softWeight: 1, hardWeight: 0.1 },
+      { temperature: 2, softWeight: 1, hardWeight: 0.1 },
+    ]);
     expect(second!.validation!.agreement).toBeGreaterThanOrEqual(0);
     teacherModel.dispose();
     model.dispose();
@@ -106,11 +100,16 @@ describeBackends('createDistiller', (backend) => {
     const options = { epochs: 2, batchSize: 32, augment, seed: 5, progress: false };
     const path = join(dir, 'teacher.safetensors');
     // What the loop will meet: every epoch's batches, with their augmentation.
-    const epochs = [0, 1].map((epoch) => batches(transfer, { batchSize: 32, augment, seed: 5, epoch, flatten: true }));
-    await buildTeacherCache(teacher, (function* () {
-      for (const epoch of epochs) yield* epoch;
-    })(), { path, dataset: transfer });
-    const cache = openTeacherCache(path, { teacher, dataset: transfer });
+    const epochs = [1, 2].map((epoch) => batches(transfer, { batchSize: 32, augment, seed: 5, epoch, flatten: true }));
+    await buildTeacherCache({
+      teacher,
+      batches: (function* () {
+        for (const epoch of epochs) yield* epoch;
+      })(),
+      path,
+      dataset: transfer,
+    });
+    const cache = openTeacherCache({ path, teacher, dataset: transfer });
     const run = async (source: Teacher | TeacherCache) => {
       const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 3 });
       await createDistiller({ teacher: source, student: model, loss: { key: 'distillation', options: { temperature: 2 } } }).fit(transfer, options);
@@ -137,7 +136,7 @@ describeBackends('createDistiller', (backend) => {
       loss: { key: 'distillation', options: { temperature: 3, hardWeight: 0.5 } },
     });
     await expect(withHard.fit(transfer.unlabeled(), { epochs: 1, progress: false })).rejects.toThrow(
-      /'hardWeight' .* must be 0 when no 'labels' are given/,
+      "'Distiller.fit': transferSet: has no labels, but the loss's hardWeight is 0.5 in epoch 1 (it must be 0 without labels)",
     );
     model.dispose();
   });
@@ -153,7 +152,7 @@ describeBackends('createDistiller', (backend) => {
       teacher: scriptedTeacher(),
       student: model,
       loss: { key: 'distillation', options: { temperature: 2, hardWeight: 0.5 } },
-    }).fit(partly, { epochs: 3, batchSize: 30, checkpointDir, checkpointEvery: 2, progress: false });
+    }).fit(partly, { epochs: 3, batchSize: 30, progress: false, callbacks: [checkpoints({ dir: checkpointDir, every: 2 })] });
     const { hard, soft, total } = result.history[0]!.loss;
     expect(hard).toBeGreaterThan(0);
     expect(total).toBeCloseTo(soft! + hard!, 5);
@@ -173,11 +172,8 @@ describeBackends('createDistiller', (backend) => {
       distiller.fit(transfer, {
         epochs: 5,
         batchSize: 30,
-        checkpointDir,
         progress: false,
-        onEpochEnd: () => {
-          good = weightsOf(model);
-        },
+        callbacks: [checkpoints({ dir: checkpointDir }), { onEpochEnd: () => void (good = weightsOf(model)) }],
       }),
     ).rejects.toThrow(
       /'Distiller\.fit': training diverged at step 8 \(epoch 3, batch 2\): the loss term 'total' is NaN; the weights were not updated, and the last good checkpoint is .*checkpoint-000002/,
@@ -206,13 +202,114 @@ describeBackends('createDistiller', (backend) => {
     expect(() => createDistiller({ teacher: four, student: model, loss: { key: 'distillation', options: { temperature: 2 } } })).toThrow(
       /'teacher' and 'student' passed to 'createDistiller' must have the same number of classes, got 4 and 3/,
     );
-    expect(() => createDistiller({ teacher: {} as Teacher, student: model, loss: { key: 'distillation' } })).toThrow(
-      /'teacher' passed to 'createDistiller' must be a Teacher/,
+    expect(() => createDistiller({ teacher: { probs: () => tf.zeros([1, 3]), numClasses: 3 } as never, student: model, loss: { key: 'distillation', options: { temperature: 1 } } })).toThrow(
+      /'teacher' passed to 'createDistiller' must be a Teacher or a TeacherCache of @kd\/ensemble \(kind 'teacher' or 'teacherCache'\), got object/,
     );
     const distiller = createDistiller({ teacher: scriptedTeacher(), student: model, loss: { key: 'distillation', options: { temperature: 2 } } });
     await expect(
       distiller.fit(transfer, { epochs: 1, schedules: { temperature: { kind: 'step', initial: 1, factor: 0.5, every: 0 } } }),
     ).rejects.toThrow(/options\.schedules\.temperature\.every: expected an integer >= 1, got 0/);
+    model.dispose();
+  });
+
+  /** A teacher without logits that records the temperatures it is asked for. */
+  function probsOnlyTeacher(asked: number[]): Teacher {
+    const live = scriptedTeacher();
+    return { kind: 'teacher', numClasses: 3, probs: (x, temperature = 1) => (asked.push(temperature), live.probs(x, temperature)), fingerprint: () => 'probs-only' };
+  }
+
+  it("asks a teacher without logits for its soft targets at the built loss's temperature, defaults included", async () => {
+    const asked: number[] = [];
+    const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 9 });
+    const loss = createLoss({ key: 'distillation', options: { temperature: 4 } });
+    const distiller = createDistiller({ teacher: probsOnlyTeacher(asked), student: model, loss });
+    expect(distiller.loss).toEqual({ key: 'distillation', options: { temperature: 4, softWeight: 1, hardWeight: 0 } });
+    const result = await distiller.fit(transfer, { epochs: 1, batchSize: 45, progress: false });
+    expect(new Set(asked)).toEqual(new Set([4]));
+    expect(result.history[0]!.lossOptions).toEqual({ temperature: 4, softWeight: 1, hardWeight: 0 });
+    // A hand-written loss says nothing of itself: with such a teacher it must be given a temperature.
+    const bare = createDistiller({ teacher: probsOnlyTeacher([]), student: model, loss: (inputs) => loss(inputs) });
+    await expect(bare.fit(transfer, { epochs: 1, progress: false })).rejects.toThrow(/this loss does not say its temperature: give a built loss \(createLoss\) or a schedules\.temperature/);
+    model.dispose();
+  });
+
+  it('refuses a cache built on other inputs, naming both fingerprints, and serves the same images unlabeled', async () => {
+    const teacher = scriptedTeacher();
+    const path = join(dir, 'teacher.safetensors');
+    await buildTeacherCache({ teacher, batches: batches(transfer, { batchSize: 30, shuffle: false }), path, dataset: transfer });
+    const cache = openTeacherCache({ path, teacher, dataset: transfer });
+    const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 10 });
+    const before = weightsOf(model);
+    const distiller = createDistiller({ teacher: cache, student: model, loss: { key: 'distillation', options: { temperature: 2 } } });
+    const reordered = transfer.subset(Array.from({ length: transfer.size }, (_, i) => transfer.size - 1 - i));
+    await expect(distiller.fit(reordered, { epochs: 1, progress: false })).rejects.toThrow(
+      `'Distiller.fit': teacher: the TeacherCache ${path} was built on a data set with inputs fingerprint ${transfer.inputsFingerprint()}, but the transfer set being fitted has inputs fingerprint ${reordered.inputsFingerprint()}: its outputs belong to other examples`,
+    );
+    expect(weightsOf(model)).toEqual(before);
+    const unlabeled = await distiller.fit(transfer.unlabeled(), { epochs: 1, batchSize: 45, progress: false });
+    expect(unlabeled.epochs).toBe(1);
+    cache.close();
+    model.dispose();
+  });
+
+  it('checks every combination before the first step: no epoch runs, no checkpoint is written', async () => {
+    const teacher = scriptedTeacher();
+    const mean = ensemble([functionTeacher((x) => teacher.logits!(x), { numClasses: 3, id: 'a' }), functionTeacher((x) => tf.neg(teacher.logits!(x)), { numClasses: 3, id: 'b' })]);
+    const probsPath = join(dir, 'probs.safetensors');
+    await buildTeacherCache({ teacher: mean, batches: batches(transfer, { batchSize: 30, shuffle: false }), path: probsPath, dataset: transfer, temperature: 3 });
+    const probsCache = openTeacherCache({ path: probsPath, teacher: mean, dataset: transfer });
+    const logitsPath = join(dir, 'logits.safetensors');
+    const augment = jitter({ maxShift: 1 });
+    await buildTeacherCache({ teacher, batches: batches(transfer, { batchSize: 30, seed: 2, epoch: 1, augment }), path: logitsPath, dataset: transfer });
+    const logitsCache = openTeacherCache({ path: logitsPath, teacher, dataset: transfer });
+    const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 11 });
+    const before = weightsOf(model);
+    const checkpointDir = join(dir, 'never');
+    const fit = (source: Teacher | TeacherCache, loss: Parameters<typeof createDistiller>[0]['loss'], options: Parameters<ReturnType<typeof createDistiller>['fit']>[1]) =>
+      createDistiller({ teacher: source, student: model, loss }).fit(transfer, { progress: false, ...options, callbacks: [checkpoints({ dir: checkpointDir })] });
+    const distillation = { key: 'distillation', options: { temperature: 3, hardWeight: 0.1 } } as const;
+    await expect(fit(probsCache, distillation, { epochs: 2, validation, metrics: ['agreement'] })).rejects.toThrow(
+      /options\.metrics: 'agreement' compares the model with a teacher on the validation set; a TeacherCache holds outputs for the transfer set only/,
+    );
+    await expect(fit(probsCache, distillation, { epochs: 3, schedules: { temperature: { kind: 'linear', from: 3, to: 5, epochs: 2 } } })).rejects.toThrow(
+      `teacher: the TeacherCache ${probsPath} holds probabilities at temperature 3 only, but epoch 2 trains at temperature 4`,
+    );
+    await expect(fit(teacher, distillation, { epochs: 3, schedules: { hardWeight: { kind: 'linear', from: 0.5, to: -0.5, epochs: 2 } } })).rejects.toThrow(
+      'options.schedules.hardWeight: must stay >= 0 in every epoch, got -0.5 in epoch 3',
+    );
+    await expect(fit(teacher, distillation, { epochs: 1, schedules: { nckdWeight: 8 } })).rejects.toThrow(
+      "options.schedules.nckdWeight: loss 'distillation' has no option 'nckdWeight' (its numeric options: temperature, softWeight, hardWeight)",
+    );
+    await expect(fit(logitsCache, distillation, { epochs: 2, seed: 2, batchSize: 30, augment })).rejects.toThrow(
+      new RegExp(`teacher: the TeacherCache ${logitsPath} has no output for example '\\d+\\|dx=-?\\d,dy=-?\\d' of epoch 2 \\(with augmentation, build it from the batches of every epoch you train`),
+    );
+    const partly = transfer.withLabels({ labels: Int32Array.from(transfer.labels, (label, i) => (i === 4 ? -1 : label)) });
+    await expect(createDistiller({ teacher, student: model, loss: { key: 'decoupledKd', options: { temperature: 2 } } }).fit(partly, { epochs: 1, progress: false })).rejects.toThrow(
+      "transferSet: loss 'decoupledKd' needs a label for every example, but example 4 has none",
+    );
+    expect(() => createDistiller({ teacher: mean, student: model, loss: { key: 'decoupledKd', options: { temperature: 2 } } })).toThrow(
+      "Argument 'loss' passed to 'createDistiller' is 'decoupledKd', which needs teacher logits; the teacher gives probabilities only (an arithmetic ensemble)",
+    );
+    expect(() => createDistiller({ teacher, student: model, loss: { key: 'hint' } })).toThrow(/'hint', which needs student and teacher features; a distiller feeds logits/);
+    expect(weightsOf(model)).toEqual(before);
+    expect(await latestCheckpoint(checkpointDir)).toBeUndefined();
+    probsCache.close();
+    logitsCache.close();
+    model.dispose();
+  });
+
+  it('takes images for a student built for them and for a teacher of flat inputs alike', async () => {
+    const flatTeacher = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [36], units: 3, kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) })] });
+    const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 12 });
+    const result = await createDistiller({ teacher: layersModelTeacher(flatTeacher), student: model, loss: { key: 'distillation', options: { temperature: 2 } } }).fit(transfer, {
+      epochs: 1,
+      batchSize: 45,
+      validation,
+      metrics: ['agreement'],
+      progress: false,
+    });
+    expect(result.history[0]!.validation!.agreement).toBeGreaterThanOrEqual(0);
+    flatTeacher.dispose();
     model.dispose();
   });
 
@@ -230,13 +327,9 @@ describeBackends('createDistiller', (backend) => {
       batchSize: 20,
       augment: jitter({ maxShift: 1 }),
       schedules: { softWeight: { kind: 'linear', from: 1, to: 0.5, epochs: 2 } },
-      checkpointDir: join(dir, name),
-      resume: true,
       signal: controller.signal,
       progress: false,
-      onEpochEnd: (record) => {
-        if (record.epoch + 1 === stopAfter) controller.abort();
-      },
+      callbacks: [checkpoints({ dir: join(dir, name), resume: 'auto' }), { onEpochEnd: (record) => void (record.epoch === stopAfter && controller.abort()) }],
     });
     const weights = weightsOf(model);
     model.dispose();

@@ -1,25 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-/** One line of the training log: what happened in one epoch. */
-export interface EpochRecord {
-  epoch: number;
-  /** Optimizer steps taken so far, over all epochs. */
-  step: number;
-  /** Mean over the epoch's batches of each loss term: `total`, and `soft` / `hard` when distilling. */
-  loss: Record<string, number>;
-  /** Validation metrics at temperature 1, when a validation set is given. */
-  validation?: Record<string, number>;
-  learningRate: number;
-  /** Distillation temperature and term weights used this epoch. */
-  temperature?: number;
-  softWeight?: number;
-  hardWeight?: number;
-  /** Wall-clock seconds the epoch took. */
-  seconds: number;
-  /** ISO time the epoch ended. */
-  time: string;
-}
+import type { Callback } from './callback';
 
 /** Appends records to a JSON-lines file. */
 export interface JsonlLog {
@@ -42,6 +23,19 @@ export function jsonlLog(path: string): JsonlLog {
       ready ??= mkdir(dirname(path), { recursive: true });
       await ready;
       await appendFile(path, `${JSON.stringify(record)}\n`);
+    },
+  };
+}
+
+/**
+ * A callback that appends each epoch's `EpochRecord` to the JSON-lines file at `path`: a killed run
+ * leaves every finished epoch readable, and a resumed run keeps adding.
+ */
+export function jsonlLogger(path: string): Callback {
+  const log = jsonlLog(path);
+  return {
+    async onEpochEnd(record) {
+      await log.append(record);
     },
   };
 }

@@ -43,6 +43,16 @@ describeBackends('metrics', () => {
     expect(withTensors(accuracy)).toBeCloseTo(0.5, 12);
   });
 
+  it('counts the correct examples for accuracy: 816 of 1000 is exactly 0.816', () => {
+    const got = tf.tidy(() => {
+      const labels = tf.tensor1d(Array.from({ length: 1000 }, () => 0), 'int32');
+      // The first 816 rows put class 0 on top, the rest class 1.
+      const logits = tf.tensor2d(Array.from({ length: 1000 }, (_, i) => (i < 816 ? [1, 0] : [0, 1])));
+      return accuracy(logits, labels);
+    });
+    expect(got).toBe(816 / 1000);
+  });
+
   it('accepts one-hot labels', () => {
     const got = tf.tidy(() => accuracy(tf.tensor2d(rows), tf.oneHot(tf.tensor1d(ids, 'int32'), 3)));
     expect(got).toBeCloseTo(0.5, 12);
@@ -110,7 +120,7 @@ describeBackends('metrics', () => {
     tf.tidy(() => {
       const logits = tf.tensor2d(rows);
       expect(() => accuracy(logits, tf.tensor1d([0, 1], 'int32'))).toThrow(
-        /'labels' passed to 'errorCount' must have 4 rows to match the logits, got 2/,
+        /'labels' passed to 'accuracy' must have 4 rows to match the logits, got 2/,
       );
       expect(() => errorCount(logits, tf.tensor1d([0, 1, 3, -1], 'int32'))).toThrow(
         /'labels' passed to 'errorCount' must hold class ids in \[0, 2\], got 3 at row 2/,

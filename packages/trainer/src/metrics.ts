@@ -1,5 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { describeValue } from '@kd/core';
+import { calibrationBins, calibrationError, describeValue, softmax } from '@kd/core';
 
 /**
  * Classification metrics over logits and integer labels. Each reads its tensors once and computes
@@ -67,42 +67,31 @@ function argMaxRows({ n, classes, values }: Rows): Int32Array {
   return out;
 }
 
-/** Row-wise softmax in float64, stable for logits of any magnitude. */
-function softmaxRows({ n, classes, values }: Rows): Float64Array {
-  const out = new Float64Array(n * classes);
-  for (let i = 0; i < n; i++) {
-    let max = -Infinity;
-    for (let j = 0; j < classes; j++) max = Math.max(max, values[i * classes + j]!);
-    let sum = 0;
-    for (let j = 0; j < classes; j++) {
-      const e = Math.exp(values[i * classes + j]! - max);
-      out[i * classes + j] = e;
-      sum += e;
-    }
-    for (let j = 0; j < classes; j++) out[i * classes + j]! /= sum;
-  }
-  return out;
-}
-
 function requireRows(fn: string, rows: Rows): void {
   if (rows.n === 0) throw new Error(`Argument 'logits' passed to '${fn}' must have at least one row, got 0`);
 }
 
-/** Number of examples whose top-1 class is not their label (the paper reports MNIST this way). */
-export function errorCount(logits: Tensor, labels: Tensor): number {
-  const rows = readLogits('errorCount', 'logits', logits);
-  const ids = readLabels('errorCount', labels, rows);
+/** How many examples have their label as their top-1 class. */
+function correctCount(fn: string, logits: Tensor, labels: Tensor): { correct: number; n: number } {
+  const rows = readLogits(fn, 'logits', logits);
+  const ids = readLabels(fn, labels, rows);
   const predicted = argMaxRows(rows);
-  let errors = 0;
-  for (let i = 0; i < rows.n; i++) if (predicted[i] !== ids[i]) errors++;
-  return errors;
+  let correct = 0;
+  for (let i = 0; i < rows.n; i++) if (predicted[i] === ids[i]) correct++;
+  return { correct, n: rows.n };
 }
 
-/** Fraction of examples whose top-1 class is their label. */
+/** Number of examples whose top-1 class is not their label (the paper reports MNIST this way). */
+export function errorCount(logits: Tensor, labels: Tensor): number {
+  const { correct, n } = correctCount('errorCount', logits, labels);
+  return n - correct;
+}
+
+/** Fraction of examples whose top-1 class is their label: the correct ones counted, over n. */
 export function accuracy(logits: Tensor, labels: Tensor): number {
-  const rows = readLogits('accuracy', 'logits', logits);
-  requireRows('accuracy', rows);
-  return 1 - errorCount(logits, labels) / rows.n;
+  requireRows('accuracy', readLogits('accuracy', 'logits', logits));
+  const { correct, n } = correctCount('accuracy', logits, labels);
+  return correct / n;
 }
 
 /** Options of {@link topKAccuracy}. */
@@ -154,12 +143,13 @@ export function negativeLogLikelihood(logits: Tensor, labels: Tensor): number {
 
 /** Options of {@link expectedCalibrationError}. */
 export interface CalibrationOptions {
-  /** Number of equal-width confidence bins over [0, 1]. Default 15. */
+  /** Number of equal-width confidence bins over [0, 1]. Default: `calibrationBins`'s (15). */
   bins?: number;
 }
 
 /**
- * Expected calibration error: examples are binned by their top-1 probability; the result is the
+ * Expected calibration error: examples are binned by their top-1 probability (`calibrationBins` of
+ * `@kd/core`, the binning the report's reliability diagram uses too); the result is the
  * example-weighted mean over bins of |accuracy - mean confidence|. 0 is perfectly calibrated.
  */
 export function expectedCalibrationError(
@@ -167,30 +157,16 @@ export function expectedCalibrationError(
   labels: Tensor,
   options: CalibrationOptions = {},
 ): number {
-  const bins = options.bins ?? 15;
-  if (!Number.isInteger(bins) || bins < 1) {
+  const { bins } = options;
+  if (bins !== undefined && (!Number.isInteger(bins) || bins < 1)) {
     throw new Error(`Argument 'bins' passed to 'expectedCalibrationError' must be an integer >= 1, got ${describeValue(bins)}`);
   }
   const rows = readLogits('expectedCalibrationError', 'logits', logits);
   requireRows('expectedCalibrationError', rows);
   const ids = readLabels('expectedCalibrationError', labels, rows);
-  const probs = softmaxRows(rows);
-  const predicted = argMaxRows(rows);
-  const count = new Float64Array(bins);
-  const correct = new Float64Array(bins);
-  const confidence = new Float64Array(bins);
-  for (let i = 0; i < rows.n; i++) {
-    const p = probs[i * rows.classes + predicted[i]!]!;
-    const bin = Math.min(bins - 1, Math.floor(p * bins));
-    count[bin]!++;
-    confidence[bin]! += p;
-    if (predicted[i] === ids[i]) correct[bin]!++;
-  }
-  let ece = 0;
-  for (let b = 0; b < bins; b++) {
-    if (count[b]! > 0) ece += Math.abs(correct[b]! - confidence[b]!) / rows.n;
-  }
-  return ece;
+  const probs = softmax(rows.values, { classes: rows.classes });
+  const probabilities = Array.from({ length: rows.n }, (_, i) => probs.subarray(i * rows.classes, (i + 1) * rows.classes));
+  return calibrationError(calibrationBins({ probabilities, labels: ids, ...(bins === undefined ? {} : { bins }) }));
 }
 
 /** Mean over examples of the squared distance between softmax(logits) and the one-hot label. */
@@ -198,7 +174,7 @@ export function brierScore(logits: Tensor, labels: Tensor): number {
   const rows = readLogits('brierScore', 'logits', logits);
   requireRows('brierScore', rows);
   const ids = readLabels('brierScore', labels, rows);
-  const probs = softmaxRows(rows);
+  const probs = softmax(rows.values, { classes: rows.classes });
   let total = 0;
   for (let i = 0; i < rows.n; i++) {
     for (let j = 0; j < rows.classes; j++) {

@@ -11,22 +11,24 @@ describe('scheduleValue', () => {
     [{ kind: 'cosine', initial: 1, epochs: 2 }, [1, 0.5, 0, 0]],
     [{ kind: 'cosine', initial: 1, final: 0.2, epochs: 4 }, [1, 0.2 + 0.4 * (1 + Math.SQRT1_2), 0.6]],
     [{ kind: 'piecewise', boundaries: [2, 4], values: [20, 10, 1] }, [20, 20, 10, 10, 1, 1]],
-  ])('%j gives %j at epochs 0, 1, ...', (schedule, expected) => {
-    expected.forEach((value, epoch) => expect(scheduleValue(schedule, epoch)).toBeCloseTo(value, 12));
+  ])('%j gives %j in epochs 1, 2, ... (after 0, 1, ... epochs)', (schedule, expected) => {
+    expected.forEach((value, done) => expect(scheduleValue(schedule, done)).toBeCloseTo(value, 12));
   });
 
   it.each<[unknown, RegExp]>([
     [{ kind: 'step', initial: 1, factor: 'x', every: 0 }, /lr\.factor: expected a finite number, got 'x'; lr\.every: expected an integer >= 1, got 0/],
     [{ kind: 'warp' }, /lr\.kind: expected one of 'step', .*, got 'warp'/],
-    [{ kind: 'piecewise', boundaries: [3, 2], values: [1, 2] }, /lr\.boundaries: expected increasing integers > 0/],
+    [{ kind: 'piecewise', boundaries: [3, 2], values: [1, 2, 3] }, /lr\.boundaries: expected increasing integers >= 1/],
+    [{ kind: 'step', initial: 1, factor: 0.5 }, /lr\.every: required, got nothing/],
+    [{ kind: 'step', initial: 1, factor: 0.5, every: 1, by: 2 }, /lr\.by: unknown key \(expected one of kind, initial, factor, every\)/],
     [{ kind: 'piecewise', boundaries: [3], values: [1] }, /lr\.values: expected 2 values/],
-    [Number.NaN, /lr: expected a finite number, got NaN/],
+    [Number.POSITIVE_INFINITY, /lr: expected a finite number, got Infinity/],
     ['0.1', /lr: expected a number or a schedule object/],
   ])('rejects %j with every problem and its path', (schedule, message) => {
     expect(() => scheduleValue(schedule as Schedule, 0, 'lr')).toThrow(message);
   });
 
-  it('rejects a negative epoch', () => {
-    expect(() => scheduleValue(1, -1)).toThrow(/'epoch' passed to 'scheduleValue' must be an integer >= 0, got -1/);
+  it('takes the number of epochs done', () => {
+    expect(() => scheduleValue(1, -1)).toThrow("Argument 'epochsDone' passed to 'scheduleValue' must be an integer >= 0 (0 for the first epoch), got -1");
   });
 });

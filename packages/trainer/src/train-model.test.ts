@@ -1,33 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Dataset, createRng, jitter } from '@kd/data';
-import { buildModel, fileSystem, latestCheckpoint, trainModel } from '@kd/trainer';
+import { jitter } from '@kd/data';
+import { fileSystem } from '@kd/core/node';
+import { buildModel, trainModel } from '@kd/trainer';
 import type { Architecture, EpochRecord, FitOptions } from '@kd/trainer';
+import { checkpoints, jsonlLogger, latestCheckpoint } from '@kd/trainer/node';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { blobs } from '../../../test/datasets';
 import { describeBackends } from '../../../test/describe-backends';
-
-/** A small seeded 3-class problem: each class lights up its own rows of a 6x6 image, plus noise. */
-function blobs(size: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const images = new Float32Array(size * 36);
-  const labels = new Int32Array(size);
-  for (let i = 0; i < size; i++) {
-    const label = i % 3;
-    labels[i] = label;
-    for (let p = 0; p < 36; p++) {
-      const row = Math.floor(p / 6);
-      const on = Math.floor(row / 2) === label;
-      images[i * 36 + p] = Math.min(1, Math.max(0, (on ? 0.7 : 0.2) + (rng.next() - 0.5) * 0.6));
-    }
-  }
-  return new Dataset({ images, imageShape: [6, 6, 1], labels, numClasses: 3, source: 'blobs' });
-}
+import { weightsOf } from '../../../test/weights';
 
 const mlp: Architecture = { type: 'mlp', hidden: [16] };
-const weightsOf = (model: tfl.LayersModel) => tf.tidy(() => model.getWeights().map((w) => Array.from(w.dataSync())));
 
 describeBackends('trainModel', (backend) => {
   const train = blobs(120, 1);
@@ -50,11 +36,8 @@ describeBackends('trainModel', (backend) => {
       optimizer: { kind: 'adam', learningRate: { kind: 'step', initial: 0.05, factor: 0.5, every: 2 } },
       validation,
       metrics: ['accuracy', 'nll', 'errorCount'],
-      logPath,
       progress: false,
-      onEpochEnd: () => {
-        counts.push(tf.memory().numTensors);
-      },
+      callbacks: [jsonlLogger(logPath), { onEpochEnd: () => void counts.push(tf.memory().numTensors) }],
     });
     expect(result.stopReason).toBe('completed');
     expect(result.epochs).toBe(4);
@@ -65,7 +48,7 @@ describeBackends('trainModel', (backend) => {
     expect(last.loss.total).toBeLessThan(result.history[0]!.loss.total!);
     expect(last.loss.hard).toBeCloseTo(last.loss.total!, 6);
     const lines = (await readFile(logPath, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as EpochRecord);
-    expect(lines.map((l) => l.epoch)).toEqual([0, 1, 2, 3]);
+    expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3, 4]);
     expect(lines.map((l) => l.learningRate)).toEqual([0.05, 0.05, 0.025, 0.025]);
     expect(lines[3]!.validation).toEqual(last.validation);
     model.dispose();
@@ -112,7 +95,7 @@ describeBackends('trainModel', (backend) => {
     });
     expect(result.stopReason).toBe('earlyStopping');
     expect(result.epochs).toBe(3);
-    expect(result.best).toEqual({ metric: 'nll', value: result.history[0]!.validation!.nll, epoch: 0 });
+    expect(result.best).toEqual({ metric: 'nll', value: result.history[0]!.validation!.nll, epoch: 1 });
     model.dispose();
   });
 
@@ -124,9 +107,7 @@ describeBackends('trainModel', (backend) => {
       batchSize: 40,
       signal: controller.signal,
       progress: false,
-      onEpochEnd: (record) => {
-        if (record.epoch === 1) controller.abort();
-      },
+      callbacks: [{ onEpochEnd: (record) => void (record.epoch === 2 && controller.abort()) }],
     });
     expect(result.stopReason).toBe('aborted');
     expect(result.epochs).toBe(2);
@@ -142,12 +123,63 @@ describeBackends('trainModel', (backend) => {
         batchSize: 2.5,
         optimizer: { kind: 'adam', learningRate: -1, beta1: 2 },
         earlyStopping: { metric: 'accuracy', patience: 1 },
-        resume: true,
-      } as FitOptions),
+        callbacks: [{ onEpochEnd: 'log' }],
+      } as unknown as FitOptions),
     ).rejects.toThrow(
-      /'trainModel': options\.epochs: expected an integer >= 1, got 0; options\.batchSize: expected an integer >= 1, got 2\.5; options\.optimizer\.beta1: expected a number in \[0, 1\), got 2; options\.earlyStopping: needs options\.validation, got none; options\.resume: needs options\.checkpointDir/,
+      /'trainModel': options\.epochs: expected an integer >= 1, got 0; options\.batchSize: expected an integer >= 1, got 2\.5; options\.optimizer\.beta1: expected a number in \[0, 1\), got 2; options\.earlyStopping: needs options\.validation, got none; options\.callbacks\[0\]\.onEpochEnd: expected a function, got 'log'/,
     );
     await expect(trainModel(model, train.unlabeled(), { epochs: 1 })).rejects.toThrow(/'data' passed to 'trainModel' must have labels/);
+    model.dispose();
+  });
+
+  it('refuses before the first step what would fail later: data of another shape, a metric it cannot compute', async () => {
+    const model = buildModel(mlp, { inputShape: [6, 6, 1], numClasses: 3 });
+    const before = weightsOf(model);
+    const wide = buildModel(mlp, { inputShape: [28, 28, 1], numClasses: 3 });
+    await expect(trainModel(wide, train, { epochs: 1, progress: false })).rejects.toThrow(
+      "'trainModel': data: holds 6x6x1 images (36 values each), but the model takes [batch, 28, 28, 1]",
+    );
+    await expect(trainModel(model, train, { epochs: 2, validation, metrics: ['accuracy', 'agreement'], progress: false })).rejects.toThrow(
+      /options\.metrics: 'agreement' compares the model with a teacher on the validation set; trainModel has no teacher/,
+    );
+    expect(weightsOf(model)).toEqual(before);
+    wide.dispose();
+    model.dispose();
+  });
+
+  it('calls its callbacks in order with epochs numbered from 1, and stops when one asks', async () => {
+    const model = buildModel(mlp, { inputShape: [6, 6, 1], numClasses: 3, seed: 6 });
+    const heard: string[] = [];
+    const result = await trainModel(model, train, {
+      epochs: 5,
+      batchSize: 60,
+      progress: false,
+      callbacks: [
+        {
+          onTrainBegin: (context) => void heard.push(`begin ${context.fn} ${context.epochs}x${context.stepsPerEpoch}`),
+          onEpochBegin: (epoch) => void heard.push(`epoch ${epoch}`),
+          onBatchEnd: ({ epoch, batch, step }) => void heard.push(`batch ${epoch}.${batch} step ${step}`),
+          onEpochEnd: (record, context) => {
+            heard.push(`end ${record.epoch}`);
+            if (record.epoch === 2) context.stop();
+          },
+          onTrainEnd: (fit) => void heard.push(`done ${fit.stopReason} ${fit.epochs}`),
+        },
+      ],
+    });
+    expect(heard).toEqual([
+      'begin trainModel 5x2',
+      'epoch 1',
+      'batch 1.1 step 1',
+      'batch 1.2 step 2',
+      'end 1',
+      'epoch 2',
+      'batch 2.1 step 3',
+      'batch 2.2 step 4',
+      'end 2',
+      'done stopped 2',
+    ]);
+    expect(result.history.map((r) => r.epoch)).toEqual([1, 2]);
     model.dispose();
   });
 
@@ -161,10 +193,12 @@ describeBackends('trainModel', (backend) => {
       seed: 7,
       augment: jitter({ maxShift: 1 }),
       optimizer: { kind: 'adam', learningRate: { kind: 'exponential', initial: 0.02, decay: 0.7 } },
+      earlyStopping: { metric: 'nll', patience: 3 },
+      validation,
       progress: false,
     };
     const whole = buildModel(arch, { inputShape: [6, 6, 1], numClasses: 3, seed: 5 });
-    await trainModel(whole, train, { ...options, checkpointDir: join(dir, 'whole') });
+    const wholeFit = await trainModel(whole, train, { ...options, callbacks: [checkpoints({ dir: join(dir, 'whole') })] });
 
     // The first attempt is stopped partway through epoch 3 (after the checkpoint of epoch 2).
     const controller = new AbortController();
@@ -172,26 +206,46 @@ describeBackends('trainModel', (backend) => {
     const first = buildModel(arch, { inputShape: [6, 6, 1], numClasses: 3, seed: 5 });
     const stopped = await trainModel(first, train, {
       ...options,
-      checkpointDir: join(dir, 'run'),
       signal: controller.signal,
-      onEpochEnd: (record) => {
-        steps = record.step;
-        if (record.epoch === 1) setTimeout(() => controller.abort(), 0);
-      },
+      callbacks: [
+        checkpoints({ dir: join(dir, 'run') }),
+        {
+          onEpochEnd: (record) => {
+            steps = record.step;
+            if (record.epoch === 2) setTimeout(() => controller.abort(), 0);
+          },
+        },
+      ],
     });
     expect(stopped.epochs).toBe(2);
     expect(steps).toBe(16);
     first.dispose();
 
     const second = buildModel(arch, { inputShape: [6, 6, 1], numClasses: 3, seed: 99 });
-    const resumed = await trainModel(second, train, { ...options, checkpointDir: join(dir, 'run'), resume: true });
+    const resumed = await trainModel(second, train, { ...options, callbacks: [checkpoints({ dir: join(dir, 'run'), resume: true })] });
+    // One numbering everywhere: the run resumed after epoch 2 and went on with epoch 3.
     expect(resumed.resumedFromEpoch).toBe(2);
-    expect(resumed.history.map((r) => r.epoch)).toEqual([2, 3]);
+    expect(resumed.history.map((r) => r.epoch)).toEqual([3, 4]);
     expect(resumed.steps).toBe(32);
+    expect(resumed.best).toEqual(wholeFit.best);
     expect(weightsOf(second)).toEqual(weightsOf(whole));
     const saved = await tfl.loadLayersModel(fileSystem((await latestCheckpoint(join(dir, 'run')))!));
     expect(weightsOf(saved)).toEqual(weightsOf(whole));
     for (const m of [whole, second, saved]) m.dispose();
+  });
+
+  it('refuses to resume from a missing or empty folder, and starts afresh there only when told to', async () => {
+    const model = buildModel(mlp, { inputShape: [6, 6, 1], numClasses: 3, seed: 8 });
+    const before = weightsOf(model);
+    const missing = join(dir, 'typo');
+    await expect(trainModel(model, train, { epochs: 1, progress: false, callbacks: [checkpoints({ dir: missing, resume: true })] })).rejects.toThrow(
+      `'trainModel': checkpoints({ resume: true }) found no folder ${missing}: nothing to continue`,
+    );
+    expect(weightsOf(model)).toEqual(before);
+    const fresh = await trainModel(model, train, { epochs: 1, progress: false, callbacks: [checkpoints({ dir: missing, resume: 'auto' })] });
+    expect(fresh.resumedFromEpoch).toBeNull();
+    expect(await latestCheckpoint(missing)).toBe(join(missing, 'checkpoint-000001'));
+    model.dispose();
   });
 
   it('gives different dropout masks each step but the same run for the same seed', async () => {

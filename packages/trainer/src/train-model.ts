@@ -3,13 +3,15 @@ import { Dataset } from '@kd/data';
 import { hardLabelLoss } from '@kd/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeValue } from '@kd/core';
-import { checkFitOptions, runFitLoop } from './fit-loop';
-import type { FitOptions, FitResult } from './fit-loop';
+import type { FitOptions } from './fit-options';
+import type { FitResult } from './fit-result';
+import { runFitLoop } from './fit-loop';
 
 /**
  * Trains `model` on the labels of `data` with the cross-entropy at T = 1: teachers, and the
  * hard-label baselines a distilled student is compared with. Unlabeled examples (label -1) do not
- * count. The model must output logits. Same loop, options and guarantees as `Distiller.fit`.
+ * count. The model must output logits. Same loop, options and guarantees as `Distiller.fit`; every
+ * problem with the options, the data or the model is an Error before the first step.
  */
 export async function trainModel(model: LayersModel, data: Dataset, options: FitOptions): Promise<FitResult> {
   const fn = 'trainModel';
@@ -22,15 +24,16 @@ export async function trainModel(model: LayersModel, data: Dataset, options: Fit
   if (!data.hasLabels) {
     throw new Error(`Argument 'data' passed to '${fn}' must have labels, got a data set with none (${data.source})`);
   }
-  checkFitOptions(fn, options);
   return runFitLoop({
     fn,
+    dataArg: 'data',
     model,
     data,
     options,
-    values: () => ({}),
+    config: { loss: { key: 'hardLabel', options: {} } },
+    overrides: () => ({}),
     loss: ({ batch, studentLogits }) => {
-      const hard = hardLabelLoss(studentLogits, batch.y!);
+      const hard = hardLabelLoss({ studentLogits, labels: batch.y! });
       return { total: hard, terms: { hard: tf.clone(hard) } };
     },
   });

@@ -1,24 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Dataset, createRng } from '@kd/data';
 import { layersModelTeacher } from '@kd/ensemble';
 import { buildModel, createDistiller, evaluate, trainModel, tuneClassBias } from '@kd/trainer';
 import { expect, it } from 'vitest';
+import { noisyBands as bands } from '../../../test/datasets';
 import { describeBackends } from '../../../test/describe-backends';
-
-/** Four classes; class c lights up band c of an 8x8 image, plus noise. */
-function bands(size: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const images = new Float32Array(size * 64);
-  const labels = new Int32Array(size);
-  for (let i = 0; i < size; i++) {
-    labels[i] = i % 4;
-    for (let p = 0; p < 64; p++) {
-      const on = Math.floor(Math.floor(p / 8) / 2) === i % 4;
-      images[i * 64 + p] = Math.min(1, Math.max(0, (on ? 0.6 : 0.3) + (rng.next() - 0.5) * 0.8));
-    }
-  }
-  return new Dataset({ images, imageShape: [8, 8, 1], labels, numClasses: 4, source: 'bands' });
-}
 
 describeBackends('tuneClassBias', () => {
 

@@ -1,0 +1,2 @@
+export { savedModelTeacher } from './saved-model-teacher';
+export { buildTeacherCache, openTeacherCache } from './teacher-cache';

@@ -1,0 +1,11 @@
+export { confusionMatrixSvg } from './confusion-matrix';
+export type { ConfusionMatrixOptions } from './confusion-matrix';
+export { renderReportHtml } from './html-report';
+export type { ReportData, ReportFigure } from './html-report';
+export { lineChartSvg } from './line-chart';
+export type { LineChartOptions, LineSeries } from './line-chart';
+export { reliabilityDiagramSvg } from './reliability-diagram';
+export type { ReliabilityDiagramOptions } from './reliability-diagram';
+export { softTargetsSvg } from './soft-targets-chart';
+export type { SoftTargetsOptions } from './soft-targets-chart';
+export { escapeXml, niceTicks } from './svg';
