@@ -1,3 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -253,5 +258,35 @@ describe.runIf(native)('native kernels match cpu', () => {
     await useBackend('native');
     expect(attached()).toEqual(nativeKernelNames);
     expect(relativeError(await computeOn('native', () => tf.matMul(tensor(1, [3, 4]), tensor(2, [4, 5]))), product)).toBeLessThan(1e-6);
+  });
+
+  it('takes signals during its kernels: a training loop under the V8 profiler (SIGPROF every millisecond)', () => {
+    // Before signals were deferred while a kernel runs, oneDNN's GEMM code corrupted the C heap
+    // when a signal arrived in it, and this run aborted.
+    const profiles = mkdtempSync(join(tmpdir(), 'kd-cpu-prof-'));
+    const conditions = process.env.KD_TEST_DIST === '1' ? [] : ['--conditions=@kd/source', '--import', 'tsx'];
+    const script = `
+      const tf = await import('@tensorflow/tfjs-core');
+      const tfl = await import('@tensorflow/tfjs-layers');
+      const { useBackend } = await import('@kd/backend');
+      await useBackend('native');
+      const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 64, activation: 'relu', inputShape: [784] }), tfl.layers.dense({ units: 10 })] });
+      const optimizer = tf.train.adam(0.001);
+      const x = tf.randomUniform([128, 784], 0, 1, 'float32', 1);
+      const y = tf.oneHot(tf.tensor1d(Array.from({ length: 128 }, (_, i) => i % 10), 'int32'), 10);
+      for (let step = 0; step < 300; step++) tf.dispose(optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x)), true));
+      console.log('done');
+    `;
+    try {
+      const out = execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profiles}`, ...conditions, '--input-type=module', '-e', script], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, KD_BACKEND: '' },
+      });
+      expect(out.trim()).toBe('done');
+    } finally {
+      rmSync(profiles, { recursive: true, force: true });
+    }
   });
 });

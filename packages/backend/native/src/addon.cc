@@ -5,6 +5,8 @@
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.h>
 
+#include <signal.h>
+
 #include <cstdint>
 #include <exception>
 #include <stdexcept>
@@ -88,9 +90,28 @@ class Args {
   uint64_t heap_bytes_ = 0;
 };
 
+// Signals wait until a kernel returns. oneDNN's generated GEMM code does not leave the stack in a
+// state a signal handler can be pushed onto: a signal taken inside it (V8's profiler sends SIGPROF
+// to this thread a thousand times a second under --cpu-prof; Ctrl-C sends SIGINT) corrupts the C
+// heap. Blocked, a signal is delivered when the kernel is done, a few milliseconds later. Threads
+// the OpenMP pool starts inside a kernel inherit the mask, so signals never go to them.
+class SignalsDeferred {
+ public:
+  SignalsDeferred() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous_);
+  }
+  ~SignalsDeferred() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+
+ private:
+  sigset_t previous_;
+};
+
 template <typename Body>
 napi_value guarded(napi_env env, Body body) {
   try {
+    SignalsDeferred deferred;
     return body();
   } catch (const std::exception& error) {
     napi_throw_error(env, "KD_NATIVE", error.what());
