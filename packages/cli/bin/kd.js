@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+function ignore() {}
+
 const source = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 if (existsSync(fileURLToPath(new URL('../tsconfig.json', import.meta.url))) && existsSync(source)) {
   const child = spawn(
@@ -15,7 +17,6 @@ if (existsSync(fileURLToPath(new URL('../tsconfig.json', import.meta.url))) && e
     { stdio: 'inherit' },
   );
   // Ctrl-C reaches the child too (same process group); it decides how to stop, and we follow it.
-  const ignore = () => {};
   process.on('SIGINT', ignore);
   process.on('SIGTERM', () => child.kill('SIGTERM'));
   child.on('exit', (code, signal) => {

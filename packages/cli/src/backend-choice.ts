@@ -1,3 +1,4 @@
+import { backendKinds, backendOptionsFromEnv, backendPreferenceFromEnv, useBackend } from '@kd/backend';
 import type { BackendInfo } from '@kd/backend';
 import type { CliContext } from './cli-context';
 import { UsageError } from './cli-error';
@@ -14,7 +15,6 @@ export async function chooseBackend(
   command: string,
   threads?: number,
 ): Promise<BackendInfo> {
-  const { backendKinds, backendOptionsFromEnv, backendPreferenceFromEnv, useBackend } = await import('@kd/backend');
   const choices = ['auto', ...backendKinds];
   if (flag !== undefined && !choices.includes(flag)) {
     throw new UsageError(`option '--backend' must be one of ${choices.join(', ')}, got '${flag}'`, command);

@@ -1,7 +1,12 @@
-import type { DataConfig, MetricName } from '@kd/trainer';
+import { fileSystem } from '@kd/core/node';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { evaluate, metricNames } from '@kd/trainer';
+import type { MetricName } from '@kd/trainer';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { chooseBackend } from './backend-choice';
+import type { DataConfig } from './experiment-config';
+import { loadExperimentData } from './experiment-data';
 import { UsageError } from './cli-error';
 import { readJsonFile } from './json-file';
 import type { Command } from './main';
@@ -35,7 +40,6 @@ export const evalCommand: Command = {
     if (typeof values.data !== 'string') {
       throw new UsageError("'kd eval' needs --data (an experiment config, 'mnist-digits' or an IDX folder)", 'eval');
     }
-    const { evaluate, fileSystem, loadExperimentData, metricNames } = await import('@kd/trainer');
     const metrics = typeof values.metrics === 'string' ? values.metrics.split(',').map((m) => m.trim()) : defaultMetrics;
     const allowed = metricNames.filter((name) => name !== 'agreement');
     const unknown = metrics.find((name) => !(allowed as readonly string[]).includes(name));
@@ -45,7 +49,6 @@ export const evalCommand: Command = {
     const modelDir = resolve(ctx.cwd, args.positionals[0]!);
     const { data, baseDir, seed } = await dataSource(values.data, ctx.cwd);
     await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, ctx, 'eval');
-    const { loadLayersModel } = await import('@tensorflow/tfjs-layers');
     const model = await loadLayersModel(fileSystem(modelDir));
     try {
       const { test } = await loadExperimentData(data, { baseDir, seed });

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKd } from '../test/run-kd';
+import { runKd } from '../../../test/run-kd';
 
 let dir = '';
 beforeAll(async () => {

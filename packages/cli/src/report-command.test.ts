@@ -3,7 +3,7 @@ import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countMarks, wellFormedElements } from './testing/well-formed-xml';
+import { countMarks, wellFormedElements } from '../../../test/well-formed-xml';
 
 let dir = '';
 let run = '';
@@ -12,27 +12,25 @@ let run = '';
 async function writeRunFolder(path: string): Promise<void> {
   await mkdir(path, { recursive: true });
   await writeFile(join(path, 'config.json'), JSON.stringify({ name: 'tiny' }));
-  const teacherRecords = [0, 1].map((epoch) => ({
+  const teacherRecords = [1, 2].map((epoch) => ({
     epoch,
     step: epoch * 10,
-    loss: { total: 1 / (epoch + 1) },
-    validation: { accuracy: 0.9 + epoch / 100, nll: 0.3 },
+    loss: { total: 1 / epoch },
+    validation: { accuracy: 0.89 + epoch / 100, nll: 0.3 },
     learningRate: 0.001,
     seconds: 2,
-    time: `2026-11-27T20:0${epoch}:00.000Z`,
+    time: `2026-11-27T20:0${epoch - 1}:00.000Z`,
   }));
   await writeFile(join(path, 'teacher-log.jsonl'), teacherRecords.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  const records = [0, 1, 2].map((epoch) => ({
+  const records = [1, 2, 3].map((epoch) => ({
     epoch,
     step: epoch * 10,
-    loss: { total: 2 / (epoch + 1), soft: 1.5 / (epoch + 1), hard: 0.5 / (epoch + 1) },
-    validation: { accuracy: 0.81 + epoch / 100, nll: 0.6 / (epoch + 1), errorCount: 20 - epoch },
+    loss: { total: 2 / epoch, soft: 1.5 / epoch, hard: 0.5 / epoch },
+    validation: { accuracy: 0.8 + epoch / 100, nll: 0.6 / epoch, errorCount: 21 - epoch },
     learningRate: 0.001,
-    temperature: 4,
-    softWeight: 0.9,
-    hardWeight: 0.1,
+    lossOptions: { temperature: 4, softWeight: 0.9, hardWeight: 0.1 },
     seconds: 1.5,
-    time: `2026-11-27T21:0${epoch}:00.000Z`,
+    time: `2026-11-27T21:0${epoch - 1}:00.000Z`,
   }));
   await writeFile(join(path, 'student-log.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   // A run killed mid-append leaves a torn last line, which the report ignores.
@@ -109,6 +107,7 @@ describe('kd report', () => {
       '<tr><th>accuracy</th><td class="number">0.83</td><td class="number">0.9</td><td class="number">0.81</td></tr>',
     );
     expect(html).toContain('<tr><th>student epochs</th><td>3</td></tr>');
+    expect(html).toContain('<tr><th>loss temperature (last epoch)</th><td>4</td></tr>');
     // Validation accuracy of both trained models.
     expect(html).toContain('data-series="teacher"');
     expect(html).toContain('data-series="student"');

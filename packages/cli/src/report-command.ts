@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { renderReportHtml } from './html-report';
+import { renderReportHtml } from '@kd/plots';
 import type { Command } from './main';
 import { parseNumberList, parsePositiveInteger } from './option-values';
 import { readRunFolder } from './run-folder';

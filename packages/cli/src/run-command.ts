@@ -1,7 +1,12 @@
-import type { EpochRecord, ExperimentConfig, ExperimentResult } from '@kd/trainer';
+import { writeFileAtomic } from '@kd/core/node';
+import type { EpochRecord } from '@kd/trainer';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { chooseBackend } from './backend-choice';
+import { validateExperimentConfig } from './experiment-config';
+import type { ExperimentConfig } from './experiment-config';
+import { runExperiment } from './run-experiment';
+import type { ExperimentResult } from './run-experiment';
 import type { Command } from './main';
 import { parsePositiveInteger } from './option-values';
 import { readJsonFile } from './json-file';
@@ -43,7 +48,6 @@ export const runCommand: Command = {
         ? { ...raw, output: resolve(ctx.cwd, values.out) }
         : raw
     ) as ExperimentConfig;
-    const { runExperiment, validateExperimentConfig } = await import('@kd/trainer');
     const problems = validateExperimentConfig(config);
     if (problems.length > 0) {
       throw new Error(`${configPath} has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`);
@@ -51,7 +55,7 @@ export const runCommand: Command = {
     await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, ctx, 'run', threads);
     const output = resolve(baseDir, config.output);
     await mkdir(output, { recursive: true });
-    await (await import('@kd/trainer')).writeFileAtomic(join(output, runFiles.config), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFileAtomic(join(output, runFiles.config), `${JSON.stringify(config, null, 2)}\n`);
     ctx.stderr(`kd run: ${config.name ?? configPath} into ${output}\n`);
 
     const interrupt = ctx.trapInterrupt();
@@ -100,5 +104,5 @@ const formatValues = (entries: Record<string, number>): string =>
 /** `student epoch 3: loss total 0.412 soft 0.388 hard 0.236 | validation accuracy 0.951 (4.2 s)` */
 export function epochLine(model: string, record: EpochRecord): string {
   const validation = record.validation ? ` | validation ${formatValues(record.validation)}` : '';
-  return `${model} epoch ${record.epoch + 1}: loss ${formatValues(record.loss)}${validation} (${record.seconds.toFixed(1)} s)`;
+  return `${model} epoch ${record.epoch}: loss ${formatValues(record.loss)}${validation} (${record.seconds.toFixed(1)} s)`;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runExperiment } from '@kd/trainer';
-import type { ExperimentConfig } from '@kd/trainer';
+import { runExperiment } from '@kd/cli';
+import type { ExperimentConfig } from '@kd/cli';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,7 +52,11 @@ describe(`runExperiment [${backend}]`, () => {
     ]);
     expect(JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).student.test).toEqual(result.student.test);
     const log = (await readFile(join(out, 'student-log.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(log.map((l) => l.temperature)).toEqual([4, 3]);
+    expect(log.map((l) => l.epoch)).toEqual([1, 2]);
+    expect(log.map((l) => l.lossOptions)).toEqual([
+      { temperature: 4, softWeight: 1, hardWeight: 0.1 },
+      { temperature: 3, softWeight: 1, hardWeight: 0.1 },
+    ]);
     expect(Object.keys(log[0].loss).toSorted()).toEqual(['hard', 'soft', 'total']);
     expect(result.teacher.test.accuracy).toBeGreaterThan(0.8);
     expect(result.student.test.accuracy).toBeGreaterThan(0.5);
@@ -91,17 +95,29 @@ describe(`runExperiment [${backend}]`, () => {
       },
     );
     await expect(run).rejects.toThrow(/aborted/i);
-    expect(seen).toEqual(['teacher 0', 'student 0']);
+    expect(seen).toEqual(['teacher 1', 'student 1']);
     const out = join(dir, 'aborted');
     expect(existsSync(join(out, 'results.json'))).toBe(false);
     expect(existsSync(join(out, 'baseline-log.jsonl'))).toBe(false);
     expect(existsSync(join(out, 'student-checkpoints'))).toBe(true);
   });
 
+  it('continues an aborted run with resume, and refuses to resume a run folder that does not exist', async () => {
+    const resumed = await runExperiment({ ...config, output: 'aborted' }, { baseDir: dir, progress: false, resume: true });
+    expect(resumed.teacher.fit!.resumedFromEpoch).toBe(1);
+    expect(resumed.student.fit.resumedFromEpoch).toBe(1);
+    expect(resumed.student.fit.history.map((r) => r.epoch)).toEqual([2]);
+    expect(resumed.baseline!.fit.resumedFromEpoch).toBeNull();
+    await expect(runExperiment({ ...config, output: 'abortd' }, { baseDir: dir, resume: true })).rejects.toThrow(
+      `'runExperiment': options.resume: there is no run folder ${join(dir, 'abortd')} to continue (to start the run, leave resume off)`,
+    );
+    expect(existsSync(join(dir, 'abortd'))).toBe(false);
+  });
+
   it('refuses an invalid config before doing anything, listing every problem', async () => {
     const bad = { ...config, output: 'never', training: { epochs: 0 }, loss: { key: 'distillation', options: { temperature: -1 } } };
     await expect(runExperiment(bad as ExperimentConfig, { baseDir: dir })).rejects.toThrow(
-      /the config has 2 problem\(s\):\n {2}loss\.options\.temperature: expected a number > 0, got -1\n {2}training\.epochs: expected an integer >= 1, got 0/,
+      /the config has 2 problem\(s\):\n {2}loss\.options\.temperature: expected a finite number > 0, got -1\n {2}training\.epochs: expected an integer >= 1, got 0/,
     );
     expect(existsSync(join(dir, 'never'))).toBe(false);
   });

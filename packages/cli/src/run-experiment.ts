@@ -1,31 +1,27 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { jitter } from '@kd/data';
-import type { Dataset } from '@kd/data';
 import { ensemble, layersModelTeacher } from '@kd/ensemble';
 import type { Teacher } from '@kd/ensemble';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
-import { buildModel } from './architecture';
-import { createDistiller } from './distiller';
-import { evaluate, takesFlatInput } from './evaluate';
+import { fileSystem, writeFileAtomic } from '@kd/core/node';
+import { buildModel, createDistiller, evaluate, trainModel } from '@kd/trainer';
+import type { EpochRecord, FitOptions, FitResult, ProgressStream } from '@kd/trainer';
+import { checkpoints, jsonlLogger } from '@kd/trainer/node';
 import { loadExperimentData } from './experiment-data';
 import type { ExperimentConfig, TrainingConfig } from './experiment-config';
 import { validateExperimentConfig } from './experiment-config';
-import { fileSystem } from './file-system';
-import type { FitOptions, FitResult } from './fit-loop';
-import type { EpochRecord } from './jsonl-log';
-import type { ProgressStream } from './progress-bar';
-import { trainModel } from './train-model';
 
 /** Options of {@link runExperiment}. */
 export interface RunExperimentOptions {
   /** Folder that relative paths in the config (output, data, teacher models) start from. Default `process.cwd()`. */
   baseDir?: string;
-  /** Continue killed runs from their checkpoints in the output folder. Default false. */
+  /**
+   * Continue a killed run from the checkpoints in its output folder: each model goes on from its
+   * newest checkpoint, or starts when it has none yet. The output folder must exist: a mistyped
+   * one is an Error, never a fresh start. Default false.
+   */
   resume?: boolean;
   /**
    * Stops the current training cleanly at its next step (its checkpoint stays, for `resume`); the
@@ -70,6 +66,9 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   }
   const base = options.baseDir ?? process.cwd();
   const output = resolve(base, config.output);
+  if (options.resume && !(await stat(output).then((info) => info.isDirectory(), () => false))) {
+    throw new Error(`'runExperiment': options.resume: there is no run folder ${output} to continue (to start the run, leave resume off)`);
+  }
   await mkdir(output, { recursive: true });
   const seed = config.seed ?? 0;
   const { train, validation, transfer, test } = await loadExperimentData(config.data, { baseDir: base, seed });
@@ -78,9 +77,6 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     epochs: training.epochs,
     seed,
     validation,
-    checkpointDir: join(output, `${name}-checkpoints`),
-    logPath: join(output, `${name}-log.jsonl`),
-    resume: options.resume ?? false,
     progress: options.progress ?? true,
     ...(training.batchSize !== undefined ? { batchSize: training.batchSize } : {}),
     ...(training.optimizer !== undefined ? { optimizer: training.optimizer } : {}),
@@ -88,9 +84,12 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     ...(training.maxNorm !== undefined ? { maxNorm: training.maxNorm } : {}),
     ...(training.metrics !== undefined ? { metrics: training.metrics } : {}),
     ...(training.earlyStopping !== undefined ? { earlyStopping: training.earlyStopping } : {}),
-    ...(training.checkpointEvery !== undefined ? { checkpointEvery: training.checkpointEvery } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onEpochEnd ? { onEpochEnd: (record: EpochRecord) => options.onEpochEnd!(name, record) } : {}),
+    callbacks: [
+      checkpoints({ dir: join(output, `${name}-checkpoints`), every: training.checkpointEvery ?? 1, resume: options.resume ? 'auto' : false }),
+      jsonlLogger(join(output, `${name}-log.jsonl`)),
+      ...(options.onEpochEnd ? [{ onEpochEnd: (record: EpochRecord) => options.onEpochEnd!(name, record) }] : []),
+    ],
   });
   const stopIfAborted = (fit: FitResult): void => {
     if (fit.stopReason === 'aborted') options.signal?.throwIfAborted();
@@ -101,7 +100,6 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   try {
     let teacher: Teacher;
     let teacherFit: FitResult | null = null;
-    let teacherInput: 'flat' | 'image';
     const t = config.teacher;
     if ('train' in t) {
       const model = buildModel(t.train.architecture, { inputShape, numClasses, seed });
@@ -110,28 +108,19 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       stopIfAborted(teacherFit);
       await model.save(fileSystem(join(output, 'teacher')));
       teacher = layersModelTeacher(model);
-      teacherInput = takesFlatInput(model) ? 'flat' : 'image';
     } else {
       const paths = 'path' in t ? [t.path] : t.ensemble;
       const loaded: LayersModel[] = [];
       for (const path of paths) loaded.push(await tfl.loadLayersModel(fileSystem(resolve(base, path))));
       models.push(...loaded);
-      teacherInput = takesFlatInput(loaded[0]!) ? 'flat' : 'image';
-      const mixed = loaded.findIndex((m) => takesFlatInput(m) !== (teacherInput === 'flat'));
-      if (mixed >= 0) throw new Error(`'runExperiment': teacher.ensemble[${mixed}] takes ${teacherInput === 'flat' ? 'images' : 'flat inputs'}, unlike teacher.ensemble[0]`);
       const members = loaded.map((m) => layersModelTeacher(m));
       teacher = 'path' in t ? members[0]! : ensemble(members, { combine: t.combine ?? 'arithmetic' });
     }
-    const [h, w, c] = test.imageShape;
-    const teacherScores = (x: Tensor): Tensor => {
-      const input = teacherInput === 'flat' ? (x.rank === 2 ? x : tf.reshape(x, [x.shape[0]!, -1])) : x.rank === 4 ? x : tf.reshape(x, [x.shape[0]!, h, w, c]);
-      return teacher.logits ? teacher.logits(input) : teacher.probs(input, 1);
-    };
 
     const student = buildModel(config.student.architecture, { inputShape, numClasses, seed });
     models.push(student);
     const { schedules, ...studentTraining } = config.training;
-    const studentFit = await createDistiller({ teacher, student, loss: config.loss, teacherInput }).fit(transfer, {
+    const studentFit = await createDistiller({ teacher, student, loss: config.loss }).fit(transfer, {
       ...common(studentTraining, 'student'),
       ...(schedules ? { schedules } : {}),
     });
@@ -147,18 +136,11 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       await model.save(fileSystem(join(output, 'baseline')));
       baseline = { fit, test: evaluate(model, test, { metrics: testMetrics }) };
     }
-    const teacherTest = evaluateTeacher(teacherScores, teacherInput, test);
     const result: ExperimentResult = {
       name: config.name ?? null,
       output,
-      teacher: { test: teacherTest, fit: teacherFit },
-      student: {
-        fit: studentFit,
-        test: evaluate(student, test, {
-          metrics: [...testMetrics, 'agreement'],
-          teacher: teacherScores,
-        }),
-      },
+      teacher: { test: evaluate(teacher, test, { metrics: ['accuracy', 'errorCount', 'nll'] }), fit: teacherFit },
+      student: { fit: studentFit, test: evaluate(student, test, { metrics: [...testMetrics, 'agreement'], teacher }) },
       baseline,
     };
     await writeFileAtomic(join(output, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -166,18 +148,4 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   } finally {
     for (const model of models) model.dispose();
   }
-}
-
-function evaluateTeacher(
-  scores: (x: Tensor) => Tensor,
-  input: 'flat' | 'image',
-  test: Dataset,
-): TestMetrics {
-  // evaluate() runs a LayersModel; a teacher (maybe an ensemble) is wrapped as one that predicts.
-  const [h, w, c] = test.imageShape;
-  const shim = {
-    inputs: [{ shape: input === 'flat' ? [null, h * w * c] : [null, h, w, c] }],
-    predict: scores,
-  } as unknown as LayersModel;
-  return evaluate(shim, test, { metrics: ['accuracy', 'errorCount', 'nll'] });
 }

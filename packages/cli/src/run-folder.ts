@@ -1,7 +1,8 @@
-import type { EpochRecord, ExperimentResult } from '@kd/trainer';
+import type { EpochRecord } from '@kd/trainer';
 import { access } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readJsonFile, readJsonLines } from './json-file';
+import type { ExperimentResult } from './run-experiment';
 import type { CellOutcome } from './sweep';
 
 /** Predictions of a run's final student on its test set, saved by `kd run` for the report. */

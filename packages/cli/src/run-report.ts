@@ -1,19 +1,18 @@
-import { confusionMatrixSvg } from './confusion-matrix';
-import type { ReportData, ReportFigure } from './html-report';
-import { lineChartSvg } from './line-chart';
-import type { LineSeries } from './line-chart';
-import { reliabilityBins, reliabilityDiagramSvg } from './reliability-diagram';
+import { calibrationBins, softmax } from '@kd/core';
+import { confusionMatrixSvg, lineChartSvg, reliabilityDiagramSvg, softTargetsSvg } from '@kd/plots';
+import type { LineSeries, ReportData, ReportFigure } from '@kd/plots';
 import type { RunFolder } from './run-folder';
 import { runRoles } from './run-folder';
-import { softTargetsSvg } from './soft-targets-chart';
-import { softmaxAt } from './softmax';
 
 export interface RunReportOptions {
   /** Temperatures of the soft-targets plot. Default [1, 2, 4, 8, 20]. */
   temperatures?: readonly number[];
   /** Which example's soft targets to show: its row in the predictions, from 0. Default 0. */
   example?: number;
-  /** Bins of the reliability diagram. Default 15, as `expectedCalibrationError` in @kd/trainer, so the ECE matches `results.json`. */
+  /**
+   * Bins of the reliability diagram. Default: `calibrationBins`'s (15), the binning the `ece` metric
+   * of @kd/trainer uses, so the diagram's ECE is the one in `results.json`.
+   */
   bins?: number;
 }
 
@@ -23,8 +22,7 @@ export interface RunReportOptions {
  * predictions, a reliability diagram, a confusion matrix and one example's soft targets.
  */
 export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): ReportData {
-  // Logs count epochs from 0; plots and facts count them from 1, as people do.
-  const { temperatures = [1, 2, 4, 8, 20], example = 0, bins = 15 } = options;
+  const { temperatures = [1, 2, 4, 8, 20], example = 0, bins } = options;
   const figures: ReportFigure[] = [];
   const epochs = run.logs.student ?? [];
   const last = epochs.at(-1);
@@ -32,14 +30,14 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
   if (lossNames.length > 0) {
     const series: LineSeries[] = lossNames.map((name) => ({
       name: `train ${name}`,
-      points: epochs.map((record) => [record.epoch + 1, record.loss[name] ?? Number.NaN]),
+      points: epochs.map((record) => [record.epoch, record.loss[name] ?? Number.NaN]),
     }));
     const validationLoss = epochs.some((record) => record.validation?.nll !== undefined);
     if (validationLoss) {
       series.push({
         name: 'validation nll',
         dashed: true,
-        points: epochs.map((record) => [record.epoch + 1, record.validation?.nll ?? Number.NaN]),
+        points: epochs.map((record) => [record.epoch, record.validation?.nll ?? Number.NaN]),
       });
     }
     figures.push({
@@ -53,7 +51,7 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
   const accuracy: LineSeries[] = runRoles.flatMap((role) => {
     const records = run.logs[role] ?? [];
     return records.some((record) => record.validation?.accuracy !== undefined)
-      ? [{ name: role, points: records.map((record) => [record.epoch + 1, record.validation?.accuracy ?? Number.NaN] as const) }]
+      ? [{ name: role, points: records.map((record) => [record.epoch, record.validation?.accuracy ?? Number.NaN] as const) }]
       : [];
   });
   if (accuracy.length > 0) {
@@ -65,11 +63,12 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
   }
   const predictions = run.predictions;
   if (predictions && predictions.labels.length > 0) {
-    const probabilities = predictions.logits.map((row) => softmaxAt(row));
+    const probabilities = predictions.logits.map((row) => Array.from(softmax(row)));
+    const binned = calibrationBins({ probabilities, labels: predictions.labels, ...(bins === undefined ? {} : { bins }) });
     figures.push({
       heading: `Reliability (student, ${predictions.split})`,
-      svg: reliabilityDiagramSvg({ bins: reliabilityBins(probabilities, predictions.labels, bins) }),
-      caption: `Accuracy against confidence of the final student on the ${predictions.split} set, in ${bins} bins; the dashed diagonal is perfect calibration.`,
+      svg: reliabilityDiagramSvg({ bins: binned }),
+      caption: `Accuracy against confidence of the final student on the ${predictions.split} set, in ${binned.length} bins; the dashed diagonal is perfect calibration.`,
     });
     const classes = predictions.logits[0]!.length;
     const matrix = Array.from({ length: classes }, () => Array.from({ length: classes }, () => 0));
@@ -97,10 +96,8 @@ export function buildRunReport(run: RunFolder, options: RunReportOptions = {}): 
   }
   const facts: Array<[string, string]> = [['run folder', run.dir]];
   if (last) {
-    facts.push(['student epochs', String(last.epoch + 1)], ['student optimizer steps', String(last.step)]);
-    if (last.temperature !== undefined) facts.push(['temperature (last epoch)', String(last.temperature)]);
-    if (last.softWeight !== undefined) facts.push(['soft weight (last epoch)', String(last.softWeight)]);
-    if (last.hardWeight !== undefined) facts.push(['hard weight (last epoch)', String(last.hardWeight)]);
+    facts.push(['student epochs', String(last.epoch)], ['student optimizer steps', String(last.step)]);
+    for (const [name, value] of Object.entries(last.lossOptions ?? {})) facts.push([`loss ${name} (last epoch)`, String(value)]);
   }
   for (const role of runRoles) {
     const records = run.logs[role];

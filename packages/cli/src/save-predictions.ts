@@ -1,5 +1,9 @@
-import type { ExperimentConfig } from '@kd/trainer';
+import { fileSystem, writeFileAtomic } from '@kd/core/node';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { predictLogits } from '@kd/trainer';
 import { join, resolve } from 'node:path';
+import type { ExperimentConfig } from './experiment-config';
+import { loadExperimentData } from './experiment-data';
 import type { RunPredictions } from './run-folder';
 import { runFiles } from './run-folder';
 
@@ -13,8 +17,6 @@ import { runFiles } from './run-folder';
  * ensemble has none, and its report leaves the soft-targets plot out.
  */
 export async function savePredictions(config: ExperimentConfig, baseDir: string, output: string): Promise<void> {
-  const { loadLayersModel } = await import('@tensorflow/tfjs-layers');
-  const { fileSystem, loadExperimentData, predictLogits, writeFileAtomic } = await import('@kd/trainer');
   const { test } = await loadExperimentData(config.data, { baseDir, seed: config.seed ?? 0 });
   const logitsOf = async (dir: string): Promise<number[][]> => {
     const model = await loadLayersModel(fileSystem(dir));

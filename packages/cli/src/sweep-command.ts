@@ -1,7 +1,9 @@
+import { writeFileAtomic } from '@kd/core/node';
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { higherIsBetter, metricNames } from '@kd/trainer';
 import type { CliContext } from './cli-context';
 import { UsageError } from './cli-error';
 import type { ParsedCommandLine } from './command-line';
@@ -50,7 +52,6 @@ export const sweepCommand: Command = {
   },
   async run(args, ctx) {
     const options = parseSweepOptions(args, ctx);
-    const { higherIsBetter, metricNames } = await import('@kd/trainer');
     if (!(metricNames as readonly string[]).includes(options.select)) {
       throw new UsageError(`option '--select' must be one of ${metricNames.join(', ')}, got '${options.select}'`, 'sweep');
     }
@@ -81,8 +82,8 @@ export const sweepCommand: Command = {
     }).finally(() => interrupt.release());
     if (summary.results.length > 0) {
       const markdown = toMarkdown(resultsTable(summary.results, selection));
-      await (await import('@kd/trainer')).writeFileAtomic(join(options.out, 'results.md'), markdown);
-      await (await import('@kd/trainer')).writeFileAtomic(join(options.out, 'results.csv'), toCsv(resultsTable(summary.results, selection, { precise: true })));
+      await writeFileAtomic(join(options.out, 'results.md'), markdown);
+      await writeFileAtomic(join(options.out, 'results.csv'), toCsv(resultsTable(summary.results, selection, { precise: true })));
       const best = rankResults(summary.results, selection)[0]!;
       ctx.stdout(markdown);
       ctx.stdout(

@@ -1,3 +1,4 @@
+import { writeFileAtomic } from '@kd/core/node';
 import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +110,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
           seconds: (performance.now() - startTime) / 1000,
           ...outcome,
         };
-        await (await import('@kd/trainer')).writeFileAtomic(join(cellDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+        await writeFileAtomic(join(cellDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
         finished.set(cell.id, result);
         done++;
         onEvent?.({ type: 'finished', cell, result, done, total });
@@ -154,7 +155,7 @@ async function checkManifest(dir: string, manifest: unknown): Promise<void> {
     stored = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await (await import('@kd/trainer')).writeFileAtomic(path, text);
+    await writeFileAtomic(path, text);
     return;
   }
   if (JSON.stringify(JSON.parse(stored)) !== JSON.stringify(manifest)) {

@@ -61,6 +61,7 @@ describeBackends('lossRegistry / createLoss', () => {
     });
     expect(Object.keys(lossOptionSpecs.decoupledKd.numeric)).toEqual(['temperature', 'tckdWeight', 'nckdWeight', 'hardWeight']);
     expect(lossOptionSpecs.hint.other).toEqual(['projection']);
+    expect(lossOptionSpecs.decoupledKd.needs).toEqual(createLoss({ key: 'decoupledKd', options: { temperature: 1 } }).needs);
   });
 
   it('types a spec by its key: an option of another loss or a missing required one does not compile', () => {

@@ -343,13 +343,17 @@ export const lossRegistry: { readonly [K in LossKey]: LossFactory<K> } = Object.
 
 /**
  * The options of every registered loss, by key: for each numeric option its bound and default
- * (none: required), and the names of its other options. Config validators and schema generators
- * read this; it is the registry's own table, not a copy.
+ * (none: required), the names of its other options, and what the loss needs in its inputs. Config
+ * validators and schema generators read this; it is the registry's own table, not a copy.
  */
 export const lossOptionSpecs: {
-  readonly [K in LossKey]: { readonly numeric: Readonly<Record<string, NumericOptionSpec>>; readonly other: readonly string[] };
+  readonly [K in LossKey]: {
+    readonly numeric: Readonly<Record<string, NumericOptionSpec>>;
+    readonly other: readonly string[];
+    readonly needs: LossNeeds;
+  };
 } = Object.fromEntries(
-  Object.entries(definitions).map(([key, definition]) => [key, { numeric: definition.numeric, other: definition.other ?? [] }]),
+  Object.entries(definitions).map(([key, definition]) => [key, { numeric: definition.numeric, other: definition.other ?? [], needs: definition.needs }]),
 ) as never;
 
 /**

@@ -5,8 +5,8 @@ import type { Callback } from './callback';
 import { callbackHooks } from './callback';
 import { metricNames } from './metrics';
 import type { MetricName } from './metrics';
-import { optimizerProblems } from './optimizer';
 import type { OptimizerSpec } from './optimizer';
+import { optimizerSpecProblems } from './optimizer-schema';
 import type { ProgressStream } from './progress-bar';
 
 /** Early stopping on a validation metric. */
@@ -69,7 +69,7 @@ export function checkFitOptions(fn: string, options: FitOptions): void {
   int('epochs', 1, true);
   int('batchSize', 1);
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) problems.push(`options.seed: expected a safe integer, got ${describeValue(options.seed)}`);
-  if (options.optimizer !== undefined) problems.push(...optimizerProblems(options.optimizer, 'options.optimizer'));
+  if (options.optimizer !== undefined) problems.push(...optimizerSpecProblems(options.optimizer, 'options.optimizer'));
   if (options.maxNorm !== undefined && !(typeof options.maxNorm === 'number' && options.maxNorm > 0 && Number.isFinite(options.maxNorm))) {
     problems.push(`options.maxNorm: expected a finite number > 0, got ${describeValue(options.maxNorm)}`);
   }

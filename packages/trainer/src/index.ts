@@ -27,6 +27,7 @@ export {
   setLearningRate,
 } from './optimizer';
 export type { NamedTensor, OptimizerSpec, OptimizerState } from './optimizer';
+export { optimizerSchema, optimizerSpecProblems } from './optimizer-schema';
 export { architectureProblems, architectureSchema, buildModel } from './architecture';
 export type { Architecture, BuildModelOptions } from './architecture';
 export { evaluate, predictLogits } from './evaluate';

@@ -10,6 +10,7 @@ import {
   negativeLogLikelihood,
   topKAccuracy,
 } from '@kd/trainer';
+import { calibrationBins, calibrationError } from '@kd/core';
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';
 
@@ -87,6 +88,19 @@ describeBackends('metrics', () => {
     // With many bins each example sits alone, so the ECE is the mean |correct - confidence|.
     const perExample = conf.reduce((s, c, i) => s + Math.abs(correct[i]! - c), 0) / 4;
     expect(withTensors((l, y) => expectedCalibrationError(l, y, { bins: 1000 }))).toBeCloseTo(perExample, 6);
+  });
+
+  it("is the calibration error of @kd/core's bins with their one default, as the report draws it", () => {
+    // Confidences 0.61 (right) and 0.69 (wrong): one bin of ten, two of fifteen, so a second
+    // default anywhere would show.
+    const probabilities = [
+      [0.61, 0.39],
+      [0.69, 0.31],
+    ];
+    const labels = [0, 1];
+    const ece = tf.tidy(() => expectedCalibrationError(tf.log(tf.tensor2d(probabilities)), tf.tensor1d(labels, 'int32')));
+    expect(ece).toBeCloseTo(calibrationError(calibrationBins({ probabilities, labels })), 6);
+    expect(ece).toBeCloseTo((0.39 + 0.69) / 2, 6);
   });
 
   it('is calibrated (ECE 0) for confident correct predictions', () => {

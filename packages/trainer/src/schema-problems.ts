@@ -167,12 +167,14 @@ function unwrap(schema: Schema): Schema {
 
 function step(schema: Schema | undefined, input: unknown, key: string | number): Schema | undefined {
   if (schema === undefined) return undefined;
-  const s = unwrap(schema) as Schema & { entries?: Record<string, Schema>; item?: Schema; options?: Schema[]; key?: string };
+  const s = unwrap(schema) as Schema & { entries?: Record<string, Schema>; item?: Schema; value?: Schema; options?: Schema[]; key?: string | Schema };
   if (s.entries) return s.entries[key as string];
   if (s.item) return s.item;
-  if (s.options && s.key !== undefined) {
-    const chosen = (input as Record<string, unknown> | null)?.[s.key];
-    const option = s.options.find((o) => ((o as Schema & { entries: Record<string, { literal?: unknown }> }).entries[s.key!]?.literal) === chosen);
+  if (s.type === 'record') return s.value;
+  if (s.options && typeof s.key === 'string') {
+    const discriminator = s.key;
+    const chosen = (input as Record<string, unknown> | null)?.[discriminator];
+    const option = s.options.find((o) => (o as Schema & { entries: Record<string, { literal?: unknown }> }).entries[discriminator]?.literal === chosen);
     return step(option, input, key);
   }
   if (s.options) {
