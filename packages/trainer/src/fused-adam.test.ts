@@ -16,23 +16,25 @@ function variable(initial: tf.Tensor): tf.Variable {
   return v;
 }
 
+/** Four steps of `optimizer` on a small least-squares problem: the weights after each, and its state. */
+async function run(optimizer: tf.Optimizer) {
+  const w = variable(tf.tensor2d(values(1, 35 * 9), [35, 9]));
+  const b = variable(tf.tensor1d(values(2, 9)));
+  const x = tf.tensor2d(values(3, 6 * 35), [6, 35]);
+  const seen: number[][] = [];
+  for (let step = 0; step < 4; step++) {
+    tf.dispose(optimizer.minimize(() => tf.sum(tf.square(tf.add(tf.matMul(x, w), b))), false, [w, b]));
+    seen.push([...(await w.data()), ...(await b.data())]);
+  }
+  const state = await optimizer.getWeights();
+  const moments = await Promise.all(state.map(async (s) => Array.from(await s.tensor.data())));
+  tf.dispose([w, b, x, state[0]!.tensor]);
+  optimizer.dispose();
+  return { seen, moments, iterations: optimizer.iterations };
+}
+
 describeBackends('FusedAdamOptimizer', (backend) => {
   it(`updates variables exactly as tfjs's Adam does, with its state and checkpoints (${backend})`, async () => {
-    const run = async (optimizer: tf.Optimizer) => {
-      const w = variable(tf.tensor2d(values(1, 35 * 9), [35, 9]));
-      const b = variable(tf.tensor1d(values(2, 9)));
-      const x = tf.tensor2d(values(3, 6 * 35), [6, 35]);
-      const seen: number[][] = [];
-      for (let step = 0; step < 4; step++) {
-        tf.dispose(optimizer.minimize(() => tf.sum(tf.square(tf.add(tf.matMul(x, w), b))), false, [w, b]));
-        seen.push([...(await w.data()), ...(await b.data())]);
-      }
-      const state = await optimizer.getWeights();
-      const moments = await Promise.all(state.map(async (s) => Array.from(await s.tensor.data())));
-      tf.dispose([w, b, x, state[0]!.tensor]);
-      optimizer.dispose();
-      return { seen, moments, iterations: optimizer.iterations };
-    };
     const want = await run(tf.train.adam(0.01, 0.8, 0.99, 1e-6));
     const got = await run(new FusedAdamOptimizer(0.01, 0.8, 0.99, 1e-6));
     expect(got).toEqual(want);
