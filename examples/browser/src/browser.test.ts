@@ -14,7 +14,7 @@ const missing = `Debian's Chromium is not installed at ${CHROMIUM}: install it w
 
 // Small enough to run in seconds on two busy cores, long enough for accuracy to rise well above
 // chance. The page's own defaults train longer.
-const QUERY = '?teacherUnits=64&teacherSteps=40&studentSteps=40&evalEvery=20';
+const QUERY = '?teacherUnits=64&teacherEpochs=1&transferSize=500&studentEpochs=8&evalEvery=20';
 
 describe('the browser example in headless Chromium', () => {
   const work = mkdtempSync(join(tmpdir(), 'kd-browser-example-'));
@@ -62,12 +62,13 @@ describe('the browser example in headless Chromium', () => {
       expect(progress.step).toBe(40);
       // Measured at steps 0, 20 and 40: near chance (10%) before training, far above it after.
       expect(progress.accuracy).toHaveLength(3);
+      expect(progress.labelsOnlyAccuracy).toHaveLength(3);
       expect(progress.accuracy[0]).toBeLessThan(0.3);
       expect(progress.accuracy.at(-1)).toBeGreaterThan(0.6);
       expect(progress.labelsOnlyAccuracy.at(-1)).toBeGreaterThan(0.6);
       expect(progress.teacherAccuracy).toBeGreaterThan(0.7);
-      // The curves were drawn: one path per series, the students' with a point per measurement.
-      expect(await page.locator('#accuracy-chart path').count()).toBe(3);
+      // The curves were drawn with @kd/plots: one line per student and the teacher's level.
+      expect(await page.locator('#accuracy-chart path.series').count()).toBe(3);
       expect(await page.textContent('#distilled-result')).toBe(`${(progress.accuracy.at(-1)! * 100).toFixed(1)}%`);
     } finally {
       await browser.close();

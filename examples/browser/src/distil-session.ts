@@ -1,21 +1,19 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { batches } from '@kd/data';
-import type { Batch, Dataset } from '@kd/data';
-import { distillationLoss, hardLabelLoss } from '@kd/losses';
+import type { Dataset } from '@kd/data';
+import { layersModelTeacher } from '@kd/ensemble';
+import { buildModel, createDistiller, evaluate, trainModel } from '@kd/trainer';
+import type { Callback, FitOptions } from '@kd/trainer';
 
 /** Options of {@link runDistilSession}; the defaults are what the page runs. */
 export interface SessionOptions {
   /** Hidden units of the teacher's two ReLU layers. Default 256. */
   teacherUnits?: number;
-  /** Optimizer steps for the teacher, on all of `train`. Default 240. */
-  teacherSteps?: number;
+  /** Epochs of the teacher on all of `train`. Default 3. */
+  teacherEpochs?: number;
   /** Hidden units of each student's single ReLU layer. Default 30 (the paper's smallest net). */
   studentUnits?: number;
-  /** Optimizer steps for each student. Default 300. */
-  studentSteps?: number;
+  /** Epochs of each student on the transfer set. Default 30. */
+  studentEpochs?: number;
   /** Labelled examples the students learn from: a seeded, stratified subsample of `train`. Default 1000. */
   transferSize?: number;
   /** Examples per step. Default 100. */
@@ -46,12 +44,12 @@ export interface Curves {
 
 /** Where the session is, handed to `onProgress` after every step (the same object, updated). */
 export interface SessionProgress {
-  phase: 'teacher' | 'students' | 'done';
-  /** Layer widths, input to output, e.g. `[784, 256, 256, 10]`. */
-  teacherLayers: readonly number[];
-  studentLayers: readonly number[];
+  phase: 'teacher' | 'distilled' | 'labelsOnly' | 'done';
+  /** Steps of each model's training: the teacher's, and each student's. */
   teacherSteps: number;
   studentSteps: number;
+  teacherUnits: number;
+  studentUnits: number;
   temperature: number;
   hardWeight: number;
   /** Labelled examples the students learn from. */
@@ -65,19 +63,11 @@ export interface SessionProgress {
   labelsOnly: Curves;
 }
 
-/** Hooks of {@link runDistilSession}. */
-export interface SessionHooks {
-  /** Called after every step and every measurement. */
-  onProgress?: (progress: SessionProgress) => void;
-  /** Awaited after every step: the page lets the browser draw here. Default: nothing. */
-  pause?: () => Promise<void>;
-}
-
 const DEFAULTS: Required<SessionOptions> = {
   teacherUnits: 256,
-  teacherSteps: 240,
+  teacherEpochs: 3,
   studentUnits: 30,
-  studentSteps: 300,
+  studentEpochs: 30,
   transferSize: 1000,
   batchSize: 100,
   temperature: 4,
@@ -88,38 +78,30 @@ const DEFAULTS: Required<SessionOptions> = {
 };
 
 /**
- * Trains a teacher MLP on `train`, then two identical small students side by side on a small
- * labelled transfer set: one distilled from the teacher at temperature T (Hinton et al. 2015), one
- * on the labels only. Reports test accuracy on `test` as it goes. Every tensor it creates is
- * disposed before it returns.
+ * Trains a teacher MLP on `train` with @kd/trainer, then, on a small labelled transfer set, one
+ * student distilled from it at temperature T (Hinton et al. 2015) and its twin (same initial
+ * weights and batches) on the labels only. Test accuracy on `test` is measured as they train,
+ * from a callback of the trainer's loop. Every tensor it creates is disposed before it returns.
  */
 export async function runDistilSession(
   data: { train: Dataset; test: Dataset },
   options: SessionOptions = {},
-  hooks: SessionHooks = {},
+  onProgress?: (progress: SessionProgress) => void,
 ): Promise<SessionProgress> {
   const o = { ...DEFAULTS, ...options };
-  for (const [key, value] of Object.entries(o)) {
-    const ok =
-      key === 'seed' ? Number.isSafeInteger(value)
-      : key === 'temperature' ? value > 0 && Number.isFinite(value)
-      : key.endsWith('Weight') ? value >= 0 && Number.isFinite(value)
-      : Number.isInteger(value) && value >= 1;
-    if (!ok) throw new Error(`Option '${key}' passed to 'runDistilSession' is out of range, got ${String(value)}`);
+  if (!Number.isInteger(o.transferSize) || o.transferSize < 1 || o.transferSize > data.train.size) {
+    throw new Error(`Option 'transferSize' passed to 'runDistilSession' must be an integer in [1, ${data.train.size}], got ${o.transferSize}`);
   }
-  if (o.transferSize > data.train.size) {
-    throw new Error(`Option 'transferSize' passed to 'runDistilSession' must be at most the ${data.train.size} training examples, got ${o.transferSize}`);
+  if (!Number.isInteger(o.evalEvery) || o.evalEvery < 1) {
+    throw new Error(`Option 'evalEvery' passed to 'runDistilSession' must be an integer >= 1, got ${o.evalEvery}`);
   }
-  const inputSize = data.train.exampleSize;
-  const classes = data.train.numClasses;
-  const teacherLayers = [inputSize, o.teacherUnits, o.teacherUnits, classes];
-  const studentLayers = [inputSize, o.studentUnits, classes];
+  const stepsOf = (size: number, epochs: number) => epochs * Math.ceil(size / o.batchSize);
   const progress: SessionProgress = {
     phase: 'teacher',
-    teacherLayers,
-    studentLayers,
-    teacherSteps: o.teacherSteps,
-    studentSteps: o.studentSteps,
+    teacherSteps: stepsOf(data.train.size, o.teacherEpochs),
+    studentSteps: stepsOf(o.transferSize, o.studentEpochs),
+    teacherUnits: o.teacherUnits,
+    studentUnits: o.studentUnits,
     temperature: o.temperature,
     hardWeight: o.hardWeight,
     transferSize: o.transferSize,
@@ -128,126 +110,53 @@ export async function runDistilSession(
     distilled: { loss: [], accuracy: [] },
     labelsOnly: { loss: [], accuracy: [] },
   };
-  const report = () => hooks.onProgress?.(progress);
-  const pause = hooks.pause ?? (async () => {});
-  const teacher = mlp(teacherLayers, o.seed);
+  const report = () => onProgress?.(progress);
+  const accuracy = (model: LayersModel) => evaluate(model, data.test, { metrics: ['accuracy'] }).accuracy!;
+  // Draws a model's curves as it trains: its loss every step, its test accuracy every evalEvery.
+  const curves = (target: Curves): Callback => ({
+    onTrainBegin(context) {
+      target.accuracy.push({ step: 0, value: accuracy(context.model) });
+      report();
+    },
+    onBatchEnd({ step, loss }, context) {
+      target.loss.push({ step, value: loss.total! });
+      if (step % o.evalEvery === 0) target.accuracy.push({ step, value: accuracy(context.model) });
+      report();
+    },
+    onTrainEnd({ steps }, context) {
+      if (target.accuracy.at(-1)!.step !== steps) target.accuracy.push({ step: steps, value: accuracy(context.model) });
+      report();
+    },
+  });
+  const shape = { inputShape: [...data.train.imageShape], numClasses: data.train.numClasses };
+  const teacher = buildModel({ type: 'mlp', hidden: [o.teacherUnits, o.teacherUnits] }, { ...shape, seed: o.seed });
   // The same seed gives both students the same initial weights: only the loss differs.
-  const distilled = mlp(studentLayers, o.seed + 1);
-  const labelsOnly = mlp(studentLayers, o.seed + 1);
-  // The students take larger steps than the teacher: their curves level off well within 300 steps.
-  const optimizers = [tf.train.adam(1e-3), tf.train.adam(3e-3), tf.train.adam(3e-3)] as const;
-  const test = data.test.toTensors({ flatten: true }) as { x: Tensor2D; y: Tensor1D };
-  const measure = async (model: LayersModel, curves: Curves, step: number) => {
-    curves.accuracy.push({ step, value: await accuracy(model, test) });
-  };
+  const distilled = buildModel({ type: 'mlp', hidden: [o.studentUnits] }, { ...shape, seed: o.seed + 1 });
+  const labelsOnly = buildModel({ type: 'mlp', hidden: [o.studentUnits] }, { ...shape, seed: o.seed + 1 });
+  const common = (epochs: number, learningRate: number, target: Curves): FitOptions => ({
+    epochs,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    optimizer: { kind: 'adam', learningRate },
+    progress: false,
+    callbacks: [curves(target)],
+  });
   try {
-    await measure(teacher, progress.teacher, 0);
-    report();
-    let step = 0;
-    for (const batch of endless(data.train, o.batchSize, o.seed)) {
-      if (step === o.teacherSteps) break;
-      const loss = trainStep(optimizers[0], teacher, () => hardLabelLoss(logits(teacher, batch.x), batch.y!));
-      progress.teacher.loss.push({ step: ++step, value: await loss });
-      if (step % o.evalEvery === 0 || step === o.teacherSteps) await measure(teacher, progress.teacher, step);
-      report();
-      await pause();
-    }
-
-    progress.phase = 'students';
-    await measure(distilled, progress.distilled, 0);
-    await measure(labelsOnly, progress.labelsOnly, 0);
-    report();
-    const transferSet = data.train.subsample({ fraction: o.transferSize / data.train.size, seed: o.seed });
-    step = 0;
-    for (const batch of endless(transferSet, o.batchSize, o.seed)) {
-      if (step === o.studentSteps) break;
-      // The teacher is a constant here: its logits are computed outside the gradient tape.
-      const teacherLogits = tf.tidy(() => teacher.predict(batch.x) as Tensor);
-      const distilledLoss = trainStep(optimizers[1], distilled, () => {
-        const { total, soft, hard } = distillationLoss({
-          studentLogits: logits(distilled, batch.x),
-          teacherLogits,
-          labels: batch.y!,
-          temperature: o.temperature,
-          softWeight: o.softWeight,
-          hardWeight: o.hardWeight,
-        });
-        tf.dispose([soft, hard ?? []]);
-        return total;
-      });
-      teacherLogits.dispose();
-      const hardLoss = trainStep(optimizers[2], labelsOnly, () => hardLabelLoss(logits(labelsOnly, batch.x), batch.y!));
-      step++;
-      progress.distilled.loss.push({ step, value: await distilledLoss });
-      progress.labelsOnly.loss.push({ step, value: await hardLoss });
-      if (step % o.evalEvery === 0 || step === o.studentSteps) {
-        await measure(distilled, progress.distilled, step);
-        await measure(labelsOnly, progress.labelsOnly, step);
-      }
-      report();
-      await pause();
-    }
+    await trainModel(teacher, data.train, common(o.teacherEpochs, 1e-3, progress.teacher));
+    const transfer = data.train.subsample({ fraction: o.transferSize / data.train.size, seed: o.seed });
+    progress.phase = 'distilled';
+    // The students take larger steps than the teacher: their curves level off within the session.
+    await createDistiller({
+      teacher: layersModelTeacher(teacher),
+      student: distilled,
+      loss: { key: 'distillation', options: { temperature: o.temperature, softWeight: o.softWeight, hardWeight: o.hardWeight } },
+    }).fit(transfer, common(o.studentEpochs, 3e-3, progress.distilled));
+    progress.phase = 'labelsOnly';
+    await trainModel(labelsOnly, transfer, common(o.studentEpochs, 3e-3, progress.labelsOnly));
     progress.phase = 'done';
     report();
     return progress;
   } finally {
-    tf.dispose([test.x, test.y]);
-    for (const optimizer of optimizers) optimizer.dispose();
     for (const model of [teacher, distilled, labelsOnly]) model.dispose();
   }
-}
-
-/** A ReLU MLP with seeded Glorot weights that outputs logits; `sizes` = input, hidden..., classes. */
-function mlp(sizes: readonly number[], seed: number): LayersModel {
-  const model = tfl.sequential();
-  for (let i = 1; i < sizes.length; i++) {
-    model.add(
-      tfl.layers.dense({
-        units: sizes[i]!,
-        activation: i < sizes.length - 1 ? 'relu' : 'linear',
-        kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 100 + i }),
-        ...(i === 1 ? { inputShape: [sizes[0]!] } : {}),
-      }),
-    );
-  }
-  return model;
-}
-
-function logits(model: LayersModel, x: Tensor): Tensor {
-  return model.apply(x, { training: true }) as Tensor;
-}
-
-/**
- * One optimizer step of `model`'s weights on `loss`; resolves to the loss value. The value is read
- * asynchronously so that a GPU backend is not stalled waiting for it.
- */
-function trainStep(optimizer: tf.Optimizer, model: LayersModel, loss: () => Scalar): Promise<number> {
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const value = optimizer.minimize(loss, true, variables)!;
-  return value.data().then((values) => {
-    value.dispose();
-    return values[0]!;
-  });
-}
-
-/** Fraction of `test` that `model` classifies right, in batches of 500. */
-async function accuracy(model: LayersModel, test: { x: Tensor2D; y: Tensor1D }): Promise<number> {
-  const n = test.x.shape[0];
-  const correct = tf.tidy(() => {
-    const hits: Tensor[] = [];
-    for (let start = 0; start < n; start += 500) {
-      const size = Math.min(500, n - start);
-      const predicted = tf.argMax(model.predict(tf.slice(test.x, [start, 0], [size, -1])) as Tensor, 1);
-      hits.push(tf.sum(tf.cast(tf.equal(predicted, tf.slice(test.y, [start], [size])), 'int32')));
-    }
-    return tf.addN(hits);
-  });
-  const [count] = await correct.data();
-  correct.dispose();
-  return count! / n;
-}
-
-/** Seeded batches of flattened images, epoch after epoch. */
-function* endless(dataset: Dataset, batchSize: number, seed: number): Generator<Batch> {
-  for (let epoch = 0; ; epoch++) yield* batches(dataset, { batchSize, seed, epoch, flatten: true });
 }

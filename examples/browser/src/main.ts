@@ -2,16 +2,17 @@
 import { chooseBackend, pagePreferences } from './choose-backend';
 import type { PagePreference } from './choose-backend';
 import { decodeDigits } from './digits-file';
+import { lineChartSvg } from '@kd/plots';
+import type { LineSeries } from '@kd/plots';
 import { runDistilSession } from './distil-session';
-import type { SessionOptions, SessionProgress } from './distil-session';
-import { lineChart } from './line-chart';
+import type { Point, SessionOptions, SessionProgress } from './distil-session';
 
 /** What the page exposes as `window.kdProgress`, for people in the console and for the test. */
 export interface PageProgress {
   phase: 'loading' | SessionProgress['phase'] | 'error';
   /** The tfjs backend in use, once chosen. */
   backend: string | null;
-  /** Students' steps done. */
+  /** The distilled student's steps done. */
   step: number;
   /** The distilled student's test accuracy at each measurement, the first before any step. */
   accuracy: number[];
@@ -31,9 +32,7 @@ declare global {
   }
 }
 
-const COLORS = { teacher: '#6b4fbb', distilled: '#d9480f', labelsOnly: '#1c7ed6' };
 const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
-const wholePercent = (v: number) => `${Math.round(v * 100)}%`;
 
 const page: PageProgress = {
   phase: 'loading',
@@ -54,9 +53,9 @@ function element(id: string): HTMLElement {
   return found;
 }
 
-/** Session options from the query string (`?studentSteps=100&temperature=3`), for experiments. */
+/** Session options from the query string (`?studentEpochs=10&temperature=3`), for experiments. */
 function optionsFromQuery(params: URLSearchParams): SessionOptions {
-  const keys = ['teacherUnits', 'teacherSteps', 'studentUnits', 'studentSteps', 'transferSize', 'batchSize', 'temperature', 'softWeight', 'hardWeight', 'evalEvery', 'seed'] as const;
+  const keys = ['teacherUnits', 'teacherEpochs', 'studentUnits', 'studentEpochs', 'transferSize', 'batchSize', 'temperature', 'softWeight', 'hardWeight', 'evalEvery', 'seed'] as const;
   const options: SessionOptions = {};
   for (const key of keys) {
     const text = params.get(key);
@@ -65,51 +64,46 @@ function optionsFromQuery(params: URLSearchParams): SessionOptions {
   return options;
 }
 
-function last(points: ReadonlyArray<{ value: number }>): number | undefined {
-  return points.at(-1)?.value;
-}
+const points = (curve: ReadonlyArray<Point>): Array<[number, number]> => curve.map(({ step, value }) => [step, value]);
 
 function draw(progress: SessionProgress): void {
-  const teacherAccuracy = last(progress.teacher.accuracy);
-  element('teacher-chart').innerHTML = lineChart({
+  const teacherAccuracy = progress.teacher.accuracy.at(-1)?.value;
+  element('teacher-chart').innerHTML = lineChartSvg({
     title: 'Teacher: test accuracy',
-    steps: progress.teacherSteps,
-    yMin: 0,
-    yMax: 1,
-    formatY: wholePercent,
-    series: [{ name: `teacher (${progress.teacherLayers.join('-')})`, color: COLORS.teacher, points: progress.teacher.accuracy }],
+    xLabel: 'step',
+    yLabel: 'accuracy',
+    series: [{ name: `teacher (784-${progress.teacherUnits}-${progress.teacherUnits}-10)`, points: points(progress.teacher.accuracy) }],
   });
-  const teacherLine =
+  const teacherLine: LineSeries[] =
     teacherAccuracy === undefined || progress.phase === 'teacher'
       ? []
-      : [{ name: 'teacher', color: COLORS.teacher, dashed: true, points: [{ step: 0, value: teacherAccuracy }, { step: progress.studentSteps, value: teacherAccuracy }] }];
-  element('accuracy-chart').innerHTML = lineChart({
+      : [{ name: 'teacher', dashed: true, points: [[0, teacherAccuracy], [progress.studentSteps, teacherAccuracy]] }];
+  element('accuracy-chart').innerHTML = lineChartSvg({
     title: 'Students: test accuracy',
-    steps: progress.studentSteps,
-    yMin: 0,
-    yMax: 1,
-    formatY: wholePercent,
+    xLabel: 'step',
+    yLabel: 'accuracy',
     series: [
-      { name: `distilled (T = ${progress.temperature})`, color: COLORS.distilled, points: progress.distilled.accuracy },
-      { name: 'labels only', color: COLORS.labelsOnly, points: progress.labelsOnly.accuracy },
+      { name: `distilled (T = ${progress.temperature})`, points: points(progress.distilled.accuracy) },
+      { name: 'labels only', points: points(progress.labelsOnly.accuracy) },
       ...teacherLine,
     ],
   });
-  element('loss-chart').innerHTML = lineChart({
+  element('loss-chart').innerHTML = lineChartSvg({
     title: 'Students: training loss',
-    steps: progress.studentSteps,
+    xLabel: 'step',
+    yLabel: 'loss',
     series: [
-      { name: `distilled (soft + ${progress.hardWeight} × hard)`, color: COLORS.distilled, points: progress.distilled.loss },
-      { name: 'labels only', color: COLORS.labelsOnly, points: progress.labelsOnly.loss },
+      { name: `distilled (soft + ${progress.hardWeight} × hard)`, points: points(progress.distilled.loss) },
+      { name: 'labels only', points: points(progress.labelsOnly.loss) },
     ],
   });
   element('transfer-size').textContent = progress.transferSize.toLocaleString('en-US');
-  const distilled = last(progress.distilled.accuracy);
-  const labelsOnly = last(progress.labelsOnly.accuracy);
+  const distilled = progress.distilled.accuracy.at(-1)?.value;
+  const labelsOnly = progress.labelsOnly.accuracy.at(-1)?.value;
   element('teacher-result').textContent = teacherAccuracy === undefined ? '–' : percent(teacherAccuracy);
   element('distilled-result').textContent = distilled === undefined ? '–' : percent(distilled);
   element('labels-result').textContent = labelsOnly === undefined ? '–' : percent(labelsOnly);
-  if (distilled !== undefined && labelsOnly !== undefined && progress.phase !== 'teacher') {
+  if (distilled !== undefined && labelsOnly !== undefined && progress.phase === 'done') {
     const fewer = Math.round((distilled - labelsOnly) * progress.testSize);
     element('comparison').textContent =
       fewer === 0 ? 'Both students make as many test errors.' : `The distilled student makes ${Math.abs(fewer)} ${fewer > 0 ? 'fewer' : 'more'} errors on the ${progress.testSize.toLocaleString('en-US')} test digits.`;
@@ -138,34 +132,25 @@ async function main(): Promise<void> {
   element('data').textContent = `${digits.train.size.toLocaleString('en-US')} training and ${digits.test.size.toLocaleString('en-US')} test digits`;
 
   let frame = 0;
-  const yielder = new MessageChannel();
-  yielder.port1.start();
-  const result = await runDistilSession(digits, options, {
-    onProgress(progress) {
-      page.phase = progress.phase;
-      page.step = progress.distilled.loss.length;
-      page.accuracy = progress.distilled.accuracy.map((p) => p.value);
-      page.labelsOnlyAccuracy = progress.labelsOnly.accuracy.map((p) => p.value);
-      page.teacherAccuracy = progress.teacher.accuracy.at(-1)?.value ?? null;
-      page.seconds = (performance.now() - started) / 1000;
-      status.textContent =
-        progress.phase === 'teacher'
-          ? `Training the teacher: step ${progress.teacher.loss.length} of ${progress.teacherSteps}`
-          : `Training both students: step ${page.step} of ${progress.studentSteps}`;
-      // Redraw at most once per frame: the session reports after every step.
-      if (frame === 0) {
-        frame = requestAnimationFrame(() => {
-          frame = 0;
-          draw(progress);
-        });
-      }
-    },
-    // A message to ourselves yields to rendering and input without setTimeout's 4 ms clamp.
-    pause: () =>
-      new Promise((resolve) => {
-        yielder.port1.addEventListener('message', () => resolve(), { once: true });
-        yielder.port2.postMessage(null);
-      }),
+  const phases = { teacher: 'Training the teacher', distilled: 'Distilling the student', labelsOnly: 'Training its twin on the labels only', done: 'Done' };
+  const result = await runDistilSession(digits, options, (progress) => {
+    page.phase = progress.phase;
+    page.step = progress.distilled.loss.length;
+    page.accuracy = progress.distilled.accuracy.map((p) => p.value);
+    page.labelsOnlyAccuracy = progress.labelsOnly.accuracy.map((p) => p.value);
+    page.teacherAccuracy = progress.teacher.accuracy.at(-1)?.value ?? null;
+    page.seconds = (performance.now() - started) / 1000;
+    const curve = progress[progress.phase === 'done' ? 'labelsOnly' : progress.phase];
+    const total = progress.phase === 'teacher' ? progress.teacherSteps : progress.studentSteps;
+    status.textContent = `${phases[progress.phase]}: step ${curve.loss.length} of ${total}`;
+    // Redraw at most once per frame: the session reports after every step (the trainer's loop
+    // yields to the browser between steps, so frames come).
+    if (frame === 0) {
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        draw(progress);
+      });
+    }
   });
   cancelAnimationFrame(frame);
   draw(result);

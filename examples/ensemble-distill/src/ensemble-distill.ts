@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { lineChartSvg } from '@kd/cli';
+import { lineChartSvg } from '@kd/plots';
 import type { Dataset } from '@kd/data';
 import { ensemble, layersModelTeacher } from '@kd/ensemble';
 import type { EnsembleCombine, Teacher } from '@kd/ensemble';

@@ -1,4 +1,4 @@
-import { lineChartSvg } from '@kd/cli';
+import { lineChartSvg } from '@kd/plots';
 import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
@@ -104,7 +104,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
       validationErrors: errorCount(t.model, data.validation),
       testErrors: errorCount(t.model, data.test),
       seconds: Math.round(t.seconds),
-      validationCurve: validationErrorCurve(t.fit, data.validation.size).map(([, errors]) => errors),
+      validationCurve: validationErrorCurve(t.fit).map(([, errors]) => errors),
     });
     const report = (name: string, e: ModelErrors) =>
       console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (${e.seconds} s)`);
@@ -117,8 +117,8 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     report('hard-label student', hardErrors);
     const firstSeed = seeds.length === 0;
     if (firstSeed) {
-      curves.push({ name: 'teacher', points: validationErrorCurve(teacher.fit, data.validation.size) });
-      curves.push({ name: 'student, hard labels', points: validationErrorCurve(hard.fit, data.validation.size) });
+      curves.push({ name: 'teacher', points: validationErrorCurve(teacher.fit) });
+      curves.push({ name: 'student, hard labels', points: validationErrorCurve(hard.fit) });
     }
     hard.model.dispose();
 
@@ -128,7 +128,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
         const student = await distilStudent(cache, paperStudent(flags.quick), data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, label: `student T=${temperature}`, epochs: s.studentEpochs });
         const e = score(student);
         report(`student distilled at T = ${temperature}`, e);
-        if (firstSeed) curves.push({ name: `student, distilled at T = ${temperature}`, points: validationErrorCurve(student.fit, data.validation.size) });
+        if (firstSeed) curves.push({ name: `student, distilled at T = ${temperature}`, points: validationErrorCurve(student.fit) });
         student.model.dispose();
         out.push({ temperature, ...e, gapClosed: gapClosed(hardErrors.testErrors, e.testErrors, teacherErrors.testErrors) });
       }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { confusionMatrixSvg } from '@kd/cli';
+import { confusionMatrixSvg } from '@kd/plots';
 import type { Dataset } from '@kd/data';
 import { layersModelTeacher } from '@kd/ensemble';
 import { confusionMatrix, predictLogits, tuneClassBias } from '@kd/trainer';
@@ -77,7 +77,7 @@ export const paper = { before: { testErrors: 206, omittedClassErrors: 133 }, off
 function omittedErrors(model: LayersModel, test: Dataset, omit: number): OmittedErrors {
   const ofClass = test.onlyClasses([omit]);
   const omittedClassErrors = errorCount(model, ofClass);
-  return { testErrors: errorCount(model, test), omittedClassErrors, omittedClassRecognised: 1 - omittedClassErrors / ofClass.size };
+  return { testErrors: errorCount(model, test), omittedClassErrors, omittedClassRecognised: (ofClass.size - omittedClassErrors) / ofClass.size };
 }
 
 function confusion(model: LayersModel, data: Dataset): number[][] {

@@ -6,9 +6,10 @@ import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { batches, jitter } from '@kd/data';
 import type { Dataset } from '@kd/data';
-import { buildTeacherCache, openTeacherCache } from '@kd/ensemble';
+import { buildTeacherCache, openTeacherCache } from '@kd/ensemble/node';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
-import { buildModel, createDistiller, evaluate, fileSystem, modelFileNames, predictLogits, trainModel } from '@kd/trainer';
+import { fileSystem, modelFileNames } from '@kd/core/node';
+import { buildModel, createDistiller, evaluate, predictLogits, trainModel } from '@kd/trainer';
 import type { Architecture, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
 
 /** What the examples vary between training runs; everything else is fixed (Adam, lr 0.001, batch 128). */
@@ -35,20 +36,22 @@ export interface Trained {
 
 function fitOptions(options: RunOptions): FitOptions {
   const validation = options.validation;
-  const errors = (r: EpochRecord) => (validation ? `, ${Math.round((1 - r.validation!.accuracy!) * validation.size)} validation errors / ${validation.size}` : '');
+  const errors = (r: EpochRecord) => (validation ? `, ${r.validation!.errorCount} validation errors / ${validation.size}` : '');
   return {
     epochs: options.epochs,
     seed: options.seed,
-    ...(validation ? { validation, metrics: ['accuracy'] as const } : {}),
+    ...(validation ? { validation, metrics: ['accuracy', 'errorCount'] as const } : {}),
     progress: options.progress,
     batchSize: 128,
     optimizer: { kind: 'adam', learningRate: options.learningRate ?? 0.001 },
     ...(options.progress
       ? {
-          onEpochEnd: (r: EpochRecord) =>
-            console.log(
-              `  ${options.label ?? 'model'} epoch ${r.epoch + 1}/${options.epochs}: loss ${r.loss.total!.toFixed(4)}${errors(r)} (${r.seconds.toFixed(1)} s)`,
-            ),
+          callbacks: [
+            {
+              onEpochEnd: (r: EpochRecord) =>
+                console.log(`  ${options.label ?? 'model'} epoch ${r.epoch}/${options.epochs}: loss ${r.loss.total!.toFixed(4)}${errors(r)} (${r.seconds.toFixed(1)} s)`),
+            },
+          ],
         }
       : {}),
   };
@@ -111,8 +114,8 @@ export async function distilStudent(
 export async function withTeacherCache<T>(teacher: Teacher, transfer: Dataset, body: (cache: TeacherCache) => Promise<T>, temperature?: number): Promise<T> {
   const path = join(tmpdir(), `kd-examples-teacher-${process.pid}-${Date.now()}.safetensors`);
   const probsAt = typeof teacher.logits === 'function' || temperature === undefined ? {} : { temperature };
-  await buildTeacherCache(teacher, batches(transfer, { batchSize: 512, shuffle: false, flatten: true }), { path, dataset: transfer, ...probsAt });
-  const cache = openTeacherCache(path, { teacher, dataset: transfer });
+  await buildTeacherCache({ teacher, batches: batches(transfer, { batchSize: 512, shuffle: false }), path, dataset: transfer, ...probsAt });
+  const cache = openTeacherCache({ path, teacher, dataset: transfer });
   try {
     return await body(cache);
   } finally {
@@ -127,9 +130,9 @@ export function errorCount(model: LayersModel, data: Dataset): number {
 }
 
 /** Validation errors after each epoch, as `[epoch, errors]` points for a line chart (empty without validation or history). */
-export function validationErrorCurve(fit: FitResult | null, validationSize: number): Array<[number, number]> {
+export function validationErrorCurve(fit: FitResult | null): Array<[number, number]> {
   if (fit === null) return [];
-  return fit.history.filter((r) => r.validation).map((record) => [record.epoch + 1, Math.round((1 - record.validation!.accuracy!) * validationSize)]);
+  return fit.history.filter((r) => r.validation).map((record) => [record.epoch, record.validation!.errorCount!]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { confusionMatrixSvg } from '@kd/cli';
+import { confusionMatrixSvg } from '@kd/plots';
 import type { Dataset } from '@kd/data';
 import { combineWithSpecialists, correctDustbinBias, createSpecialistModel, findConfusableClusters, specialistDataset } from '@kd/ensemble';
 import type { SpecialistPrediction } from '@kd/ensemble';
@@ -86,7 +86,7 @@ function argMaxErrors(probs: Float32Array, classes: number, labels: Int32Array, 
 function specialistLabels(data: Dataset, classes: readonly number[]): Dataset {
   const position = new Map(classes.map((c, k) => [c, k]));
   const labels = data.labels.map((label) => position.get(label) ?? classes.length);
-  return data.withLabels(labels, classes.length + 1);
+  return data.withLabels({ labels, numClasses: classes.length + 1 });
 }
 
 /**
@@ -122,7 +122,7 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
       const drawn = specialistDataset(data.train, classes, { seed });
       const model = await createSpecialistModel(generalist.model, classes);
       const label = `specialist {${classes.map((c) => names[c]).join(', ')}}`;
-      await trainModelOnLabels(model, data.train.subset(drawn.indices).withLabels(drawn.labels, classes.length + 1), {
+      await trainModelOnLabels(model, data.train.subset(drawn.indices).withLabels({ labels: drawn.labels, numClasses: classes.length + 1 }), {
         ...run,
         validation: specialistLabels(data.validation, classes),
         label,

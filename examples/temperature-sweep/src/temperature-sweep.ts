@@ -1,4 +1,4 @@
-import { lineChartSvg } from '@kd/cli';
+import { lineChartSvg } from '@kd/plots';
 import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
