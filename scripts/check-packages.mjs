@@ -133,15 +133,23 @@ for (const pkg of selected) {
     const locals = [...internalClosure(name)].map((n) => tarballs.get(n));
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...locals, ...peers], app);
     mkdirSync(join(app, 'check'));
-    writeFileSync(join(app, 'check', 'esm.mjs'), `import * as m from '${name}';\nconsole.log(JSON.stringify(Object.keys(m).sort()));\n`);
-    writeFileSync(join(app, 'check', 'cjs.cjs'), `const m = require('${name}');\nconsole.log(JSON.stringify(Object.keys(m).sort()));\n`);
-    const esm = JSON.parse(run('node', ['check/esm.mjs'], app));
-    const cjs = JSON.parse(run('node', ['check/cjs.cjs'], app));
-    if (esm.length === 0) fail(pkg, 'imports from ESM with no exports');
-    if (JSON.stringify(esm) !== JSON.stringify(cjs)) {
-      fail(pkg, `ESM exports ${esm.join(',')} differ from CJS exports ${cjs.join(',')}`);
+    // Every entry point of the exports map (`.`, and sub-entries such as `./node`), not its JSON files.
+    const entries = Object.keys(pkg.json.exports ?? { '.': null })
+      .filter((key) => !key.endsWith('.json'))
+      .map((key) => (key === '.' ? name : `${name}/${key.slice(2)}`));
+    const counts = [];
+    for (const entry of entries) {
+      writeFileSync(join(app, 'check', 'esm.mjs'), `import * as m from '${entry}';\nconsole.log(JSON.stringify(Object.keys(m).sort()));\n`);
+      writeFileSync(join(app, 'check', 'cjs.cjs'), `const m = require('${entry}');\nconsole.log(JSON.stringify(Object.keys(m).sort()));\n`);
+      const esm = JSON.parse(run('node', ['check/esm.mjs'], app));
+      const cjs = JSON.parse(run('node', ['check/cjs.cjs'], app));
+      if (esm.length === 0) fail(pkg, `${entry} imports from ESM with no exports`);
+      if (JSON.stringify(esm) !== JSON.stringify(cjs)) {
+        fail(pkg, `${entry}: ESM exports ${esm.join(',')} differ from CJS exports ${cjs.join(',')}`);
+      }
+      counts.push(`${entry} ${esm.length}`);
     }
-    console.log(`${name}: installs alone; ESM and CJS export ${esm.length} names`);
+    console.log(`${name}: installs alone; ESM and CJS export the same names (${counts.join(', ')})`);
     if (pkg.json.optionalDependencies?.['@kd/backend-linux-x64-gnu'] && process.platform === 'linux' && process.arch === 'x64') {
       checkNativeInstall(pkg, app);
     }
