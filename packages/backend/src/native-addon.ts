@@ -56,6 +56,8 @@ export interface NativeAddon {
     learningRate: number,
   ): void;
   sumRows(heap: Uint8Array, x: number, out: number, rows: number, cols: number): void;
+  binary(heap: Uint8Array, op: number, a: number, b: number, out: number, rows: number, cols: number, bIsRow: number): void;
+  unary(heap: Uint8Array, op: number, x: number, out: number, size: number, alpha: number): void;
 }
 
 /** What the native kernels run on, as `useBackend('native')` reports it in `BackendInfo.native`. */

@@ -216,6 +216,34 @@ describe.runIf(native)('native kernels match cpu', () => {
     await expectSame(() => tf.sum(tensor(8, shape!), axes, true));
   });
 
+  it.each([
+    ['one shape', [64, 33], [64, 33]],
+    ['a bias row', [8, 5, 5, 17], [17]],
+    ['a bias row first', [1, 17], [8, 17]],
+    ['a column (other broadcasts go to wasm)', [6, 1], [6, 9]],
+    ['a scalar', [40, 50], []],
+  ])('adds and multiplies with %s', async (_, aShape, bShape) => {
+    // Exact: one rounding per element, as on cpu.
+    await expectSame(() => tf.add(tensor(1, aShape!), tensor(2, bShape!)), 1e-12);
+    await expectSame(() => tf.mul(tensor(1, aShape!), tensor(2, bShape!)), 1e-12);
+  });
+
+  it('applies relu, relu6 and step as tfjs does, NaN and -0 included', async () => {
+    const x = () => tf.concat([tf.mul(tensor(3, [5000]), 9), tf.tensor1d([Number.NaN, -0, 0, Infinity, -Infinity])]);
+    const ops = [
+      tf.relu,
+      (t: tf.Tensor) => tf.step(t),
+      (t: tf.Tensor) => tf.step(t, 0.25),
+      (t: tf.Tensor) => tf.fused.matMul({ a: tf.reshape(t, [5005, 1]), b: tf.ones([1, 1]), activation: 'relu' }),
+      (t: tf.Tensor) => tf.fused.matMul({ a: tf.reshape(t, [5005, 1]), b: tf.ones([1, 1]), activation: 'relu6' }),
+    ];
+    for (const op of ops) {
+      const want = await computeOn('cpu', () => op(x()));
+      const got = await computeOn('native', () => op(x()));
+      expect(Array.from(got.values)).toEqual(Array.from(want.values));
+    }
+  });
+
   it('updates a variable with Adam exactly as tfjs computes it, bit for bit', async () => {
     const shape = [37, 41];
     const attrs = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, learningRate: 0.003 };

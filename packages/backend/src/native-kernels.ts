@@ -3,6 +3,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { fusedAdamKernelName, nativeAdam } from './native-adam';
 import type { NativeAddon } from './native-addon';
 import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './native-conv2d';
+import { nativeBinary, nativeUnary } from './native-elementwise';
 import { nativeMatMul } from './native-matmul';
 import { nativePool, nativePoolGrad } from './native-pooling';
 import { nativeSum } from './native-sum';
@@ -24,6 +25,10 @@ const nativeKernels: ReadonlyArray<{
   { kernelName: 'MaxPoolGrad', make: (addon, fallback) => nativePoolGrad(addon, true, fallback) },
   { kernelName: 'AvgPoolGrad', make: (addon, fallback) => nativePoolGrad(addon, false, fallback) },
   { kernelName: 'Sum', make: nativeSum },
+  { kernelName: 'Add', make: (addon, fallback) => nativeBinary(addon, false, fallback) },
+  { kernelName: 'Multiply', make: (addon, fallback) => nativeBinary(addon, true, fallback) },
+  { kernelName: 'Relu', make: (addon, fallback) => nativeUnary(addon, false, fallback) },
+  { kernelName: 'Step', make: (addon, fallback) => nativeUnary(addon, true, fallback) },
   { kernelName: fusedAdamKernelName, make: (addon) => nativeAdam(addon) },
 ];
 

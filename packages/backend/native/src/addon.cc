@@ -268,6 +268,36 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
   });
 }
 
+// binary(heap, op, a, b, out, rows, cols, bIsRow): out = a op b; b is [rows, cols] or one row [cols]
+napi_value Binary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info, "binary", 8);
+    args.heap(0);
+    const long op = args.integer(1), rows = args.integer(5), cols = args.integer(6);
+    const bool row = args.integer(7) != 0;
+    if (op != kd::kAdd && op != kd::kMultiply) args.fail("unknown operation");
+    const float* a = args.floats(2, rows * cols);
+    const float* b = args.floats(3, row ? cols : rows * cols);
+    float* out = args.floats(4, rows * cols);
+    kd::kernels().binary(static_cast<int>(op), a, b, out, rows, cols, row);
+    return undefined(env);
+  });
+}
+
+// unary(heap, op, x, out, size, alpha)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info, "unary", 6);
+    args.heap(0);
+    const long op = args.integer(1), size = args.integer(4);
+    if (op != kd::kReluOp && op != kd::kStep) args.fail("unknown operation");
+    const float* x = args.floats(2, size);
+    float* out = args.floats(3, size);
+    kd::kernels().unary(static_cast<int>(op), x, out, size, args.real(5));
+    return undefined(env);
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   return guarded(env, [&] {
     kd::init_isa();
@@ -275,7 +305,8 @@ napi_value Init(napi_env env, napi_value exports) {
       const char* name;
       napi_callback callback;
     } functions[] = {{"info", Info},         {"setThreads", SetThreads}, {"matmul", Matmul}, {"conv2d", Conv2d},
-                     {"pool", Pool},         {"poolGrad", PoolGrad},     {"adam", Adam},     {"sumRows", SumRows}};
+                     {"pool", Pool},         {"poolGrad", PoolGrad},     {"adam", Adam},     {"sumRows", SumRows},
+                     {"binary", Binary},     {"unary", Unary}};
     for (const auto& f : functions) {
       napi_value fn;
       napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.callback, nullptr, &fn);

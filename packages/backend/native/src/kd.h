@@ -32,7 +32,13 @@ struct Kernels {
                float one_minus_beta2, float one_minus_acc_beta1, float one_minus_acc_beta2, float epsilon,
                float neg_learning_rate);
   void (*sum_rows)(const float* x, float* out, long rows, long cols);
+  void (*binary)(int op, const float* a, const float* b, float* out, long rows, long cols, bool b_is_row);
+  void (*unary)(int op, const float* x, float* out, long size, float alpha);
 };
+
+/** Element-wise operations, by the codes native-elementwise.ts passes. */
+enum Binary { kAdd = 0, kMultiply = 1 };
+enum Unary { kReluOp = 0, kStep = 1 };
 
 extern const Kernels kKernelsAvx512;
 extern const Kernels kKernelsAvx2;

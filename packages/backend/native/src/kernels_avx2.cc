@@ -16,6 +16,7 @@ namespace avx2 {
 }  // namespace avx2
 
 extern const Kernels kKernelsAvx2 = {avx2::bias_activation, avx2::pool,    avx2::max_pool_grad,
-                                 avx2::avg_pool_grad,   avx2::adam,    avx2::sum_rows};
+                                 avx2::avg_pool_grad,   avx2::adam,    avx2::sum_rows,
+                                 avx2::binary,          avx2::unary};
 
 }  // namespace kd

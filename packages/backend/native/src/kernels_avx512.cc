@@ -16,6 +16,7 @@ namespace avx512 {
 }  // namespace avx512
 
 extern const Kernels kKernelsAvx512 = {avx512::bias_activation, avx512::pool,    avx512::max_pool_grad,
-                                 avx512::avg_pool_grad,   avx512::adam,    avx512::sum_rows};
+                                 avx512::avg_pool_grad,   avx512::adam,    avx512::sum_rows,
+                                 avx512::binary,          avx512::unary};
 
 }  // namespace kd

@@ -14,6 +14,7 @@ namespace baseline {
 }  // namespace baseline
 
 extern const Kernels kKernelsBaseline = {baseline::bias_activation, baseline::pool,    baseline::max_pool_grad,
-                                 baseline::avg_pool_grad,   baseline::adam,    baseline::sum_rows};
+                                 baseline::avg_pool_grad,   baseline::adam,    baseline::sum_rows,
+                                 baseline::binary,          baseline::unary};
 
 }  // namespace kd
