@@ -23,7 +23,7 @@ async function run(optimizer: tf.Optimizer) {
   const x = tf.tensor2d(values(3, 6 * 35), [6, 35]);
   const seen: number[][] = [];
   for (let step = 0; step < 4; step++) {
-    tf.dispose(optimizer.minimize(() => tf.sum(tf.square(tf.add(tf.matMul(x, w), b))), false, [w, b]));
+    optimizer.minimize(() => tf.sum(tf.square(tf.add(tf.matMul(x, w), b))), false, [w, b]);
     seen.push([...(await w.data()), ...(await b.data())]);
   }
   const state = await optimizer.getWeights();

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensor, NamedVariableMap, Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+
+/** What `applyGradients` takes: gradients by variable name, or a list of named tensors. */
+type VariableGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 
 /**
  * The fused Adam kernel @kd/backend registers on its native path (`fusedAdamKernelName` there):
@@ -31,7 +34,7 @@ interface AdamInternals {
  * checkpoints, and the same numbers bit for bit. Elsewhere it is tfjs's `AdamOptimizer` as is.
  */
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
-  override applyGradients(variableGradients: NamedVariableMap | NamedTensor[]): void {
+  override applyGradients(variableGradients: VariableGradients): void {
     if (!tf.getKernel(FUSED_ADAM, tf.getBackend())) {
       super.applyGradients(variableGradients);
       return;
