@@ -42,6 +42,12 @@ function scriptedTeacher(nanFrom = Infinity): Teacher & { calls: number } {
   return t;
 }
 
+/** A teacher without logits that records the temperatures it is asked for. */
+function probsOnlyTeacher(asked: number[]): Teacher {
+  const live = scriptedTeacher();
+  return { kind: 'teacher', numClasses: 3, probs: (x, temperature = 1) => (asked.push(temperature), live.probs(x, temperature)), fingerprint: () => 'probs-only' };
+}
+
 /** A loss that is finite (0) while its gradient is not: sqrt at 0. */
 function rootLoss({ studentLogits }: { studentLogits?: tf.Tensor }) {
   const total = tf.sum(tf.sqrt(tf.mul(tf.abs(studentLogits!), 0))) as tf.Scalar;
@@ -211,12 +217,6 @@ describeBackends('createDistiller', (backend) => {
     ).rejects.toThrow(/options\.schedules\.temperature\.every: expected an integer >= 1, got 0/);
     model.dispose();
   });
-
-  /** A teacher without logits that records the temperatures it is asked for. */
-  function probsOnlyTeacher(asked: number[]): Teacher {
-    const live = scriptedTeacher();
-    return { kind: 'teacher', numClasses: 3, probs: (x, temperature = 1) => (asked.push(temperature), live.probs(x, temperature)), fingerprint: () => 'probs-only' };
-  }
 
   it("asks a teacher without logits for its soft targets at the built loss's temperature, defaults included", async () => {
     const asked: number[] = [];

@@ -182,7 +182,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
     for (const callback of callbacks) await callback.onTrainBegin?.(context);
     if (context.state.epoch > 0) resumedFromEpoch = context.state.epoch;
     const rng = restoreRng(context.state.rng);
-    while (context.state.epoch < epochs && stopRequested === null) {
+    while (context.state.epoch < epochs && context.stopRequested === null) {
       const epoch = context.state.epoch + 1;
       const started = performance.now();
       const overrides = spec.overrides(epoch);
