@@ -9,7 +9,7 @@ import { buildModel, createDistiller, trainModel } from '@kd/trainer';
 import type { Architecture } from '@kd/trainer';
 import { checkpoints, latestCheckpoint } from '@kd/trainer/node';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -162,8 +162,11 @@ describeBackends('createDistiller', (backend) => {
     const { hard, soft, total } = result.history[0]!.loss;
     expect(hard).toBeGreaterThan(0);
     expect(total).toBeCloseTo(soft! + hard!, 5);
-    // Every 2 epochs, and after the last.
+    // Every 2 epochs, and after the last; each knows the loss it was trained with, defaults included.
     expect(await latestCheckpoint(checkpointDir)).toBe(join(checkpointDir, 'checkpoint-000003'));
+    const state = JSON.parse(await readFile(join(checkpointDir, 'checkpoint-000003', 'state.json'), 'utf8'));
+    expect(state.run.loss).toEqual({ key: 'distillation', options: { temperature: 2, softWeight: 1, hardWeight: 0.5 } });
+    expect([state.epoch, state.step]).toEqual([3, 9]);
     model.dispose();
   });
 
