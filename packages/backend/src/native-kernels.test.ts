@@ -40,6 +40,9 @@ const tensor = (seed: number, shape: number[]) =>
     shape,
   );
 
+/** Seeded values with NaN, -0, 0 and both infinities at the end. */
+const withSpecials = () => tf.concat([tf.mul(tensor(3, [5000]), 9), tf.tensor1d([Number.NaN, -0, 0, Infinity, -Infinity])]);
+
 async function expectSame(body: () => tf.Tensor, tolerance = 1e-4): Promise<void> {
   const want = await computeOn('cpu', body);
   const got = await computeOn('native', body);
@@ -229,7 +232,6 @@ describe.runIf(native)('native kernels match cpu', () => {
   });
 
   it('applies relu, relu6 and step as tfjs does, NaN and -0 included', async () => {
-    const x = () => tf.concat([tf.mul(tensor(3, [5000]), 9), tf.tensor1d([Number.NaN, -0, 0, Infinity, -Infinity])]);
     const ops = [
       tf.relu,
       (t: tf.Tensor) => tf.step(t),
@@ -238,8 +240,8 @@ describe.runIf(native)('native kernels match cpu', () => {
       (t: tf.Tensor) => tf.fused.matMul({ a: tf.reshape(t, [5005, 1]), b: tf.ones([1, 1]), activation: 'relu6' }),
     ];
     for (const op of ops) {
-      const want = await computeOn('cpu', () => op(x()));
-      const got = await computeOn('native', () => op(x()));
+      const want = await computeOn('cpu', () => op(withSpecials()));
+      const got = await computeOn('native', () => op(withSpecials()));
       expect(Array.from(got.values)).toEqual(Array.from(want.values));
     }
   });
