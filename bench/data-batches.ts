@@ -31,7 +31,7 @@ const cases: [string, Omit<BatchOptions, 'batchSize'>][] = [
 const batchSize = 128;
 for (const [name, options] of cases) {
   const times: number[] = [];
-  for (let epoch = 0; epoch < 3; epoch++) {
+  for (let epoch = 1; epoch <= 3; epoch++) {
     start = performance.now();
     let count = 0;
     for (const batch of batches(train, { batchSize, epoch, seed: 1, ...options })) count += batch.indices.length;

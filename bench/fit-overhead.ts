@@ -24,9 +24,11 @@ async function bare(): Promise<number> {
   const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.001 });
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const start = performance.now();
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (const batch of batches(data, { batchSize, seed: 0, epoch, flatten: true })) {
-      tf.tidy(() => optimizer.minimize(() => hardLabelLoss(model.apply(batch.x, { training: true }) as tf.Tensor, batch.y!), false, vars));
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (const batch of batches(data, { batchSize, seed: 0, epoch })) {
+      tf.tidy(() => {
+        optimizer.minimize(() => hardLabelLoss({ studentLogits: model.apply(batch.x, { training: true }) as tf.Tensor, labels: batch.y! }), false, vars);
+      });
     }
   }
   // Wait for the last step's work before stopping the clock.

@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { batches, createRng, streamIdx } from '@kd/data';
+import { createRng } from '@kd/core';
+import { batches, streamIdx } from '@kd/data';
 
 const chunkSize = Number(process.argv[2] ?? 10_000);
 const gzip = process.argv[3] === 'gzip';

@@ -12,7 +12,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { batches, loadMnistDigits } from '@kd/data';
 import type { Batch } from '@kd/data';
-import { buildTeacherCache, layersModelTeacher, openTeacherCache } from '@kd/ensemble';
+import { layersModelTeacher } from '@kd/ensemble';
+import { buildTeacherCache, openTeacherCache } from '@kd/ensemble/node';
 import { logSoftmaxWithTemperature } from '@kd/losses';
 
 const examples = Number(process.argv[2] ?? 2048);
@@ -43,7 +44,7 @@ const teacher = layersModelTeacher(teacherModel);
 const optimizer = tf.train.adam(1e-3);
 const temperature = 4;
 const batchSize = 128;
-const epochBatches = (): IterableIterator<Batch> => batches(dataset, { batchSize, seed: 1, epoch: 0, flatten: true });
+const epochBatches = (): IterableIterator<Batch> => batches(dataset, { batchSize, seed: 1, epoch: 1, flatten: true });
 
 /** One student step on the soft targets `probs` (and the hard labels), the usual KD loss. */
 function step(batch: Batch, probs: tf.Tensor): void {
@@ -66,9 +67,9 @@ async function epochWithTeacher(): Promise<number> {
 const dir = mkdtempSync(join(tmpdir(), 'kd-bench-cache-'));
 const path = join(dir, 'teacher.safetensors');
 let start = performance.now();
-const info = await buildTeacherCache(teacher, epochBatches(), { path, dataset });
+const info = await buildTeacherCache({ teacher, batches: epochBatches(), path, dataset });
 const buildMs = ms(start);
-const cache = openTeacherCache(path, { teacher, dataset });
+const cache = openTeacherCache({ path, teacher, dataset });
 
 async function epochWithCache(): Promise<number> {
   const begin = performance.now();

@@ -1,38 +1,73 @@
-// Training throughput of the paper's MNIST workloads on every TensorFlow.js backend present, and
-// on PyTorch (Debian's python3-torch) in the same run. Prints numbers; asserts nothing.
+// Training throughput of the paper's MNIST workloads: kd's default backend (what useBackend('auto')
+// picks: the native kernels where they load) against PyTorch from Debian twice, on the machine's
+// default BLAS and on the fastest BLAS it has, alternating round by round; then kd's other
+// backends once. Prints numbers; asserts nothing.
 //
-//   npm run bench                       full run (about 5 minutes on 2 cores)
-//   npm run bench -- --rounds 1 --steps 5 --leak-steps 50 --skip cpu     a quick look
-//   --budget-seconds N   time budget per workload for the other backends (default 30)
+//   npm run bench                       full run (about 10 minutes on 2 cores)
+//   npm run bench -- --rounds 1 --steps 10 --leak-steps 50 --skip stock-cpu     a quick look
+//   --skip NAME (repeatable): torch-default, torch-fastest, kd-wasm, stock-wasm, stock-cpu
 //
-// Each backend runs in its own Node process (kernel registrations are process-wide), and the
-// default backend alternates with PyTorch round by round; the table shows medians over rounds.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+// Only idle cores give fair ratios: other work slows the two sides unevenly (a BLAS thread pool
+// that spins loses more than one that sleeps). So the run records the load average before and
+// after every round, and measures from /proc/stat how much CPU time processes other than the
+// benchmarked one (and this script) took while it ran; a round where others took more than 5 % of
+// one core is marked busy, and the summary says whether every round was idle. Stop other jobs first.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 
 const BATCH = 128;
 const TEMPERATURE = 20;
 const SOFT_WEIGHT = 0.9;
 const HARD_WEIGHT = 0.1;
+const THREADS = 2;
 const IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
 const PYTHON = '/usr/bin/python3';
+const OPENMP_BLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+/** Others' CPU time during a round, in cores, above which the round is marked busy. */
+const BUSY = 0.05;
+
 const workloads = ['teacher', 'student', 'distillation', 'cnn'] as const;
 type Workload = (typeof workloads)[number];
 const descriptions: Record<Workload, string> = {
   teacher: 'teacher MLP 784-1200-1200-10, train step',
   student: 'student MLP 784-800-800-10, train step',
-  distillation: 'distillation step (frozen 1200 teacher fwd + 800 student fwd/bwd, T=20)',
-  cnn: 'CNN student conv32-pool-conv64-pool-128-10, train step',
+  distillation: 'distillation step (frozen 1200-1200 teacher + 800-800 student, T = 20)',
+  cnn: 'CNN conv32-pool-conv64-pool-128-10, train step',
 };
+
+/** Multiply-adds x 2 per example of the matrix products and convolutions (forward and backward). */
+function flopsPerExample(workload: Workload): number {
+  const mlpTrain = (h: number) => {
+    const layers = [784 * h, h * h, h * 10];
+    // Forward, the weight gradients, and the input gradients of every layer but the first.
+    return 2 * (2 * layers.reduce((a, b) => a + b) + layers[1]! + layers[2]!);
+  };
+  const mlpForward = (h: number) => 2 * (784 * h + h * h + h * 10);
+  const conv1 = 28 * 28 * 32 * 9 * 1;
+  const conv2 = 14 * 14 * 64 * 9 * 32;
+  const dense = 3136 * 128 + 128 * 10;
+  switch (workload) {
+    case 'teacher':
+      return mlpTrain(1200);
+    case 'student':
+      return mlpTrain(800);
+    case 'distillation':
+      return mlpForward(1200) + mlpTrain(800);
+    case 'cnn':
+      // The first convolution needs no input gradient.
+      return 2 * (2 * conv1 + 3 * conv2 + 3 * dense);
+  }
+}
 
 /** The backends a child process can run. `default` is whatever `useBackend()` picks. */
 const configs = {
-  default: 'kd default: useBackend()',
-  'wasm-1-thread': "kd wasm, 1 thread: useBackend('wasm', { threads: 1 })",
+  default: "kd default: useBackend('auto')",
+  'kd-wasm': "kd wasm: useBackend('wasm'), 2 threads",
   'stock-wasm': 'tfjs wasm as shipped',
   'stock-cpu': 'tfjs cpu as shipped',
 } as const;
@@ -42,17 +77,18 @@ const { values: args } = parseArgs({
   options: {
     child: { type: 'string' },
     rounds: { type: 'string', default: '3' },
-    steps: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '3' },
+    steps: { type: 'string', default: '100' },
+    warmup: { type: 'string', default: '10' },
     'leak-steps': { type: 'string', default: '1000' },
     skip: { type: 'string', multiple: true, default: [] },
     'budget-seconds': { type: 'string', default: '30' },
   },
 });
 
+type Rates = Partial<Record<Workload, number | string>>;
 interface ChildResult {
   backend: string;
-  samplesPerSecond: Partial<Record<Workload, number | string>>;
+  samplesPerSecond: Rates;
   tensorCounts?: Array<[number, number]>;
 }
 
@@ -79,6 +115,7 @@ async function runChild(
 ): Promise<ChildResult> {
   const tf = await import('@tensorflow/tfjs-core');
   const tfl = await import('@tensorflow/tfjs-layers');
+  const { createOptimizer } = await import('@kd/trainer');
   let backend: string;
   if (config === 'stock-wasm' || config === 'stock-cpu') {
     await import(config === 'stock-wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu');
@@ -86,16 +123,30 @@ async function runChild(
     backend = tf.getBackend();
   } else {
     const { useBackend } = await import('@kd/backend');
-    const info = await useBackend('auto', config === 'wasm-1-thread' ? { threads: 1 } : {});
-    backend = `${info.kind} (${info.name}, ${info.threads} thread${info.threads > 1 ? 's' : ''}${info.simd ? ', SIMD' : ''})`;
+    const info = await useBackend(config === 'kd-wasm' ? 'wasm' : 'auto', { threads: THREADS });
+    const native = info.native ? `, ${info.native.library} ${info.native.version} ${info.native.isa}` : '';
+    backend = `${info.kind} (${info.threads} threads${info.simd ? ', SIMD' : ''}${native})`;
   }
 
   const images = existsSync(IMAGES)
     ? Float32Array.from(gunzipSync(readFileSync(IMAGES)).subarray(16, 16 + 8 * BATCH * 784), (v) => v / 255)
     : Float32Array.from({ length: 8 * BATCH * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
-  const xs = Array.from({ length: 8 }, (_, b) => tf.tensor2d(images.subarray(b * BATCH * 784, (b + 1) * BATCH * 784), [BATCH, 784]));
+  const xs = Array.from({ length: 8 }, (_, b) =>
+    tf.tensor2d(images.subarray(b * BATCH * 784, (b + 1) * BATCH * 784), [BATCH, 784]),
+  );
   const ys = Array.from({ length: 8 }, (_, b) =>
-    tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (b * BATCH + i) % 10), 'int32'), 10), 'float32')),
+    tf.tidy(() =>
+      tf.cast(
+        tf.oneHot(
+          tf.tensor1d(
+            Array.from({ length: BATCH }, (_, i) => (b * BATCH + i) % 10),
+            'int32',
+          ),
+          10,
+        ),
+        'float32',
+      ),
+    ),
   );
 
   const mlp = (hidden: number) =>
@@ -121,14 +172,19 @@ async function runChild(
     });
   type Model = ReturnType<typeof mlp>;
   type Tensor = InstanceType<typeof tf.Tensor>;
+  // kd's Adam (tfjs's, fused where the backend has the kernel), as kd's trainer builds it.
+  const adam = () => createOptimizer({ kind: 'adam', learningRate: 1e-3 });
 
   const supervised = (model: Model) => {
-    const optimizer = tf.train.adam(1e-3);
+    const optimizer = adam();
     return (x: Tensor, y: Tensor) =>
-      optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as Tensor) as never, true)!;
+      optimizer.minimize(
+        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as Tensor) as never,
+        true,
+      )!;
   };
   const distillation = (teacher: Model, student: Model) => {
-    const optimizer = tf.train.adam(1e-3);
+    const optimizer = adam();
     return (x: Tensor, y: Tensor) => {
       const softTargets = tf.tidy(() => tf.softmax(tf.div(teacher.apply(x) as Tensor, TEMPERATURE)));
       const loss = optimizer.minimize(
@@ -159,7 +215,7 @@ async function runChild(
     await loss.data();
     loss.dispose();
   };
-  const samplesPerSecond: ChildResult['samplesPerSecond'] = {};
+  const samplesPerSecond: Rates = {};
   let distillationStep: ((x: Tensor, y: Tensor) => Tensor) | undefined;
   for (const workload of workloads) {
     if (config === 'stock-cpu' && workload === 'cnn') {
@@ -195,16 +251,70 @@ async function runChild(
   return result;
 }
 
+/** Busy CPU time of the whole machine so far, in seconds (from /proc/stat; time stolen by the hypervisor apart). */
+function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq] = fields;
+  return (user! + nice! + system! + irq! + softirq!) / 100;
+}
+
+/**
+ * CPU time of this process and of its children that have ended, in seconds (from /proc/self/stat):
+ * a side's child process, with every thread and process it started, counts once it exits.
+ */
+function ownAndChildrenSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  // utime, stime, cutime, cstime are fields 14-17 of stat(5), here 11-14 counted from 0 after the name.
+  return (fields[11]! + fields[12]! + fields[13]! + fields[14]!) / 100;
+}
+
+interface Round {
+  label: string;
+  rates: Rates;
+  load: [number, number];
+  /** CPU time taken by other processes while this side ran, in cores on average. */
+  others: number;
+  details?: string;
+}
+
+/** Runs `side` (a child process) and measures what else the machine did meanwhile. */
+function measured(label: string, side: () => { rates: Rates; details?: string }): Round {
+  const loadBefore = loadavg()[0]!;
+  const busyBefore = machineBusySeconds();
+  const ownBefore = ownAndChildrenSeconds();
+  const start = performance.now();
+  const { rates, details } = side();
+  const seconds = (performance.now() - start) / 1000;
+  const others = Math.max(0, machineBusySeconds() - busyBefore - (ownAndChildrenSeconds() - ownBefore)) / seconds;
+  const round: Round = { label, rates, load: [loadBefore, loadavg()[0]!], others, ...(details ? { details } : {}) };
+  const rateText = workloads.map((w) => `${w} ${typeof rates[w] === 'number' ? Math.round(rates[w]) : rates[w]}`).join(', ');
+  console.log(
+    `${label}: ${rateText} | load ${round.load[0].toFixed(2)} -> ${round.load[1].toFixed(2)}, others ${(others * 100).toFixed(1)} % of a core${others > BUSY ? ' BUSY' : ''}`,
+  );
+  return round;
+}
+
+function peakGflops(): { gflops: number; isa: string } | undefined {
+  const source = fileURLToPath(new URL('fma-peak.c', import.meta.url));
+  const binary = join(mkdtempSync(join(tmpdir(), 'kd-bench-')), 'fma-peak');
+  const built = spawnSync('cc', ['-O2', '-pthread', source, '-o', binary], { encoding: 'utf8' });
+  if (built.status !== 0) return undefined;
+  let best: { gflops: number; isa: string } | undefined;
+  for (let i = 0; i < 5; i++) {
+    const result = JSON.parse(execFileSync(binary, [String(THREADS)], { encoding: 'utf8' })) as { gflops: number; isa: string };
+    if (!best || result.gflops > best.gflops) best = result;
+  }
+  return best;
+}
+
 async function orchestrate(): Promise<void> {
   const rounds = Number(args.rounds);
   const steps = Number(args.steps);
   const warmup = Number(args.warmup);
   const skip = new Set(args.skip);
   const script = fileURLToPath(import.meta.url);
-  const node = (
-    config: Config,
-    options: { steps: number; warmup: number; leakSteps: number; budgetSeconds: number },
-  ): ChildResult => {
+  const node = (config: Config, options: { leakSteps: number; budgetSeconds: number; steps: number }): ChildResult => {
     const out = execFileSync(
       process.execPath,
       [
@@ -217,7 +327,7 @@ async function orchestrate(): Promise<void> {
         '--steps',
         String(options.steps),
         '--warmup',
-        String(options.warmup),
+        String(warmup),
         '--leak-steps',
         String(options.leakSteps),
         '--budget-seconds',
@@ -229,54 +339,68 @@ async function orchestrate(): Promise<void> {
     if (!line) throw new Error(`bench child '${config}' printed no result:\n${out}`);
     return JSON.parse(line.slice('KD_BENCH_RESULT '.length)) as ChildResult;
   };
-  const torchAvailable =
-    !skip.has('torch') &&
-    existsSync(PYTHON) &&
-    (() => {
-      try {
-        execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-  const torch = (): Partial<Record<Workload, number>> =>
-    JSON.parse(
-      execFileSync(
-        PYTHON,
-        [fileURLToPath(new URL('training_torch.py', import.meta.url)), '2', String(steps), String(warmup), existsSync(IMAGES) ? IMAGES : ''],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-      ).trim().split('\n').at(-1)!,
-    ) as Partial<Record<Workload, number>>;
+  const torchPresent =
+    existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  const sides: Array<{ label: string; key: string; env: Record<string, string> }> = [
+    { label: 'PyTorch, Debian default BLAS', key: 'torch-default', env: {} },
+    { label: 'PyTorch, fastest BLAS here', key: 'torch-fastest', env: { LD_LIBRARY_PATH: OPENMP_BLAS } },
+  ];
+  const torchSides = sides.filter((side) => torchPresent && !skip.has(side.key) && (side.key !== 'torch-fastest' || existsSync(OPENMP_BLAS)));
+  const torch = (env: Record<string, string>) => {
+    const out = execFileSync(
+      PYTHON,
+      [fileURLToPath(new URL('training_torch.py', import.meta.url)), String(THREADS), String(steps), String(warmup), existsSync(IMAGES) ? IMAGES : ''],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+    );
+    const result = JSON.parse(out.trim().split('\n').at(-1)!) as {
+      samplesPerSecond: Rates;
+      blas: string;
+      kernels: string;
+      torch: string;
+    };
+    return {
+      rates: result.samplesPerSecond,
+      details: `PyTorch ${result.torch}, ${result.blas}${result.kernels ? ` (OpenBLAS kernels: ${result.kernels})` : ''}`,
+    };
+  };
 
-  const torchVersion = torchAvailable
-    ? execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()
-    : 'not installed';
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} logical cores, Node ${process.version}`);
-  console.log(`PyTorch: ${torchVersion} (${PYTHON}, 2 threads), OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`);
-  console.log(`batch ${BATCH}, Adam, ${steps} timed steps after ${warmup} warm-up steps, ${rounds} round(s); data: ${existsSync(IMAGES) ? 'Fashion-MNIST test images' : 'synthetic'}`);
+  const model = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`machine: ${model}, ${cpus().length} logical cores, Node ${process.version}; ${THREADS} threads on every side`);
+  console.log(`OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`);
+  console.log(
+    `batch ${BATCH}, Adam, ${steps} timed steps after ${warmup} warm-up steps, ${rounds} round(s); data: ${existsSync(IMAGES) ? 'Fashion-MNIST test images' : 'synthetic'}`,
+  );
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const peak = peakGflops();
+  console.log(peak ? `fp32 peak of ${THREADS} cores (${peak.isa} FMA, measured): ${peak.gflops.toFixed(0)} GFLOP/s` : 'fp32 peak: not measured (no C compiler)');
 
-  const defaultRuns: ChildResult[] = [];
-  const torchRuns: Array<Partial<Record<Workload, number>>> = [];
+  const kd: Round[] = [];
+  const torchRounds: Round[][] = torchSides.map(() => []);
+  let leak: ChildResult['tensorCounts'];
+  let kdBackend = '';
   for (let round = 0; round < rounds; round++) {
-    const leakSteps = round === 0 ? Number(args['leak-steps']) : 0;
-    defaultRuns.push(node('default', { steps, warmup, leakSteps, budgetSeconds: 120 }));
-    console.log(`round ${round + 1}/${rounds}, kd default: ${JSON.stringify(defaultRuns.at(-1)!.samplesPerSecond)}`);
-    if (torchAvailable) {
-      torchRuns.push(torch());
-      console.log(`round ${round + 1}/${rounds}, PyTorch: ${JSON.stringify(torchRuns.at(-1))}`);
-    }
-    console.log(`load average ${loadavg()[0]!.toFixed(2)}`);
+    kd.push(
+      measured(`round ${round + 1} kd default`, () => {
+        const result = node('default', { steps, leakSteps: 0, budgetSeconds: 120 });
+        kdBackend = result.backend;
+        return { rates: result.samplesPerSecond };
+      }),
+    );
+    torchSides.forEach((side, i) => torchRounds[i]!.push(measured(`round ${round + 1} ${side.label}`, () => torch(side.env))));
   }
-  const others: Array<[Config, ChildResult]> = [];
-  for (const config of ['wasm-1-thread', 'stock-wasm', 'stock-cpu'] as const) {
-    if (skip.has(config.replace(/^stock-/, '')) || skip.has(config)) continue;
+  if (Number(args['leak-steps']) > 0) {
+    leak = node('default', { steps: 1, leakSteps: Number(args['leak-steps']), budgetSeconds: 120 }).tensorCounts;
+  }
+  const others: Array<[Config, Round]> = [];
+  for (const config of ['kd-wasm', 'stock-wasm', 'stock-cpu'] as const) {
+    if (skip.has(config)) continue;
     const slow = config === 'stock-cpu';
-    const budgetSeconds = Number(args['budget-seconds']);
     others.push([
       config,
-      node(config, { steps: Math.min(steps, 10), warmup: slow ? 1 : warmup, leakSteps: 0, budgetSeconds }),
+      measured(configs[config], () => {
+        const result = node(config, { steps: Math.min(steps, slow ? 3 : 20), leakSteps: 0, budgetSeconds: Number(args['budget-seconds']) });
+        return { rates: result.samplesPerSecond };
+      }),
     ]);
   }
 
@@ -284,36 +408,60 @@ async function orchestrate(): Promise<void> {
     const sorted = [...values].sort((a, b) => a - b);
     return sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
   };
-  const numbers = (runs: Array<Partial<Record<Workload, number | string>>>, w: Workload) =>
-    runs.map((r) => r[w]).filter((v): v is number => typeof v === 'number');
-  const cell = (runs: Array<Partial<Record<Workload, number | string>>>, w: Workload) => {
+  const numbers = (runs: Round[], w: Workload) =>
+    runs.map((r) => r.rates[w]).filter((v): v is number => typeof v === 'number');
+  const cell = (runs: Round[], w: Workload) => {
     const values = numbers(runs, w);
-    if (values.length === 0) return String(runs[0]?.[w] ?? 'n/a');
+    if (values.length === 0) return String(runs[0]?.rates[w] ?? 'n/a');
     const range = values.length > 1 ? ` (${Math.round(Math.min(...values))}-${Math.round(Math.max(...values))})` : '';
-    return `${Math.round(median(values))}${range}`;
+    return `${Math.round(median(values)).toLocaleString('en-US')}${range}`;
+  };
+  const gflops = (runs: Round[], w: Workload) => {
+    const values = numbers(runs, w);
+    if (values.length === 0) return 'n/a';
+    const g = (median(values) * flopsPerExample(w)) / 1e9;
+    return `${g.toFixed(0)}${peak ? ` (${((100 * g) / peak.gflops).toFixed(0)} %)` : ''}`;
   };
 
-  console.log(`\nsamples/s, median of rounds (min-max); default backend: ${defaultRuns[0]!.backend}\n`);
-  const header = ['workload', `kd default`, ...(torchAvailable ? ['PyTorch', 'default / PyTorch'] : []), ...others.map(([c]) => c)];
-  console.log(`| ${header.join(' | ')} |`);
+  console.log(`\nsamples/s, median of ${rounds} round(s) (min-max); kd default: ${kdBackend}`);
+  torchSides.forEach((side, i) => console.log(`${side.label}: ${torchRounds[i]![0]!.details}`));
+  const header = [
+    'workload',
+    'kd default',
+    ...torchSides.flatMap((side) => [side.label, 'kd / it']),
+    `kd GFLOP/s (% of peak)`,
+    ...torchSides.map((side) => `${side.label.replace('PyTorch, ', 'PyTorch ')} GFLOP/s`),
+    ...others.map(([c]) => c),
+  ];
+  console.log(`\n| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const w of workloads) {
-    const ours = numbers(defaultRuns.map((r) => r.samplesPerSecond), w);
-    const theirs = numbers(torchRuns, w);
-    const ratio = ours.length && theirs.length ? `${(median(ours) / median(theirs)).toFixed(2)}x` : 'n/a';
+    const ours = numbers(kd, w);
     const row = [
       descriptions[w],
-      cell(defaultRuns.map((r) => r.samplesPerSecond), w),
-      ...(torchAvailable ? [cell(torchRuns, w), ratio] : []),
-      ...others.map(([, r]) => cell([r.samplesPerSecond], w)),
+      cell(kd, w),
+      ...torchSides.flatMap((_, i) => {
+        const theirs = numbers(torchRounds[i]!, w);
+        const ratio = ours.length && theirs.length ? `${(median(ours) / median(theirs)).toFixed(2)}x` : 'n/a';
+        return [cell(torchRounds[i]!, w), ratio];
+      }),
+      gflops(kd, w),
+      ...torchSides.map((_, i) => gflops(torchRounds[i]!, w)),
+      ...others.map(([, r]) => cell([r], w)),
     ];
     console.log(`| ${row.join(' | ')} |`);
   }
-  for (const [config, r] of others) console.log(`${config}: ${configs[config]} -> ${r.backend}`);
-  const counts = defaultRuns[0]!.tensorCounts;
-  if (counts) {
-    console.log(`\ntensors in use during distillation steps on the default backend: ${counts.map(([s, n]) => `after ${s}: ${n}`).join(', ')}`);
-    console.log(counts.every(([, n]) => n === counts[0]![1]) ? 'tensor count is flat' : 'TENSOR COUNT GROWS');
+  for (const [config, r] of others) console.log(`${config}: ${configs[config]}${r.others > BUSY ? ' (BUSY)' : ''}`);
+  if (leak) {
+    console.log(`\ntensors in use during distillation steps on kd default: ${leak.map(([s, n]) => `after ${s}: ${n}`).join(', ')}`);
+    console.log(leak.every(([, n]) => n === leak![0]![1]) ? 'tensor count is flat' : 'TENSOR COUNT GROWS');
   }
+  const all = [...kd, ...torchRounds.flat()];
+  const busy = all.filter((r) => r.others > BUSY);
+  console.log(
+    busy.length === 0
+      ? `every alternating round ran on idle cores (others took at most ${(100 * Math.max(...all.map((r) => r.others))).toFixed(1)} % of a core)`
+      : `NOT IDLE: ${busy.length} of ${all.length} alternating rounds had other work on the cores (${busy.map((r) => r.label).join('; ')}); do not quote this run`,
+  );
   console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }

@@ -1,9 +1,11 @@
 """PyTorch side of bench/training.ts: the same four MNIST workloads, batch 128, Adam.
 
-Run by bench/training.ts with Debian's /usr/bin/python3 (python3-torch). Prints one JSON line:
-{"workload": samples_per_second, ...}. Usage: training_torch.py THREADS STEPS WARMUP IMAGES.gz
+Run by bench/training.ts with Debian's /usr/bin/python3 (python3-torch), once on the machine's
+default BLAS and once on the fastest one it has. Prints one JSON line: samples per second for each
+workload, the BLAS library this process loaded and the OpenBLAS kernels it picked. Usage: training_torch.py THREADS STEPS WARMUP IMAGES.gz
 """
 
+import ctypes
 import gzip
 import json
 import sys
@@ -90,10 +92,27 @@ def measure(step):
     return steps * BATCH / (time.perf_counter() - start)
 
 
+def blas():
+    """The BLAS shared library mapped into this process, and OpenBLAS's kernel family if it is one."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.lower() and line.split()[-1].startswith("/")}
+    library = sorted(paths)[0] if paths else "unknown"
+    kernels = ""
+    try:
+        get = ctypes.CDLL(library).openblas_get_corename
+        get.restype = ctypes.c_char_p
+        kernels = get().decode()
+    except (OSError, AttributeError):
+        pass
+    return library, kernels
+
+
 workloads = {
     "teacher": lambda: supervised(mlp(1200)),
     "student": lambda: supervised(mlp(800)),
     "distillation": lambda: distillation(mlp(1200), mlp(800)),
     "cnn": lambda: supervised(cnn()),
 }
-print(json.dumps({name: measure(make()) for name, make in workloads.items()}))
+results = {name: measure(make()) for name, make in workloads.items()}
+library, kernels = blas()
+print(json.dumps({"samplesPerSecond": results, "blas": library, "kernels": kernels, "torch": torch.__version__}))

@@ -1,7 +1,7 @@
 import { util } from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './native-addon';
-import { allFloat32, heapOf, makeOutput, offsetOf } from './native-heap';
+import { alias, allFloat32, heapOf, makeOutput, offsetOf, soleOwner } from './native-heap';
 
 /**
  * The name of the fused Adam kernel: one pass over a variable instead of tfjs's thirteen
@@ -10,7 +10,9 @@ import { allFloat32, heapOf, makeOutput, offsetOf } from './native-heap';
  * Inputs: `param`, `m`, `v`, `grad` (same shape) and the optimizer's running powers `accBeta1`,
  * `accBeta2` (scalars, before this step's update). Attributes: `beta1`, `beta2`, `epsilon`,
  * `learningRate`. Outputs: the new `param`, `m` and `v`, equal bit for bit to what tfjs's
- * `AdamOptimizer` computes.
+ * `AdamOptimizer` computes. When nothing but the optimizer's variables holds `param`, `m` and `v`
+ * (the usual case), they are updated in place and returned as outputs: one pass over four arrays
+ * instead of seven, and a training step's working set stays smaller than the L3 cache.
  */
 export const fusedAdamKernelName = 'KdAdam';
 
@@ -34,7 +36,10 @@ export function nativeAdam(addon: NativeAddon): KernelFunc {
         throw new Error(`'${fusedAdamKernelName}': '${name}' has shape [${info!.shape}], the parameter [${shape}]`);
       }
     }
-    const [newParam, newM, newV] = [makeOutput(backend, shape), makeOutput(backend, shape), makeOutput(backend, shape)];
+    const inPlace = [param!, m!, v!].every((info) => soleOwner(backend, info)) && new Set([param, m, v, grad].map((i) => i!.dataId)).size === 4;
+    const [newParam, newM, newV] = inPlace
+      ? [alias(backend, param!), alias(backend, m!), alias(backend, v!)]
+      : [makeOutput(backend, shape), makeOutput(backend, shape), makeOutput(backend, shape)];
     addon.adam(
       heapOf(backend),
       offsetOf(backend, param!),

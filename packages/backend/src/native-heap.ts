@@ -6,6 +6,8 @@ interface WasmHeapBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: DataId): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  refCount(dataId: DataId): number;
+  incRef(dataId: DataId): void;
 }
 
 /**
@@ -24,6 +26,20 @@ export function offsetOf(backend: object, info: TensorInfo): number {
 /** A new float32 tensor on the wasm heap, for a kernel to fill. */
 export function makeOutput(backend: object, shape: number[]): TensorInfo {
   return (backend as unknown as WasmHeapBackend).makeOutput(shape, 'float32');
+}
+
+/**
+ * True when no tensor but the one holding `info` refers to its data, so a kernel may overwrite it
+ * in place (tfjs counts one reference per tensor object sharing a buffer).
+ */
+export function soleOwner(backend: object, info: TensorInfo): boolean {
+  return (backend as unknown as WasmHeapBackend).refCount(info.dataId) === 1;
+}
+
+/** `info` again as a kernel output: the same buffer, one more reference (tfjs's `Identity` does this). */
+export function alias(backend: object, info: TensorInfo): TensorInfo {
+  (backend as unknown as WasmHeapBackend).incRef(info.dataId);
+  return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
 }
 
 /** True when every tensor given is float32. */
