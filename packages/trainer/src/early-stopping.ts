@@ -1,3 +1,5 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Callback } from './callback';
 import type { EarlyStopping } from './fit-options';
 import { higherIsBetter } from './metrics';
@@ -9,10 +11,24 @@ interface EarlyStoppingState {
   badEpochs: number;
 }
 
-/** The built-in callback behind `FitOptions.earlyStopping`: it stops after `patience` epochs without improvement. */
-export function earlyStoppingCallback(options: EarlyStopping): Callback & { best(): EarlyStoppingState } {
+/** A copy of a model's weights, outside tfjs (no tensor to leak, no buffer shared with training). */
+interface Snapshot {
+  epoch: number;
+  values: Float32Array[];
+}
+
+/**
+ * The built-in callback behind `FitOptions.earlyStopping`: it stops after `patience` epochs without
+ * improvement and, with `restoreBestWeights` (the default), keeps a copy of the weights of the best
+ * epoch so far, which `restoreBest` puts back at the end.
+ */
+export function earlyStoppingCallback(
+  options: EarlyStopping,
+): Callback & { best(): EarlyStoppingState; restoreBest(model: LayersModel, lastEpoch: number): boolean } {
   let state: EarlyStoppingState = { best: null, bestEpoch: 0, badEpochs: 0 };
+  let snapshot: Snapshot | null = null;
   const sign = higherIsBetter(options.metric) ? 1 : -1;
+  const restore = options.restoreBestWeights ?? true;
   return {
     name: 'earlyStopping',
     onEpochEnd(record, context) {
@@ -20,6 +36,9 @@ export function earlyStoppingCallback(options: EarlyStopping): Callback & { best
       if (value === undefined) return;
       if (state.best === null || sign * (value - state.best) > (options.minDelta ?? 0)) {
         state = { best: value, bestEpoch: record.epoch, badEpochs: 0 };
+        if (restore) {
+          snapshot = { epoch: record.epoch, values: context.model.getWeights().map((w) => w.dataSync() as Float32Array) };
+        }
       } else {
         state = { ...state, badEpochs: state.badEpochs + 1 };
       }
@@ -30,5 +49,21 @@ export function earlyStoppingCallback(options: EarlyStopping): Callback & { best
       state = { ...(saved as EarlyStoppingState) };
     },
     best: () => state,
+    /**
+     * Puts the best epoch's weights back into `model` when they are not there already. True when
+     * the model holds them afterwards; false when they were not kept: `restoreBestWeights` is off,
+     * or the best epoch came before the checkpoint this run resumed from (a copy lives in memory
+     * only).
+     */
+    restoreBest(model, lastEpoch) {
+      if (state.best === null) return false;
+      if (state.bestEpoch === lastEpoch) return true;
+      if (snapshot === null || snapshot.epoch !== state.bestEpoch) return false;
+      const { values } = snapshot;
+      const tensors = model.getWeights().map((w, i) => tf.tensor(values[i]!, w.shape, 'float32'));
+      model.setWeights(tensors);
+      tf.dispose(tensors);
+      return true;
+    },
   };
 }

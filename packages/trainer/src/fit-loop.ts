@@ -224,13 +224,17 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
     }
     if (stopReason !== 'aborted' && stopRequested !== null) stopReason = stopRequested;
     const best = stopping?.best();
+    const inModel = stopping !== undefined && stopReason !== 'aborted' && stopping.restoreBest(model, context.state.epoch);
     const result: FitResult = {
       history,
       stopReason,
       epochs: context.state.epoch,
       steps: context.state.step,
       resumedFromEpoch,
-      best: options.earlyStopping && best && best.best !== null ? { metric: options.earlyStopping.metric, value: best.best, epoch: best.bestEpoch } : null,
+      best:
+        options.earlyStopping && best && best.best !== null
+          ? { metric: options.earlyStopping.metric, value: best.best, epoch: best.bestEpoch, inModel: inModel || best.bestEpoch === context.state.epoch }
+          : null,
     };
     for (const callback of callbacks) await callback.onTrainEnd?.(result, context);
     return result;

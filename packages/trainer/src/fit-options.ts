@@ -17,6 +17,13 @@ export interface EarlyStopping {
   patience: number;
   /** Smallest change that counts as an improvement. Default 0. */
   minDelta?: number;
+  /**
+   * End with the weights of the best epoch (by `metric`), not of the last one, when training ends
+   * (early or after every epoch; not when aborted). Default true. The copy is kept in memory: after
+   * a resume, a best epoch from before the checkpoint cannot be restored (`FitResult.best.inModel`
+   * says so).
+   */
+  restoreBestWeights?: boolean;
 }
 
 /** Options shared by `trainModel` and `Distiller.fit`. */
@@ -85,6 +92,9 @@ export function checkFitOptions(fn: string, options: FitOptions): void {
     if (!Number.isInteger(stop.patience) || stop.patience < 1) problems.push(`options.earlyStopping.patience: expected an integer >= 1, got ${describeValue(stop.patience)}`);
     if (stop.minDelta !== undefined && !(typeof stop.minDelta === 'number' && stop.minDelta >= 0)) {
       problems.push(`options.earlyStopping.minDelta: expected a number >= 0, got ${describeValue(stop.minDelta)}`);
+    }
+    if (stop.restoreBestWeights !== undefined && typeof stop.restoreBestWeights !== 'boolean') {
+      problems.push(`options.earlyStopping.restoreBestWeights: expected a boolean, got ${describeValue(stop.restoreBestWeights)}`);
     }
     if (options.validation === undefined) problems.push(`options.earlyStopping: needs options.validation, got none`);
   }

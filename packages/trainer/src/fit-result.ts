@@ -18,6 +18,10 @@ export interface FitResult {
   steps: number;
   /** The last epoch of the checkpoint the run resumed from (it went on with the next), or null. */
   resumedFromEpoch: number | null;
-  /** The best validation value of the early-stopping metric and its epoch, when early stopping was on. */
-  best: { metric: MetricName; value: number; epoch: number } | null;
+  /**
+   * The best validation value of the early-stopping metric and its epoch, when early stopping was
+   * on; `inModel` is true when the model ends with that epoch's weights (restored, or it was the
+   * last epoch).
+   */
+  best: { metric: MetricName; value: number; epoch: number; inModel: boolean } | null;
 }

@@ -95,7 +95,7 @@ describeBackends('trainModel', (backend) => {
     });
     expect(result.stopReason).toBe('earlyStopping');
     expect(result.epochs).toBe(3);
-    expect(result.best).toEqual({ metric: 'nll', value: result.history[0]!.validation!.nll, epoch: 1 });
+    expect(result.best).toEqual({ metric: 'nll', value: result.history[0]!.validation!.nll, epoch: 1, inModel: true });
     model.dispose();
   });
 
