@@ -1,4 +1,4 @@
-import { fileSystem } from '@kd/core/node';
+import { fileSystem, readJsonFile } from '@kd/core/node';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { evaluate, metricNames } from '@kd/trainer';
 import type { MetricName } from '@kd/trainer';
@@ -8,7 +8,6 @@ import { chooseBackend } from './backend-choice';
 import type { DataConfig } from './experiment-config';
 import { loadExperimentData } from './experiment-data';
 import { UsageError } from './cli-error';
-import { readJsonFile } from './json-file';
 import type { Command } from './main';
 
 const defaultMetrics = ['accuracy', 'errorCount', 'nll', 'ece', 'brier'];

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonFile, readJsonLines } from './json-file';
+import { readJsonLines } from './json-file';
 
 let dir = '';
 beforeAll(async () => {
@@ -10,17 +10,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
-});
-
-describe('readJsonFile', () => {
-  it('reads JSON and names the file and what it is in errors', async () => {
-    await writeFile(join(dir, 'a.json'), '{"x": 1}');
-    await writeFile(join(dir, 'bad.json'), '{"x": ');
-    expect(await readJsonFile(join(dir, 'a.json'), 'config')).toEqual({ x: 1 });
-    await expect(readJsonFile(join(dir, 'none.json'), 'config')).rejects.toThrow(`cannot read config ${join(dir, 'none.json')}: no such file`);
-    await expect(readJsonFile(dir, 'config')).rejects.toThrow(`cannot read config ${dir}: it is a folder`);
-    await expect(readJsonFile(join(dir, 'bad.json'), 'config')).rejects.toThrow(/^config .*bad\.json is not valid JSON: /);
-  });
 });
 
 describe('readJsonLines', () => {

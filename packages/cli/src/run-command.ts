@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '@kd/core/node';
+import { readJsonFile, writeFileAtomic } from '@kd/core/node';
 import type { EpochRecord } from '@kd/trainer';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -9,7 +9,6 @@ import { runExperiment } from './run-experiment';
 import type { ExperimentResult } from './run-experiment';
 import type { Command } from './main';
 import { parsePositiveInteger } from './option-values';
-import { readJsonFile } from './json-file';
 import { runFiles } from './run-folder';
 import { savePredictions } from './save-predictions';
 

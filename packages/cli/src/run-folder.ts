@@ -1,7 +1,8 @@
+import { readJsonFile } from '@kd/core/node';
 import type { EpochRecord } from '@kd/trainer';
 import { access } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readJsonFile, readJsonLines } from './json-file';
+import { readJsonLines } from './json-file';
 import type { ExperimentResult } from './run-experiment';
 import type { CellOutcome } from './sweep';
 

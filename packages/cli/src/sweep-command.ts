@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '@kd/core/node';
+import { readJsonFile, writeFileAtomic } from '@kd/core/node';
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -10,7 +10,6 @@ import type { ParsedCommandLine } from './command-line';
 import { applySweepParams, sweepParams } from './experiment-overrides';
 import { expandGrid } from './grid';
 import type { SweepAxis, SweepCell } from './grid';
-import { readJsonFile } from './json-file';
 import type { Command } from './main';
 import { parseNumberList, parsePositiveInteger } from './option-values';
 import { formatMetric, rankResults, resultsTable, toCsv, toMarkdown } from './results-table';

@@ -11,3 +11,15 @@ export function describeValue(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `${/^[AEIOU]/.test(value.constructor.name) ? 'an' : 'a'} ${value.constructor.name}`;
   return typeof value;
 }
+
+/**
+ * Like {@link describeValue}, but an object is shown by its keys (`an object with keys train,
+ * path`, `an empty object`): what a message needs when a value has the wrong shape.
+ */
+export function describeShape(value: unknown): string {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
+    const keys = Object.keys(value);
+    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.join(', ')}`;
+  }
+  return describeValue(value);
+}

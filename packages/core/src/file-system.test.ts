@@ -91,7 +91,7 @@ describeBackends('fileSystem', () => {
 
   it('says where it looked when there is no model', async () => {
     await expect(tfl.loadLayersModel(fileSystem(join(dir, 'missing')))).rejects.toThrow(
-      /'fileSystem' found no model at .*missing\/model\.json/,
+      /^cannot read model file .*missing\/model\.json: no such file$/,
     );
     expect(() => fileSystem('')).toThrow(/'dir' passed to 'fileSystem' must be a non-empty path, got ""/);
   });
@@ -126,10 +126,39 @@ describeBackends('fileSystem', () => {
     const broken = join(dir, 'broken');
     await mkdir(broken);
     await writeFile(join(broken, 'model.json'), '{"modelTopology": ');
-    await expect(fileSystem(broken).load!()).rejects.toThrow(/'fileSystem' found invalid JSON in .*broken\/model\.json/);
+    await expect(fileSystem(broken).load!()).rejects.toThrow(/^model file .*broken\/model\.json is not valid JSON: /);
     await writeFile(join(broken, 'model.json'), '{}');
-    await expect(fileSystem(broken).load!()).rejects.toThrow(/'fileSystem' expected .*model\.json to hold a TensorFlow\.js model/);
-    await writeFile(join(broken, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }));
+    await expect(fileSystem(broken).load!()).rejects.toThrow(/'fileSystem' expected .*model\.json to hold a model topology \(modelTopology: an object with class_name and config\), got undefined/);
+    const topology = { class_name: 'Sequential', config: {} };
+    await writeFile(join(broken, 'model.json'), JSON.stringify({ modelTopology: topology, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }));
     await expect(fileSystem(broken).load!()).rejects.toThrow(/'fileSystem' refuses weight path '\.\.\/\.\.\/etc\/passwd'/);
+  });
+
+  // Each was a tfjs message naming no file: "Cannot read properties of null (reading
+  // 'model_config')", "Improper config format", "the tensor should have 6272 values but has 25",
+  // or no error at all (no manifest: the model loaded with fresh random weights).
+  it.each([
+    { name: 'a null topology', edit: (json: Record<string, unknown>) => ({ ...json, modelTopology: null }), error: /expected .*model\.json to hold a model topology \(modelTopology: an object with class_name and config\), got null$/ },
+    { name: 'an empty topology', edit: (json: Record<string, unknown>) => ({ ...json, modelTopology: {} }), error: /to hold a model topology .*, got an empty object$/ },
+    { name: 'no weights manifest', edit: (json: Record<string, unknown>) => ({ ...json, weightsManifest: undefined }), error: /expected .*model\.json to hold a weightsManifest \(an array of \{ paths, weights \}\), got undefined$/ },
+    { name: 'a missing weight file', edit: (json: Record<string, unknown>) => ({ ...json, weightsManifest: [{ ...(json.weightsManifest as object[])[0], paths: ['gone.bin'] }] }), error: /'fileSystem' cannot read weight file .*gone\.bin that .*model\.json lists: no such file$/ },
+  ])('names model.json and what it expected for $name', async ({ edit, error }) => {
+    const model = smallModel();
+    await model.save(fileSystem(dir));
+    model.dispose();
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    await writeFile(join(dir, 'model.json'), JSON.stringify(edit(json)));
+    await expect(tfl.loadLayersModel(fileSystem(dir))).rejects.toThrow(error);
+  });
+
+  it('names the weight files and both sizes when they are cut short', async () => {
+    const model = smallModel();
+    await model.save(fileSystem(dir));
+    model.dispose();
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    await writeFile(join(dir, 'weights.bin'), bytes.subarray(0, 100));
+    await expect(tfl.loadLayersModel(fileSystem(dir))).rejects.toThrow(
+      new RegExp(`'fileSystem' expected the weight files of .*model\\.json \\(weights\\.bin\\) to hold the ${bytes.byteLength} bytes its weightsManifest lists, got 100: they are cut short or belong to another model$`),
+    );
   });
 });

@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { io } from '@tensorflow/tfjs-core';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
+import { describeShape } from './describe-value';
+import { readJsonFile } from './read-json-file';
+import { weightsByteLength } from './weights-byte-length';
 import { writeFileAtomic } from './write-file-atomic';
 
 /** The file names {@link fileSystem} writes: the standard TensorFlow.js layout. */
@@ -53,33 +56,54 @@ export function fileSystem(dir: string): io.IOHandler {
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<io.ModelArtifacts> {
-      let text: string;
-      try {
-        text = await readFile(modelPath, 'utf8');
-      } catch (error) {
-        throw new Error(`'fileSystem' found no model at ${modelPath}: ${(error as Error).message}`, { cause: error });
-      }
-      let modelJson: io.ModelJSON;
-      try {
-        modelJson = JSON.parse(text) as io.ModelJSON;
-      } catch (error) {
-        throw new Error(`'fileSystem' found invalid JSON in ${modelPath}: ${(error as Error).message}`, { cause: error });
-      }
-      if (modelJson === null || typeof modelJson !== 'object' || modelJson.modelTopology === undefined) {
-        throw new Error(`'fileSystem' expected ${modelPath} to hold a TensorFlow.js model (a 'modelTopology' key), got none`);
-      }
+      const modelJson = checkModelJson(modelPath, await readJsonFile(modelPath, 'model file'));
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const buffers: ArrayBuffer[] = [];
+        const files: string[] = [];
         for (const group of manifest) {
           for (const path of group.paths) {
-            const bytes = await readFile(shardPath(dir, path));
+            const file = shardPath(dir, path);
+            const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+              throw new Error(`'fileSystem' cannot read weight file ${file} that ${modelPath} lists: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, { cause: error });
+            });
+            files.push(path);
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }
         }
-        return [tf.io.getWeightSpecs(manifest), tf.io.concatenateArrayBuffers(buffers)];
+        const specs = tf.io.getWeightSpecs(manifest);
+        const data = tf.io.concatenateArrayBuffers(buffers);
+        const expected = weightsByteLength(specs);
+        if (expected !== undefined && expected !== data.byteLength) {
+          throw new Error(
+            `'fileSystem' expected the weight files of ${modelPath} (${files.join(', ')}) to hold the ${expected} bytes its weightsManifest lists, got ${data.byteLength}: they are cut short or belong to another model`,
+          );
+        }
+        return [specs, data];
       });
     },
   };
+}
+
+/**
+ * A model.json must hold a topology (a layers model's `class_name` and `config`, or a graph
+ * model's nodes) and a weights manifest: without one, tfjs would build the model with fresh random
+ * weights and say nothing.
+ */
+function checkModelJson(modelPath: string, json: unknown): io.ModelJSON {
+  const problem = (expected: string, got: unknown): Error => new Error(`'fileSystem' expected ${modelPath} to hold ${expected}, got ${describeShape(got)}`);
+  if (!isObject(json)) throw problem('a TensorFlow.js model (an object with modelTopology and weightsManifest)', json);
+  const { modelTopology, weightsManifest, format } = json as Partial<io.ModelJSON>;
+  const topology = isObject(modelTopology) && (format === 'graph-model' || typeof modelTopology.class_name === 'string' || 'model_config' in modelTopology);
+  if (!topology) throw problem('a model topology (modelTopology: an object with class_name and config)', modelTopology);
+  const manifest =
+    Array.isArray(weightsManifest) &&
+    weightsManifest.every((group: unknown) => isObject(group) && Array.isArray(group.paths) && group.paths.every((path) => typeof path === 'string') && Array.isArray(group.weights));
+  if (!manifest) throw problem('a weightsManifest (an array of { paths, weights })', weightsManifest);
+  return json as unknown as io.ModelJSON;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Weight paths come from the file: keep them inside `dir`, so a crafted manifest cannot read elsewhere. */

@@ -1,10 +1,13 @@
 export { argumentError, assertInteger, assertNonNegative, assertPositive, assertTensor } from './argument-checks';
 export { calibrationBins, calibrationError } from './calibration';
 export type { CalibrationBin, CalibrationBinsOptions } from './calibration';
-export { describeValue } from './describe-value';
+export { describeShape, describeValue } from './describe-value';
+export { jsonDifferences } from './json-differences';
+export type { JsonDifferencesOptions } from './json-differences';
 export { createRng, deriveSeed, restoreRng } from './rng';
 export type { Rng, RngState } from './rng';
 export { sha256 } from './sha256';
 export type { Sha256 } from './sha256';
 export { softmax } from './softmax';
 export type { SoftmaxOptions } from './softmax';
+export { weightsByteLength } from './weights-byte-length';

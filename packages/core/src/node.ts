@@ -1,3 +1,7 @@
 export { fileSystem, modelFileNames } from './file-system';
+export { folderLockFile, lockFolder } from './folder-lock';
+export type { FolderLock } from './folder-lock';
+export { isProcessRunning } from './process-running';
+export { readJsonFile } from './read-json-file';
 export { writeFileAtomic } from './write-file-atomic';
 export type { ChunkWriter } from './write-file-atomic';

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { describeValue } from '@kd/core';
+import { describeShape, describeValue } from '@kd/core';
 
 /*
  * Valibot schemas are the one source of truth of kd's JSON shapes (schedules, architectures,
@@ -97,15 +97,7 @@ export function variantOf<const K extends string, const O extends v.VariantOptio
 
 /** One of several shapes; `what` says which, for the message when none fits. */
 export function oneOf<const O extends v.UnionOptions>(options: O, what: string) {
-  return v.union(options, (issue) => `expected ${what}, got ${shape(issue.input)}`);
-}
-
-function shape(value: unknown): string {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.join(', ')}`;
-  }
-  return describeValue(value);
+  return v.union(options, (issue) => `expected ${what}, got ${describeShape(issue.input)}`);
 }
 
 /**
