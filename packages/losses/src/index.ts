@@ -12,7 +12,7 @@ export { hintLoss } from './hint-loss';
 export type { HintLossArgs, Projection } from './hint-loss';
 export { logitMatchingLoss } from './logit-matching-loss';
 export type { LogitMatchingLossArgs } from './logit-matching-loss';
-export { createLoss, lossOptionSpecs, lossRegistry } from './loss-registry';
+export { createLoss, lossOptionSpecs, lossRegistry, maxTemperature } from './loss-registry';
 export type {
   BatchLoss,
   LossConfig,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { attentionTransferLoss, createLoss, decoupledKdLoss, distillationLoss, distLoss, hintLoss, lossOptionSpecs, lossRegistry } from '@kd/losses';
+import { attentionTransferLoss, createLoss, decoupledKdLoss, distillationLoss, distLoss, hintLoss, lossOptionSpecs, lossRegistry, maxTemperature } from '@kd/losses';
 import type { LossOutput, LossSpec } from '@kd/losses';
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../../test/describe-backends';
@@ -55,13 +55,28 @@ describeBackends('lossRegistry / createLoss', () => {
 
   it('publishes its option table: bounds and defaults, the required ones without', () => {
     expect(lossOptionSpecs.distillation.numeric).toEqual({
-      temperature: { bound: 'positive' },
+      temperature: { bound: 'positive', max: maxTemperature },
       softWeight: { bound: 'nonNegative', default: 1 },
       hardWeight: { bound: 'nonNegative', default: 0 },
     });
     expect(Object.keys(lossOptionSpecs.decoupledKd.numeric)).toEqual(['temperature', 'tckdWeight', 'nckdWeight', 'hardWeight']);
     expect(lossOptionSpecs.hint.other).toEqual(['projection']);
     expect(lossOptionSpecs.decoupledKd.needs).toEqual(createLoss({ key: 'decoupledKd', options: { temperature: 1 } }).needs);
+  });
+
+  it('refuses a temperature above maxTemperature, in options and in overrides, naming it', () => {
+    expect(maxTemperature).toBe(1000);
+    for (const key of ['distillation', 'decoupledKd', 'dist'] as const) {
+      expect(() => createLoss({ key, options: { temperature: 1e30 } })).toThrow(
+        `Argument 'options.temperature' passed to 'createLoss('${key}')' must be a finite number in (0, 1000], got 1e+30`,
+      );
+    }
+    const loss = createLoss({ key: 'distillation', options: { temperature: maxTemperature } });
+    tf.tidy(() => {
+      expect(() => loss({ studentLogits: logits(3), teacherLogits: logits(4) }, { temperature: 1001 })).toThrow(
+        "Argument 'overrides.temperature' passed to 'distillation loss' must be a finite number in (0, 1000], got 1001",
+      );
+    });
   });
 
   it('types a spec by its key: an option of another loss or a missing required one does not compile', () => {
