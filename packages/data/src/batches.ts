@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Augmentation, AugmentationParams } from './augmentation';
 import { Dataset } from './dataset';
 import { createRng, deriveSeed } from '@kd/core';
@@ -10,8 +10,11 @@ import { assertBoolean } from './validate';
 export interface Batch {
   /** Pixels `[n, height, width, channels]`, or `[n, height * width * channels]` with `flatten`. */
   x: Tensor;
-  /** int32 class ids `[n]` (-1 for an unlabeled example), or null when the data set has no labels. */
-  y: Tensor1D | null;
+  /**
+   * int32 class ids `[n]` (-1 for an unlabeled example), or null when the data set has no labels.
+   * After {@link mixup}: float32 label distributions `[n, classes]` (a row of zeros: no label).
+   */
+  y: Tensor1D | Tensor2D | null;
   /** Each example's index in the data set being batched. */
   indices: Int32Array;
   /**

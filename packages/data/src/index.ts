@@ -1,6 +1,8 @@
 export { horizontalFlip, jitter, randomCrop } from './augmentation';
 export type { Augmentation, AugmentationParams } from './augmentation';
 export { batchKeys, batches, exampleKey } from './batches';
+export { mixup } from './mixup';
+export type { MixupOptions } from './mixup';
 export type { Batch, BatchKeys, BatchOptions } from './batches';
 export { loadCifar } from './cifar';
 export type { CifarOptions } from './cifar';

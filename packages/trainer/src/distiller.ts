@@ -165,7 +165,11 @@ export function createDistiller(args: DistillerArgs): Distiller {
           const unlabeled = transferSet.labels.indexOf(-1);
           if (unlabeled >= 0) found.push(`transferSet: loss '${config!.key}' needs a label for every example, but example ${unlabeled} has none`);
         }
-        if (teacher.kind === 'teacherCache') found.push(...cacheProblems(teacher, transferSet, options));
+        if (teacher.kind === 'teacherCache' && options.mixup) {
+          found.push(`options.mixup: makes new inputs every step, which the TeacherCache ${teacher.path} holds no outputs for; distil from the live teacher to mix`);
+        } else if (teacher.kind === 'teacherCache') {
+          found.push(...cacheProblems(teacher, transferSet, options));
+        }
         return found;
       };
 

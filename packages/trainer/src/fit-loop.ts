@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { Dataset, batches } from '@kd/data';
+import { Dataset, batches, mixup } from '@kd/data';
 import type { Batch } from '@kd/data';
 import { createRng, restoreRng } from '@kd/core';
 import type { LossOutput } from '@kd/losses';
@@ -160,6 +160,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
       seed,
       optimizer: optimizerSpec,
       ...(options.maxNorm !== undefined ? { maxNorm: options.maxNorm } : {}),
+      ...(options.mixup ? { mixup: options.mixup } : {}),
       augment: (Array.isArray(options.augment) ? options.augment : options.augment ? [options.augment] : []).map((a) => ({ name: a.name, options: a.options })),
       metrics,
       ...(options.earlyStopping ? { earlyStopping: options.earlyStopping } : {}),
@@ -199,7 +200,13 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
           break;
         }
         for (const layer of dropouts) layer.seed = rng.int(2 ** 31);
-        const loss = step(spec, context, batch, overrides, variables, batchesDone + 1);
+        const mixed = options.mixup ? mixup(batch, { alpha: options.mixup.alpha, numClasses: data.numClasses }, rng) : null;
+        let loss: Record<string, number>;
+        try {
+          loss = step(spec, context, mixed ?? batch, overrides, variables, batchesDone + 1);
+        } finally {
+          if (mixed) tf.dispose([mixed.x, ...(mixed.y ? [mixed.y] : [])]);
+        }
         context.state.step++;
         batchesDone++;
         for (const [name, value] of Object.entries(loss)) sums[name] = (sums[name] ?? 0) + value;

@@ -39,6 +39,12 @@ export interface FitOptions {
   /** Input augmentation, e.g. `jitter({ maxShift: 2 })` from `@kd/data`. Default none. */
   augment?: Augmentation | readonly Augmentation[];
   /**
+   * Mixup on every batch (`mixup` of `@kd/data`): inputs and labels mixed in pairs with one
+   * `λ ~ Beta(alpha, alpha)` per batch, drawn from the run's seeded generator. When distilling, the
+   * teacher scores the mixed inputs (a `TeacherCache` cannot serve them). Default none.
+   */
+  mixup?: { alpha: number };
+  /**
    * The paper's max-norm constraint: after every step, each unit's incoming weight vector (each
    * column of every dense kernel, each filter of every conv kernel) is scaled down to this L2 norm
    * if it is longer. Default none.
@@ -77,6 +83,12 @@ export function checkFitOptions(fn: string, options: FitOptions): void {
   int('batchSize', 1);
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) problems.push(`options.seed: expected a safe integer, got ${describeValue(options.seed)}`);
   if (options.optimizer !== undefined) problems.push(...optimizerSpecProblems(options.optimizer, 'options.optimizer'));
+  if (options.mixup !== undefined) {
+    const alpha = (options.mixup as { alpha?: unknown } | null)?.alpha;
+    if (!(typeof alpha === 'number' && alpha > 0 && Number.isFinite(alpha))) {
+      problems.push(`options.mixup.alpha: expected a finite number > 0, got ${describeValue(alpha)}`);
+    }
+  }
   if (options.maxNorm !== undefined && !(typeof options.maxNorm === 'number' && options.maxNorm > 0 && Number.isFinite(options.maxNorm))) {
     problems.push(`options.maxNorm: expected a finite number > 0, got ${describeValue(options.maxNorm)}`);
   }
