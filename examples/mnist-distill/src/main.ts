@@ -15,13 +15,16 @@ await runExampleMain(
     },
     usage: `  --teacher-epochs <n>   default ${defaultSettings.teacherEpochs}
   --student-epochs <n>   default ${defaultSettings.studentEpochs}
-  --teacher-jitter <px>  the teacher's training images shift by up to this many pixels (0: none), default ${defaultSettings.teacherJitter}
-  --temperatures 20,4    distillation temperatures, default ${defaultSettings.temperatures.join(',')}`,
+  --teacher-jitter 0,1,2 the teacher's training images shift by up to this many pixels (0: none); with several,
+                         the first seed trains one teacher each and keeps the one with the fewest validation
+                         errors for every seed; default ${defaultSettings.teacherJitters.join(',')}
+  --temperatures 20,4    distillation temperatures; with several, the first seed distils at each and the one
+                         with the fewest validation errors is used for every seed; default ${defaultSettings.temperatures.join(',')}`,
     run: (flags, values, context) =>
       runMnistDistill(flags, context, {
         ...defaultSettings,
         ...(values['teacher-epochs'] !== undefined ? { teacherEpochs: positiveInteger('--teacher-epochs', values['teacher-epochs'] as string) } : {}),
-        ...(values['teacher-jitter'] !== undefined ? { teacherJitter: integerList('--teacher-jitter', values['teacher-jitter'] as string)[0]! } : {}),
+        ...(values['teacher-jitter'] !== undefined ? { teacherJitters: integerList('--teacher-jitter', values['teacher-jitter'] as string) } : {}),
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
       }),

@@ -2,38 +2,48 @@ import { lineChartSvg } from '@kd/plots';
 import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
+  chooseOnValidation,
   distilStudent,
-  errorCount,
   formatMeanStd,
   gapClosed,
   loadExampleData,
   markdownTable,
   mean,
   mergeSeedResults,
+  modelErrors,
   paperStudent,
   paperTeacher,
-  paperTeacherFor,
   provenance,
+  teacherFor,
   trainOnLabels,
   validationErrorCurve,
   withTeacherCache,
   writeResultFile,
   writeSeedResults,
 } from '@kd-examples/shared';
-import type { CommonFlags, RunContext, Trained } from '@kd-examples/shared';
+import type { Candidate, CommonFlags, ModelErrors, RunContext, Trained } from '@kd-examples/shared';
 
 /** Settings of the experiment; the defaults are the README's main job. */
 export interface MnistDistillSettings {
+  /** Epochs of the teacher (the most, with `--patience`). */
   teacherEpochs: number;
+  /** Epochs of each student (the most, with `--patience`). */
   studentEpochs: number;
-  /** The temperatures the student is distilled at: the paper's 20 and a lower one. */
+  /**
+   * The temperatures to distil at. With more than one, the first seed distils at each and the one
+   * with the fewest validation errors is used on every seed (all are reported).
+   */
   temperatures: number[];
   /** Weight of the soft term (already scaled by T^2 in the loss). */
   softWeight: number;
   /** Weight of the hard-label term: the paper found a considerably lower one works best. */
   hardWeight: number;
-  /** Pixels the teacher's training images are shifted by, at most (the paper: 2; 0 for none). */
-  teacherJitter: number;
+  /**
+   * Pixels the teacher's training images are shifted by, at most (the paper: 2; 0 for none). With
+   * more than one, the first seed trains a teacher with each and keeps the one with the fewest
+   * validation errors for every seed.
+   */
+  teacherJitters: number[];
 }
 
 export const defaultSettings: MnistDistillSettings = {
@@ -42,28 +52,26 @@ export const defaultSettings: MnistDistillSettings = {
   temperatures: [20, 4],
   softWeight: 0.9,
   hardWeight: 0.1,
-  teacherJitter: 2,
+  teacherJitters: [2],
 };
 
 /** Enough steps, at the quick runs' higher learning rate, for the narrow models to learn a few hundred digits. */
 const quickEpochs = { teacherEpochs: 6, studentEpochs: 6 };
 
-/** One model's errors. */
-export interface ModelErrors {
-  validationErrors: number;
-  testErrors: number;
-  seconds: number;
-  /** Validation errors after each epoch. */
-  validationCurve: number[];
-}
-
 export interface SeedResult {
   seed: number;
   /** Whether the teacher was loaded from an earlier run's copy rather than trained here. */
   teacherLoaded: boolean;
+  /** The teacher's jitter (pixels), chosen on the first seed's validation data. */
+  teacherJitter: number;
+  /** On the seed that made the choice, each candidate jitter's validation errors; else null. */
+  teacherCandidates: Array<Candidate<number>> | null;
   teacher: ModelErrors;
   hardStudent: ModelErrors;
+  /** The students distilled on this seed: at every candidate temperature on the seed that chose, at the chosen one on the others. */
   distilled: Array<ModelErrors & { temperature: number; gapClosed: number | null }>;
+  /** The temperature chosen on the first seed's validation data. */
+  temperature: number;
 }
 
 export interface MnistDistillResult {
@@ -71,8 +79,8 @@ export interface MnistDistillResult {
   testSize: number;
   settings: MnistDistillSettings;
   seeds: SeedResult[];
-  /** Mean over seeds of the share of the teacher/hard-student gap each distilled student closed. */
-  meanGapClosed: Record<string, number | null>;
+  /** Mean over seeds of the share of the teacher/hard-student gap the distilled student (at the chosen T) closed. */
+  meanGapClosed: number | null;
   files: string[];
 }
 
@@ -80,10 +88,11 @@ export interface MnistDistillResult {
 export const paper = { teacherErrors: 67, hardStudentErrors: 146, distilledT20Errors: 74, testSize: 10_000, gapClosed: 0.91 };
 
 /**
- * Trains, for each seed: the teacher (784-1200-1200-10, dropout, 2-pixel jitter), the student
- * (784-800-800-10) on hard labels, and the same student distilled from the teacher at each
- * temperature on the same transfer set (the training set). Every model is scored on the test set
- * once, at the end; nothing is selected on it.
+ * Trains, for each seed: the teacher (784-1200-1200-10, dropout, jitter), the student
+ * (784-800-800-10) on hard labels, and the same student distilled from the teacher on the same
+ * transfer set (the training set). The teacher's jitter and the temperature are chosen on the first
+ * seed's validation data when several are given; every model is scored on the test set once, at
+ * the end, and nothing is chosen on it.
  */
 export async function runMnistDistill(flags: CommonFlags, context: RunContext, settings: MnistDistillSettings = defaultSettings): Promise<MnistDistillResult> {
   const started = performance.now();
@@ -94,39 +103,46 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
-  let summary = { text: '', files: [] as string[], meanGapClosed: {} as Record<string, number | null> };
+  let summary = { text: '', files: [] as string[], meanGapClosed: null as number | null };
+  let choice: { jitter: number; temperature: number } | null = null;
   console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
-    const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
-    const score = (t: Trained): ModelErrors => ({
-      validationErrors: errorCount(t.model, data.validation),
-      testErrors: errorCount(t.model, data.test),
-      seconds: Math.round(t.seconds),
-      validationCurve: validationErrorCurve(t.fit).map(([, errors]) => errors),
-    });
+    const run = {
+      seed,
+      validation: data.validation,
+      progress,
+      ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.quick ? { learningRate: 0.005 } : {}),
+    };
     const report = (name: string, e: ModelErrors) =>
-      console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (${e.seconds} s)`);
+      console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (best epoch ${e.bestEpoch} of ${e.epochs}, ${e.seconds} s)`);
+    const firstSeed: boolean = choice === null;
 
-    const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: s.teacherJitter });
+    const teacherWith = (jitter: number) =>
+      teacherFor(paperTeacher(flags.quick), data.train, { ...run, label: `teacher (jitter ${jitter})`, epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: jitter });
+    const picked: { chosen: number; trained: Trained; candidates: Array<Candidate<number>> | null } = firstSeed
+      ? await chooseOnValidation(s.teacherJitters, data.validation, teacherWith)
+      : { chosen: choice!.jitter, trained: await teacherWith(choice!.jitter), candidates: null };
+    const teacher = picked.trained as Trained & { loaded?: boolean };
     const hard = await trainOnLabels(paperStudent(flags.quick), data.train, { ...run, label: 'hard-label student', epochs: s.studentEpochs });
-    const teacherErrors = score(teacher);
-    report('teacher', teacherErrors);
-    const hardErrors = score(hard);
+    const teacherErrors = modelErrors(teacher, data);
+    report(`teacher (jitter ${picked.chosen})`, teacherErrors);
+    const hardErrors = modelErrors(hard, data);
     report('hard-label student', hardErrors);
-    const firstSeed = seeds.length === 0;
     if (firstSeed) {
       curves.push({ name: 'teacher', points: validationErrorCurve(teacher.fit) });
       curves.push({ name: 'student, hard labels', points: validationErrorCurve(hard.fit) });
     }
     hard.model.dispose();
 
+    const temperatures = firstSeed ? s.temperatures : [choice!.temperature];
     const distilled = await withTeacherCache(layersModelTeacher(teacher.model), data.train, async (cache) => {
       const out: SeedResult['distilled'] = [];
-      for (const temperature of s.temperatures) {
+      for (const temperature of temperatures) {
         const student = await distilStudent(cache, paperStudent(flags.quick), data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, label: `student T=${temperature}`, epochs: s.studentEpochs });
-        const e = score(student);
+        const e = modelErrors(student, data);
         report(`student distilled at T = ${temperature}`, e);
         if (firstSeed) curves.push({ name: `student, distilled at T = ${temperature}`, points: validationErrorCurve(student.fit) });
         student.model.dispose();
@@ -135,35 +151,48 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
       return out;
     });
     teacher.model.dispose();
+    // Ties go to the first candidate, as for the teacher.
+    const temperature = distilled.reduce((best, d) => (d.validationErrors < best.validationErrors ? d : best)).temperature;
+    choice ??= { jitter: picked.chosen, temperature };
 
-    const result: SeedResult = { seed, teacherLoaded: teacher.loaded, teacher: teacherErrors, hardStudent: hardErrors, distilled };
+    const result: SeedResult = {
+      seed,
+      teacherLoaded: teacher.loaded === true,
+      teacherJitter: picked.chosen,
+      teacherCandidates: picked.candidates,
+      teacher: teacherErrors,
+      hardStudent: hardErrors,
+      distilled,
+      temperature: choice.temperature,
+    };
     seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
+    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, paper, ...result }));
     summary = await writeSummary();
   }
   if (flags.summaryOnly) summary = await writeSummary();
   files.push(...summary.files);
   console.log(`\n${summary.text}`);
-  const meanGapClosed = summary.meanGapClosed;
 
   // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
-  async function writeSummary(): Promise<{ text: string; files: string[]; meanGapClosed: Record<string, number | null> }> {
+  async function writeSummary(): Promise<{ text: string; files: string[]; meanGapClosed: number | null }> {
     const merged = await mergeSeedResults(context, data.name, s, seeds);
     const all = merged.seeds;
-    const gaps: Record<string, number | null> = {};
-    for (const [i, temperature] of s.temperatures.entries()) {
-      const values = all.map((r) => r.distilled[i]!.gapClosed);
-      gaps[`T${temperature}`] = values.every((v) => v !== null) ? mean(values as number[]) : null;
-    }
+    const gaps = all.map((r) => chosenStudent(r).gapClosed);
+    const meanGap = gaps.length > 0 && gaps.every((g) => g !== null) ? mean(gaps as number[]) : null;
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data.name, data.test.size, s, flags.quick, all, gaps, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    const text = summaryMarkdown(data.name, data.test.size, s, flags.quick, flags.patience, all, meanGap, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     const chart = lineChartSvg({ title: `Validation errors per epoch (${data.name}, seed ${flags.seeds[0]})`, xLabel: 'epoch', yLabel: `errors / ${data.validation.size}`, series: curves });
     const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
     // A summary-only run trained nothing and has no curves: it leaves the chart of the run that did.
     if (curves.length > 0) written.push(await writeResultFile(context, `${data.name}-validation-curves.svg`, chart));
-    return { text, meanGapClosed: gaps, files: written };
+    return { text, meanGapClosed: meanGap, files: written };
   }
-  return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGapClosed, files };
+  return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGapClosed: summary.meanGapClosed, files };
+}
+
+/** A seed's student distilled at the chosen temperature. */
+function chosenStudent(r: SeedResult): SeedResult['distilled'][number] {
+  return r.distilled.find((d) => d.temperature === r.temperature)!;
 }
 
 function summaryMarkdown(
@@ -171,42 +200,58 @@ function summaryMarkdown(
   testSize: number,
   s: MnistDistillSettings,
   quick: boolean,
+  patience: number | null,
   seeds: readonly SeedResult[],
-  meanGapClosed: Record<string, number | null>,
+  meanGap: number | null,
   how: string,
 ): string {
   const pct = (errors: number[]) => `${formatMeanStd(errors.map((e) => (100 * e) / testSize), 2)} %`;
-  const row = (name: string, errors: number[], paperErrors: number | null) => [
+  const row = (name: string, models: ModelErrors[], paperErrors: number | null) => [
     name,
-    errors.join(', '),
-    pct(errors),
+    models.map((m) => m.testErrors).join(', '),
+    pct(models.map((m) => m.testErrors)),
+    models.map((m) => m.bestEpoch).join(', '),
     paperErrors === null ? '—' : `${paperErrors} (${((100 * paperErrors) / paper.testSize).toFixed(2)} %)`,
   ];
   const teacherName = architectureName(paperTeacher(quick));
   const studentName = architectureName(paperStudent(quick));
+  const jitter = seeds[0]?.teacherJitter ?? s.teacherJitters[0]!;
+  const temperature = seeds[0]?.temperature ?? s.temperatures[0]!;
   const rows = [
-    row(`teacher ${teacherName}, dropout${s.teacherJitter > 0 ? `, ${s.teacherJitter}-pixel jitter` : ''}`, seeds.map((r) => r.teacher.testErrors), paper.teacherErrors),
-    row(`student ${studentName}, hard labels`, seeds.map((r) => r.hardStudent.testErrors), paper.hardStudentErrors),
-    ...s.temperatures.map((t, i) => row(`student ${studentName}, distilled at T = ${t}`, seeds.map((r) => r.distilled[i]!.testErrors), t === 20 ? paper.distilledT20Errors : null)),
+    row(`teacher ${teacherName}, dropout${jitter > 0 ? `, ${jitter}-pixel jitter` : ''}`, seeds.map((r) => r.teacher), paper.teacherErrors),
+    row(`student ${studentName}, hard labels`, seeds.map((r) => r.hardStudent), paper.hardStudentErrors),
+    row(`student ${studentName}, distilled at T = ${temperature}`, seeds.map(chosenStudent), temperature === 20 ? paper.distilledT20Errors : null),
   ];
-  const gaps = s.temperatures.map((t) => {
-    const g = meanGapClosed[`T${t}`];
-    const perSeed = seeds.map((r) => r.distilled.find((d) => d.temperature === t)!.gapClosed);
-    const closed = g === null || g === undefined ? 'no gap to close in some seed (its teacher was not better than its hard-label student)' : `${(100 * g).toFixed(0)} % of the gap closed`;
-    return `- T = ${t}: ${closed} (per seed: ${perSeed.map((v) => (v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`)).join(', ')})${t === 20 ? `; the paper: ${(100 * paper.gapClosed).toFixed(0)} %` : ''}`;
-  });
+  const chooser = seeds.find((r) => r.teacherCandidates !== null);
+  const choices = chooser
+    ? [
+        `Chosen on validation data (seed ${chooser.seed}; validation errors of ${s.teacherJitters.length > 1 ? 'each candidate' : 'the one candidate'}):`,
+        '',
+        `- the teacher's jitter: ${chooser.teacherCandidates!.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px`,
+        `- the temperature: ${chooser.distilled.map((d) => `T = ${d.temperature}: ${d.validationErrors}`).join(', ')} → T = ${chooser.temperature} (test errors of each: ${chooser.distilled.map((d) => `T = ${d.temperature}: ${d.testErrors}`).join(', ')}, not used to choose)`,
+      ]
+    : [];
+  const gaps = seeds.map((r) => r.hardStudent.testErrors - r.teacher.testErrors);
+  const perSeed = seeds.map((r) => chosenStudent(r).gapClosed);
+  const closed =
+    meanGap === null
+      ? 'no gap to close in some seed (its teacher was not better than its hard-label student)'
+      : `${(100 * meanGap).toFixed(0)} % of the gap closed`;
   return [
     `# mnist-distill on ${dataName}`,
     '',
     how,
-    `- epochs: teacher ${s.teacherEpochs}, students ${s.studentEpochs}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight} (fixed in advance, not tuned on the test set)`,
+    `- epochs: teacher ${patience === null ? s.teacherEpochs : `at most ${s.teacherEpochs}`}, students ${patience === null ? s.studentEpochs : `at most ${s.studentEpochs}`}${patience === null ? '' : `; every model early-stopped on validation errors (patience ${patience}), its best epoch's weights kept`}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight} (fixed in advance)`,
     '',
-    `Test errors out of ${testSize} (per seed; mean ± std of the error rate) beside the paper's out of 10,000 MNIST test digits:`,
+    ...choices,
+    ...(choices.length > 0 ? [''] : []),
+    `Test errors out of ${testSize} (per seed; mean ± std of the error rate; the epoch whose weights were kept) beside the paper's out of 10,000 MNIST test digits:`,
     '',
-    markdownTable(['model', 'test errors per seed', 'error rate', 'paper'], rows),
+    markdownTable(['model', 'test errors per seed', 'error rate', 'best epoch per seed', 'paper'], rows),
     '',
+    `The teacher is ahead of the hard-label student by ${gaps.join(', ')} test errors per seed (${formatMeanStd(gaps, 0)}).`,
     'Gap closed = (errors of the hard-label student − errors distilled) / (errors of the hard-label student − errors of the teacher), mean over seeds:',
     '',
-    ...gaps,
+    `- T = ${temperature}: ${closed} (per seed: ${perSeed.map((v) => (v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`)).join(', ')}); the paper (T = 20): ${(100 * paper.gapClosed).toFixed(0)} %`,
   ].join('\n');
 }

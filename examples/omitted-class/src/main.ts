@@ -17,14 +17,15 @@ await runExampleMain(
     usage: `  --omit <class>         the class left out of the transfer set, default ${defaultSettings.omit}
   --teacher-epochs <n>   default ${defaultSettings.teacherEpochs}
   --student-epochs <n>   default ${defaultSettings.studentEpochs}
-  --teacher-jitter <px>  the teacher's training images shift by up to this many pixels (0: none), default ${defaultSettings.teacherJitter}
+  --teacher-jitter 0,1,2 the teacher's training images shift by up to this many pixels (0: none); with several,
+                         the one with the fewest validation errors on the first seed; default ${defaultSettings.teacherJitters.join(',')}
   --temperature <T>      default ${defaultSettings.temperature}`,
     run: (flags, values, context) =>
       runOmittedClass(flags, context, {
         ...defaultSettings,
         ...(values.omit !== undefined ? { omit: integerList('--omit', values.omit as string)[0]! } : {}),
         ...(values['teacher-epochs'] !== undefined ? { teacherEpochs: positiveInteger('--teacher-epochs', values['teacher-epochs'] as string) } : {}),
-        ...(values['teacher-jitter'] !== undefined ? { teacherJitter: integerList('--teacher-jitter', values['teacher-jitter'] as string)[0]! } : {}),
+        ...(values['teacher-jitter'] !== undefined ? { teacherJitters: integerList('--teacher-jitter', values['teacher-jitter'] as string) } : {}),
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values.temperature !== undefined ? { temperature: numberList('--temperature', values.temperature as string)[0]! } : {}),
       }),

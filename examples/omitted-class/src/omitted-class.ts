@@ -14,14 +14,15 @@ import {
   mean,
   mergeSeedResults,
   paperStudent,
+  chooseOnValidation,
   paperTeacher,
-  paperTeacherFor,
   provenance,
+  teacherFor,
   withTeacherCache,
   writeResultFile,
   writeSeedResults,
 } from '@kd-examples/shared';
-import type { CommonFlags, RunContext } from '@kd-examples/shared';
+import type { CommonFlags, RunContext, Trained } from '@kd-examples/shared';
 
 export interface OmittedClassSettings {
   /** The class left out of the transfer set (the paper: 3). */
@@ -31,11 +32,15 @@ export interface OmittedClassSettings {
   temperature: number;
   softWeight: number;
   hardWeight: number;
-  /** Pixels the teacher's training images are shifted by, at most (the paper: 2; 0 for none). */
-  teacherJitter: number;
+  /**
+   * Pixels the teacher's training images are shifted by, at most (the paper: 2; 0 for none). With
+   * more than one, the first seed trains a teacher with each and keeps the one with the fewest
+   * validation errors for every seed (the very teachers mnist-distill trains and keeps).
+   */
+  teacherJitters: number[];
 }
 
-export const defaultSettings: OmittedClassSettings = { omit: 3, teacherEpochs: 30, studentEpochs: 20, temperature: 20, softWeight: 0.9, hardWeight: 0.1, teacherJitter: 2 };
+export const defaultSettings: OmittedClassSettings = { omit: 3, teacherEpochs: 30, studentEpochs: 20, temperature: 20, softWeight: 0.9, hardWeight: 0.1, teacherJitters: [2] };
 
 const quickEpochs = { teacherEpochs: 6, studentEpochs: 6 };
 
@@ -51,6 +56,8 @@ export interface SeedResult {
   seed: number;
   /** Whether the teacher was loaded from an earlier run's copy rather than trained here. */
   teacherLoaded: boolean;
+  /** The teacher's jitter (pixels), chosen on the first seed's validation data when several were given. */
+  teacherJitter: number;
   teacherTestErrors: number;
   /** The teacher's test errors on the omitted class, which it did learn: what the student's soft targets came from. */
   teacherOmittedClassErrors: number;
@@ -105,11 +112,27 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
   const files: string[] = [];
   const matrices: Record<string, number[][]> = {};
   let summary = { text: '', files: [] as string[] };
+  let teacherJitter: number | null = s.teacherJitters.length === 1 ? s.teacherJitters[0]! : null;
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
-    const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
-    const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: s.teacherJitter });
+    const run = {
+      seed,
+      validation: data.validation,
+      progress,
+      ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.quick ? { learningRate: 0.005 } : {}),
+    };
+    const teacherWith = (jitter: number) =>
+      teacherFor(paperTeacher(flags.quick), data.train, { ...run, label: `teacher (jitter ${jitter})`, epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: jitter });
+    let teacher: Trained & { loaded?: boolean };
+    if (teacherJitter === null) {
+      const picked = await chooseOnValidation(s.teacherJitters, data.validation, teacherWith);
+      teacherJitter = picked.chosen;
+      teacher = picked.trained;
+    } else {
+      teacher = await teacherWith(teacherJitter);
+    }
     const teacherTestErrors = errorCount(teacher.model, data.test);
     const teacherOmittedClassErrors = omittedErrors(teacher.model, data.test, s.omit).omittedClassErrors;
     console.log(`seed ${seed} teacher: ${teacherTestErrors} test errors / ${data.test.size} (${teacherOmittedClassErrors} of ${omittedInTest} ${classPlural})`);
@@ -129,7 +152,8 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     );
     const result: SeedResult = {
       seed,
-      teacherLoaded: teacher.loaded,
+      teacherLoaded: teacher.loaded === true,
+      teacherJitter,
       teacherTestErrors,
       teacherOmittedClassErrors,
       transferSize: transfer.size,
@@ -151,7 +175,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     const merged = await mergeSeedResults(context, data.name, s, seeds);
     const all = merged.seeds;
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data.name, data.test.size, omittedInTest, className, classPlural, s, flags.quick, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    const text = summaryMarkdown(data.name, data.test.size, omittedInTest, className, classPlural, s, flags.quick, flags.patience, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
     for (const [when, matrix] of Object.entries(matrices)) {
       const title = `Student without ${classPlural}, ${when} the bias fix (${data.name}, seed ${flags.seeds[0]}, test)`;
@@ -170,6 +194,7 @@ function summaryMarkdown(
   classPlural: string,
   s: OmittedClassSettings,
   quick: boolean,
+  patience: number | null,
   seeds: readonly SeedResult[],
   how: string,
 ): string {
@@ -182,7 +207,7 @@ function summaryMarkdown(
     `# omitted-class on ${dataName}`,
     '',
     how,
-    `- teacher ${architectureName(paperTeacher(quick))} (dropout${s.teacherJitter > 0 ? `, ${s.teacherJitter}-pixel jitter` : ''}) on every class, ${s.teacherEpochs} epochs; student ${architectureName(paperStudent(quick))} distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${s.studentEpochs} epochs on the training set without class ${className}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
+    `- teacher ${architectureName(paperTeacher(quick))} (dropout${(seeds[0]?.teacherJitter ?? 0) > 0 ? `, ${seeds[0]!.teacherJitter}-pixel jitter` : ''}) on every class, ${patience === null ? '' : 'at most '}${s.teacherEpochs} epochs; student ${architectureName(paperStudent(quick))} distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${patience === null ? '' : 'at most '}${s.studentEpochs} epochs on the training set without class ${className}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
     `- bias offset for class ${className}: the one with the fewest validation errors among 0, 0.25, ..., 10 (\`tuneClassBias\`); the test set is not used to choose it (the paper chose +3.5 on the test set)`,
     '',
     `Teacher test errors per seed: ${seeds.map((r) => r.teacherTestErrors).join(', ')} of ${testSize}, of which on ${classPlural} (it learnt them): ${seeds.map((r) => r.teacherOmittedClassErrors ?? 'not recorded').join(', ')} of ${omittedInTest}. Distilled student, per seed:`,

@@ -13,6 +13,15 @@ export function paperStudent(quick = false): Architecture {
   return { type: 'mlp', hidden: quick ? [32, 32] : [800, 800] };
 }
 
+/**
+ * The CNN teacher of cnn-distill (and of the reference in shared/reference): two blocks of 3x3
+ * convolution (32, then 64 filters) and 2x2 max pooling, 128 dense units, dropout 0.5 before the
+ * logits. `quick` gives a narrow one for smoke runs.
+ */
+export function cnnTeacher(quick = false): Architecture {
+  return { type: 'cnn', filters: quick ? [8, 16] : [32, 64], dense: quick ? 32 : 128, dropout: 0.5 };
+}
+
 /** An unregularised MLP with two hidden layers of `width` units (the temperature sweep's students). */
 export function mlp(width: number): Architecture {
   return { type: 'mlp', hidden: [width, width] };

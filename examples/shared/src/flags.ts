@@ -8,6 +8,12 @@ export interface CommonFlags {
   seeds: number[];
   /** Overrides the example's epoch counts; null keeps its defaults. */
   epochs: number | null;
+  /**
+   * Train every model to convergence judged on validation data: stop once the validation errors
+   * have not improved for this many epochs, keeping the best epoch's weights (epoch counts are then
+   * the most epochs). Null: train for the epoch counts.
+   */
+  patience: number | null;
   /** Where results go; null for the example's own `results/` (or a temporary folder with `quick`). */
   out: string | null;
   /** A tiny smoke run: a few hundred digits, narrow models, one or two epochs. */
@@ -23,6 +29,7 @@ export const commonOptions = {
   data: { type: 'string' },
   seeds: { type: 'string' },
   epochs: { type: 'string' },
+  patience: { type: 'string' },
   out: { type: 'string' },
   quick: { type: 'boolean', default: false },
   'summary-only': { type: 'boolean', default: false },
@@ -32,6 +39,8 @@ export const commonOptions = {
 export const commonUsage = `  --data <dir>     MNIST-style IDX files (e.g. /usr/share/datasets/fashion-mnist); default: the mnist package digits
   --seeds 0,1,2    seeds to run, each a full repeat
   --epochs <n>     epochs for every model (overrides the defaults)
+  --patience <n>   early stopping for every model: stop after n epochs without fewer validation
+                   errors, keep the best epoch's weights (epochs become the most epochs)
   --out <dir>      where results go; default: results/ beside this example
   --quick          a tiny smoke run (a few hundred digits, narrow models)
   --summary-only   train nothing; rewrite the summary from the seed files in the results folder
@@ -54,6 +63,7 @@ export function parseFlags<E extends Options>(
       data: (v.data as string | undefined) ?? null,
       seeds: v.seeds === undefined ? [...defaults.seeds] : integerList('--seeds', v.seeds as string),
       epochs,
+      patience: v.patience === undefined ? null : positiveInteger('--patience', v.patience as string),
       out: (v.out as string | undefined) ?? null,
       quick: v.quick === true,
       summaryOnly: v['summary-only'] === true,

@@ -1,4 +1,4 @@
-export { architectureName, mlp, paperStudent, paperTeacher } from './architectures';
+export { architectureName, cnnTeacher, mlp, paperStudent, paperTeacher } from './architectures';
 export { currentBackend, describeBackend, setupBackend } from './backend';
 export type { BackendSummary } from './backend';
 export { loadExampleData } from './data';
@@ -8,7 +8,19 @@ export type { CommonFlags } from './flags';
 export { createRunContext, machineInfo, markdownTable, mergeSeedResults, provenance, runHeader, writeResultFile, writeSeedResults } from './results';
 export type { Machine, RunContext } from './results';
 export { formatMeanStd, formatPercent, gapClosed, mean, std } from './stats';
-export { distilStudent, errorCount, paperTeacherFor, predictProbs, trainModelOnLabels, trainOnLabels, validationErrorCurve, withTeacherCache } from './training';
-export type { DistillSettings, RunOptions, Trained } from './training';
+export {
+  cachedTraining,
+  chooseOnValidation,
+  distilStudent,
+  errorCount,
+  modelErrors,
+  predictProbs,
+  teacherFor,
+  trainModelOnLabels,
+  trainOnLabels,
+  validationErrorCurve,
+  withTeacherCache,
+} from './training';
+export type { CachedTrainingOptions, Candidate, DistillSettings, ModelErrors, RunOptions, Trained } from './training';
 export { runExampleMain } from './main';
 export type { ExampleMain } from './main';

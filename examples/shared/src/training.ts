@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,13 +8,20 @@ import { batches, jitter } from '@kd/data';
 import type { Dataset } from '@kd/data';
 import { buildTeacherCache, openTeacherCache } from '@kd/ensemble/node';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
-import { fileSystem, modelFileNames } from '@kd/core/node';
+import { fileSystem, modelFileNames, writeFileAtomic } from '@kd/core/node';
 import { buildModel, createDistiller, evaluate, predictLogits, trainModel } from '@kd/trainer';
 import type { Architecture, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
+import type { ExampleData } from './data';
 
 /** What the examples vary between training runs; everything else is fixed (Adam, lr 0.001, batch 128). */
 export interface RunOptions {
+  /** Epochs to train for; with `patience`, the most epochs to train for. */
   epochs: number;
+  /**
+   * Train to convergence judged on validation data: stop once the validation errors have not
+   * improved for this many epochs, and keep the weights of the best epoch. Needs `validation`.
+   */
+  patience?: number;
   seed: number;
   /** Evaluated after every epoch, for the learning curves. Default none. */
   validation?: Dataset;
@@ -24,6 +31,10 @@ export interface RunOptions {
   label?: string;
   /** Adam's learning rate. Default 0.001. */
   learningRate?: number;
+  /** Shift each training image by up to this many pixels (when distilling from a live teacher, it scores the shifted image). Default 0. */
+  jitterPixels?: number;
+  /** Mixup on every batch, λ ~ Beta(alpha, alpha) (when distilling, the live teacher scores the mixed images). Default none. */
+  mixupAlpha?: number;
 }
 
 /** A trained model, its training history and how long it took. */
@@ -41,6 +52,9 @@ function fitOptions(options: RunOptions): FitOptions {
     epochs: options.epochs,
     seed: options.seed,
     ...(validation ? { validation, metrics: ['accuracy', 'errorCount'] as const } : {}),
+    ...(options.patience !== undefined ? { earlyStopping: { metric: 'errorCount' as const, patience: options.patience } } : {}),
+    ...(options.jitterPixels ? { augment: jitter({ maxShift: options.jitterPixels }) } : {}),
+    ...(options.mixupAlpha !== undefined ? { mixup: { alpha: options.mixupAlpha } } : {}),
     progress: options.progress,
     batchSize: 128,
     optimizer: { kind: 'adam', learningRate: options.learningRate ?? 0.001 },
@@ -65,17 +79,14 @@ function inputShape(data: Dataset): number[] {
  * Trains a model on hard labels. `jitterPixels` > 0 shifts each training image by up to that many
  * pixels (the paper's teacher used 2); the student baselines use none.
  */
-export async function trainOnLabels(spec: Architecture, data: Dataset, options: RunOptions & { jitterPixels?: number; modelSeed?: number }): Promise<Trained> {
+export async function trainOnLabels(spec: Architecture, data: Dataset, options: RunOptions & { modelSeed?: number }): Promise<Trained> {
   return trainModelOnLabels(buildModel(spec, { inputShape: inputShape(data), numClasses: data.numClasses, seed: options.modelSeed ?? options.seed }), data, options);
 }
 
 /** {@link trainOnLabels} for a model that already exists (a specialist initialised from its generalist). */
-export async function trainModelOnLabels(model: LayersModel, data: Dataset, options: RunOptions & { jitterPixels?: number }): Promise<Trained> {
+export async function trainModelOnLabels(model: LayersModel, data: Dataset, options: RunOptions): Promise<Trained> {
   const started = performance.now();
-  const fit = await trainModel(model, data, {
-    ...fitOptions(options),
-    ...(options.jitterPixels ? { augment: jitter({ maxShift: options.jitterPixels }) } : {}),
-  });
+  const fit = await trainModel(model, data, fitOptions(options));
   return { model, fit, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -86,7 +97,11 @@ export interface DistillSettings {
   hardWeight: number;
 }
 
-/** Distils a fresh `spec` student from `teacher` (a frozen teacher or a cache of its outputs) on `transfer`. */
+/**
+ * Distils a fresh `spec` student from `teacher` (a frozen teacher or a cache of its outputs) on
+ * `transfer`. With `jitterPixels` or `mixupAlpha`, pass the live teacher: it scores exactly the
+ * augmented images the student sees (a cache holds outputs for the plain ones only).
+ */
 export async function distilStudent(
   teacher: Teacher | TeacherCache,
   spec: Architecture,
@@ -124,6 +139,31 @@ export async function withTeacherCache<T>(teacher: Teacher, transfer: Dataset, b
   }
 }
 
+/** One model's errors, and how long it trained. */
+export interface ModelErrors {
+  validationErrors: number;
+  testErrors: number;
+  seconds: number;
+  /** Validation errors after each epoch. */
+  validationCurve: number[];
+  /** Epochs trained, and the one whose weights were kept (the last without early stopping). */
+  epochs: number;
+  bestEpoch: number;
+}
+
+/** A trained model's errors on validation and test (the test set is read here, once per model). */
+export function modelErrors(t: Trained, data: ExampleData): ModelErrors {
+  const curve = validationErrorCurve(t.fit);
+  return {
+    validationErrors: errorCount(t.model, data.validation),
+    testErrors: errorCount(t.model, data.test),
+    seconds: Math.round(t.seconds),
+    validationCurve: curve.map(([, errors]) => errors),
+    epochs: t.fit?.epochs ?? curve.length,
+    bestEpoch: t.fit?.best?.inModel ? t.fit.best.epoch : (t.fit?.epochs ?? curve.length),
+  };
+}
+
 /** Test or validation errors of `model` on `data`, at T = 1, dropout off. */
 export function errorCount(model: LayersModel, data: Dataset): number {
   return evaluate(model, data, { metrics: ['errorCount'] }).errorCount!;
@@ -143,23 +183,78 @@ export function predictProbs(model: LayersModel, data: Dataset): Float32Array {
   return tf.tidy(() => tf.softmax(predictLogits(model, data)).dataSync() as Float32Array);
 }
 
+/** A model trained once and kept: what {@link cachedTraining} needs to know. */
+export interface CachedTrainingOptions {
+  /** Everything the weights depend on besides the data set (architecture, recipe, seed): names the folder. */
+  key: Record<string, unknown>;
+  /** Quick runs always train and keep nothing. */
+  quick: boolean;
+  label: string;
+}
+
 /**
- * The paper's teacher for a seed, trained on `train` with up to `jitterPixels` of jitter (the
- * paper: 2), or loaded from the copy an earlier run saved in `<os.tmpdir()>/kd-examples-teachers/`:
- * mnist-distill, omitted-class and temperature-sweep train the same teacher (same data, seed,
- * architecture, jitter and epochs), and it is the longest training of each. The folder name holds everything the weights depend on. Quick
- * runs always train.
+ * Trains with `train()` once and keeps the model with its training history in
+ * `<os.tmpdir()>/kd-examples-models/`, or loads them from there: the examples share their teachers
+ * (mnist-distill, omitted-class, soft-targets and temperature-sweep distil from the same one), the
+ * candidates a choice on validation data is made between, and ensemble members, and these are the
+ * longest trainings of each run. The folder name holds the data set's fingerprint and `key`.
  */
-export async function paperTeacherFor(spec: Architecture, train: Dataset, options: RunOptions & { quick: boolean; jitterPixels: number }): Promise<Trained & { loaded: boolean }> {
-  const key = [train.fingerprint(), JSON.stringify(spec).replace(/[^a-z0-9.]+/gi, '_'), `jitter${options.jitterPixels}-e${options.epochs}-lr${options.learningRate ?? 0.001}-seed${options.seed}`].join('-');
-  const dir = join(tmpdir(), 'kd-examples-teachers', key);
-  if (!options.quick && existsSync(join(dir, modelFileNames.modelJson))) {
+export async function cachedTraining(data: Dataset, options: CachedTrainingOptions, train: () => Promise<Trained>): Promise<Trained & { loaded: boolean }> {
+  const name = [data.fingerprint(), JSON.stringify(options.key).replace(/[^a-z0-9.]+/gi, '_')].join('-');
+  const dir = join(tmpdir(), 'kd-examples-models', name);
+  const fitFile = join(dir, 'fit.json');
+  if (!options.quick && existsSync(join(dir, modelFileNames.modelJson)) && existsSync(fitFile)) {
     const started = performance.now();
     const model = await loadLayersModel(fileSystem(dir));
-    console.log(`  ${options.label ?? 'teacher'}: loaded the one an earlier run trained, from ${dir}`);
-    return { model, fit: null, seconds: (performance.now() - started) / 1000, loaded: true };
+    const { fit, seconds } = JSON.parse(readFileSync(fitFile, 'utf8')) as { fit: FitResult; seconds: number };
+    console.log(`  ${options.label}: loaded the one an earlier run trained (${Math.round(seconds)} s then), from ${dir}`);
+    return { model, fit, seconds: seconds + (performance.now() - started) / 1000, loaded: true };
   }
-  const trained = await trainOnLabels(spec, train, options);
-  if (!options.quick) await trained.model.save(fileSystem(dir));
+  const trained = await train();
+  if (!options.quick) {
+    await trained.model.save(fileSystem(dir));
+    await writeFileAtomic(fitFile, JSON.stringify({ fit: trained.fit, seconds: trained.seconds }));
+  }
   return { ...trained, loaded: false };
+}
+
+/**
+ * A teacher for a seed: `spec` trained on labels with up to `jitterPixels` of jitter (the paper's
+ * MNIST teacher: 2), trained once and kept (see {@link cachedTraining}).
+ */
+export async function teacherFor(spec: Architecture, train: Dataset, options: RunOptions & { quick: boolean; jitterPixels: number }): Promise<Trained & { loaded: boolean }> {
+  const key = { spec, jitter: options.jitterPixels, ...(options.mixupAlpha !== undefined ? { mixup: options.mixupAlpha } : {}), epochs: options.epochs, patience: options.patience ?? null, lr: options.learningRate ?? 0.001, seed: options.seed };
+  return cachedTraining(train, { key, quick: options.quick, label: options.label ?? 'teacher' }, () => trainOnLabels(spec, train, options));
+}
+
+/** One candidate of a choice made on validation data, with its validation errors. */
+export interface Candidate<T> {
+  value: T;
+  validationErrors: number;
+}
+
+/**
+ * Trains (or loads) one model per candidate value and keeps the one with the fewest validation
+ * errors; the others are disposed. Ties go to the earlier candidate. Nothing here reads the test set.
+ */
+export async function chooseOnValidation<T>(
+  values: readonly T[],
+  validation: Dataset,
+  train: (value: T) => Promise<Trained & { loaded?: boolean }>,
+): Promise<{ chosen: T; trained: Trained & { loaded?: boolean }; candidates: Array<Candidate<T>> }> {
+  let best: { value: T; trained: Trained & { loaded?: boolean }; errors: number } | null = null;
+  const candidates: Array<Candidate<T>> = [];
+  for (const value of values) {
+    const trained = await train(value);
+    const errors = errorCount(trained.model, validation);
+    candidates.push({ value, validationErrors: errors });
+    if (best === null || errors < best.errors) {
+      best?.trained.model.dispose();
+      best = { value, trained, errors };
+    } else {
+      trained.model.dispose();
+    }
+  }
+  if (best === null) throw new Error("'chooseOnValidation': no candidate values");
+  return { chosen: best.value, trained: best.trained, candidates };
 }

@@ -11,8 +11,8 @@ import {
   mergeSeedResults,
   mlp,
   paperTeacher,
-  paperTeacherFor,
   provenance,
+  teacherFor,
   withTeacherCache,
   writeResultFile,
   writeSeedResults,
@@ -88,7 +88,7 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
     const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
-    const teacher = await paperTeacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: 2 });
+    const teacher = await teacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: 2 });
     const teacherTestErrors = errorCount(teacher.model, data.test);
     console.log(`seed ${seed} teacher: ${teacherTestErrors} test errors / ${data.test.size}`);
     const cells = await withTeacherCache(layersModelTeacher(teacher.model), data.train, async (cache) => {

@@ -1,0 +1,286 @@
+import { lineChartSvg } from '@kd/plots';
+import { layersModelTeacher } from '@kd/ensemble';
+import {
+  architectureName,
+  chooseOnValidation,
+  cnnTeacher,
+  distilStudent,
+  formatMeanStd,
+  gapClosed,
+  loadExampleData,
+  markdownTable,
+  mean,
+  mergeSeedResults,
+  modelErrors,
+  paperStudent,
+  provenance,
+  teacherFor,
+  trainOnLabels,
+  validationErrorCurve,
+  withTeacherCache,
+  writeResultFile,
+  writeSeedResults,
+} from '@kd-examples/shared';
+import type { Candidate, CommonFlags, ExampleData, ModelErrors, RunContext, RunOptions, Trained } from '@kd-examples/shared';
+import type { Teacher, TeacherCache } from '@kd/ensemble';
+
+/**
+ * How the student sees the transfer set: `plain` (the teacher's outputs on the plain images,
+ * cached once), `jitter` (images shifted by up to `studentJitter` pixels, the teacher scoring the
+ * same shifted images: consistent teaching), `mixup` (pairs of images mixed, the teacher scoring
+ * the mixed images: function matching, Beyer et al. 2022).
+ */
+export type Recipe = 'plain' | 'jitter' | 'mixup';
+export const recipeNames: readonly Recipe[] = ['plain', 'jitter', 'mixup'];
+
+export interface CnnDistillSettings {
+  teacherEpochs: number;
+  studentEpochs: number;
+  /** Candidate temperatures, chosen on the first seed's validation data with the plain recipe. */
+  temperatures: number[];
+  softWeight: number;
+  hardWeight: number;
+  /** Candidate jitters of the teacher's training images (pixels), chosen on the first seed. */
+  teacherJitters: number[];
+  /** Candidate recipes, chosen on the first seed's validation data at the chosen temperature. */
+  recipes: Recipe[];
+  /** Pixels of the `jitter` recipe. */
+  studentJitter: number;
+  /** Beta(alpha, alpha) of the `mixup` recipe. */
+  mixupAlpha: number;
+}
+
+export const defaultSettings: CnnDistillSettings = {
+  teacherEpochs: 40,
+  studentEpochs: 40,
+  temperatures: [4],
+  softWeight: 0.9,
+  hardWeight: 0.1,
+  teacherJitters: [0],
+  recipes: ['plain'],
+  studentJitter: 1,
+  mixupAlpha: 0.2,
+};
+
+const quickEpochs = { teacherEpochs: 4, studentEpochs: 4 };
+
+type Distilled = ModelErrors & { temperature: number; recipe: Recipe };
+
+export interface SeedResult {
+  seed: number;
+  teacherLoaded: boolean;
+  teacherJitter: number;
+  /** On the seed that chose, each candidate jitter's validation errors; else null. */
+  teacherCandidates: Array<Candidate<number>> | null;
+  teacher: ModelErrors;
+  /** The student on hard labels, plain: the baseline the gap is measured from. */
+  hardStudent: ModelErrors;
+  /** The student on hard labels with the chosen recipe's augmentation (a control: what augmentation alone gives); null with `plain`. */
+  hardStudentAugmented: ModelErrors | null;
+  /** Every student distilled on this seed: the candidates on the seed that chose, the chosen one on the others. */
+  candidates: Distilled[];
+  temperature: number;
+  recipe: Recipe;
+  distilled: Distilled;
+  /** Share of the gap between the hard-label student and the teacher the distilled student closed. */
+  gapClosed: number | null;
+  /** The same from the augmented hard-label student: what distillation adds beyond augmentation. */
+  gapClosedBeyondAugmentation: number | null;
+}
+
+export interface CnnDistillResult {
+  data: string;
+  testSize: number;
+  settings: CnnDistillSettings;
+  seeds: SeedResult[];
+  meanGapClosed: number | null;
+  files: string[];
+}
+
+/** The PyTorch reference of shared/reference (seed 0, Fashion-MNIST, 10,000 test images). */
+export const reference = { teacherErrors: 824, hardStudentErrors: 1072, distilledErrors: 988, temperature: 4, gapClosed: 0.34 };
+
+/** The augmentation of a recipe, as training options. */
+function augmentation(recipe: Recipe, s: CnnDistillSettings): Pick<RunOptions, 'jitterPixels' | 'mixupAlpha'> {
+  if (recipe === 'jitter') return { jitterPixels: s.studentJitter };
+  if (recipe === 'mixup') return { mixupAlpha: s.mixupAlpha };
+  return {};
+}
+
+/**
+ * For each seed: the CNN teacher, the 800-800 MLP student on hard labels, and the same student
+ * distilled from the teacher, the temperature and the recipe chosen on the first seed's
+ * validation data (each candidate reported). With an augmenting recipe, a hard-label student with
+ * the same augmentation is trained too, so the gap distillation closes can be told apart from what
+ * augmentation alone gives. The test set is read once per model, at the end.
+ */
+export async function runCnnDistill(flags: CommonFlags, context: RunContext, settings: CnnDistillSettings = defaultSettings): Promise<CnnDistillResult> {
+  const started = performance.now();
+  const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
+  const base = flags.quick ? { ...settings, ...quickEpochs } : settings;
+  const s: CnnDistillSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
+  const studentSpec = paperStudent(flags.quick);
+  const seeds: SeedResult[] = [];
+  const files: string[] = [];
+  const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
+  let summary = { text: '', files: [] as string[], meanGapClosed: null as number | null };
+  let choice: { jitter: number; temperature: number; recipe: Recipe } | null = null;
+  console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
+
+  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
+    const seedStarted = performance.now();
+    const run: RunOptions = {
+      seed,
+      epochs: s.studentEpochs,
+      validation: data.validation,
+      progress: !flags.quick,
+      ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.quick ? { learningRate: 0.005 } : {}),
+    };
+    const report = (name: string, e: ModelErrors) =>
+      console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (best epoch ${e.bestEpoch} of ${e.epochs}, ${e.seconds} s)`);
+    const firstSeed: boolean = choice === null;
+
+    const teacherWith = (jitter: number) =>
+      teacherFor(cnnTeacher(flags.quick), data.train, { ...run, label: `CNN teacher (jitter ${jitter})`, epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: jitter });
+    const picked: { chosen: number; trained: Trained & { loaded?: boolean }; candidates: Array<Candidate<number>> | null } = firstSeed
+      ? await chooseOnValidation(s.teacherJitters, data.validation, teacherWith)
+      : { chosen: choice!.jitter, trained: await teacherWith(choice!.jitter), candidates: null };
+    const teacherModel = picked.trained;
+    const teacher = modelErrors(teacherModel, data);
+    report(`CNN teacher (jitter ${picked.chosen})`, teacher);
+    const hardTrained = await trainOnLabels(studentSpec, data.train, { ...run, label: 'hard-label student' });
+    const hardStudent = modelErrors(hardTrained, data);
+    report('hard-label student', hardStudent);
+    if (firstSeed) {
+      curves.push({ name: 'CNN teacher', points: validationErrorCurve(teacherModel.fit) });
+      curves.push({ name: 'student, hard labels', points: validationErrorCurve(hardTrained.fit) });
+    }
+    hardTrained.model.dispose();
+
+    const live = layersModelTeacher(teacherModel.model);
+    const distil = async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe): Promise<Distilled> => {
+      const student = await distilStudent(source, studentSpec, data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, ...augmentation(recipe, s), label: `student T=${temperature} ${recipe}` });
+      const e = modelErrors(student, data);
+      report(`student distilled at T = ${temperature}, ${recipe}`, e);
+      if (firstSeed) curves.push({ name: `student, T = ${temperature}, ${recipe}`, points: validationErrorCurve(student.fit) });
+      student.model.dispose();
+      return { ...e, temperature, recipe };
+    };
+    const fewest = (list: Distilled[]) => list.reduce((best, d) => (d.validationErrors < best.validationErrors ? d : best));
+    const candidates: Distilled[] = [];
+    if (firstSeed) {
+      // The temperature on the plain recipe (outputs cached once), then the recipe at that temperature.
+      await withTeacherCache(live, data.train, async (cache) => {
+        for (const temperature of s.temperatures) candidates.push(await distil(cache, temperature, 'plain'));
+      });
+      const temperature = fewest(candidates).temperature;
+      for (const recipe of s.recipes.filter((r) => r !== 'plain')) candidates.push(await distil(live, temperature, recipe));
+      const best = fewest(candidates.filter((c) => c.temperature === temperature && s.recipes.includes(c.recipe)));
+      choice = { jitter: picked.chosen, temperature, recipe: best.recipe };
+    } else if (choice!.recipe === 'plain') {
+      await withTeacherCache(live, data.train, async (cache) => {
+        candidates.push(await distil(cache, choice!.temperature, 'plain'));
+      });
+    } else {
+      candidates.push(await distil(live, choice!.temperature, choice!.recipe));
+    }
+    const chosen = choice!;
+    const distilled = candidates.find((c) => c.temperature === chosen.temperature && c.recipe === chosen.recipe)!;
+    let hardStudentAugmented: ModelErrors | null = null;
+    if (chosen.recipe !== 'plain') {
+      const control = await trainOnLabels(studentSpec, data.train, { ...run, ...augmentation(chosen.recipe, s), label: `hard-label student, ${chosen.recipe}` });
+      hardStudentAugmented = modelErrors(control, data);
+      report(`hard-label student, ${chosen.recipe}`, hardStudentAugmented);
+      control.model.dispose();
+    }
+    teacherModel.model.dispose();
+
+    const result: SeedResult = {
+      seed,
+      teacherLoaded: picked.trained.loaded === true,
+      teacherJitter: picked.chosen,
+      teacherCandidates: picked.candidates,
+      teacher,
+      hardStudent,
+      hardStudentAugmented,
+      candidates,
+      temperature: chosen.temperature,
+      recipe: chosen.recipe,
+      distilled,
+      gapClosed: gapClosed(hardStudent.testErrors, distilled.testErrors, teacher.testErrors),
+      gapClosedBeyondAugmentation: hardStudentAugmented ? gapClosed(hardStudentAugmented.testErrors, distilled.testErrors, teacher.testErrors) : null,
+    };
+    seeds.push(result);
+    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, reference, ...result }));
+    summary = await writeSummary();
+  }
+  if (flags.summaryOnly) summary = await writeSummary();
+  files.push(...summary.files);
+  console.log(`\n${summary.text}`);
+
+  async function writeSummary(): Promise<{ text: string; files: string[]; meanGapClosed: number | null }> {
+    const merged = await mergeSeedResults(context, data.name, s, seeds);
+    const all = merged.seeds;
+    const gaps = all.map((r) => r.gapClosed);
+    const meanGap = gaps.length > 0 && gaps.every((g) => g !== null) ? mean(gaps as number[]) : null;
+    const wall = (performance.now() - started) / 1000;
+    const text = summaryMarkdown(data, s, flags.quick, flags.patience, all, meanGap, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
+    if (curves.length > 0) {
+      const chart = lineChartSvg({ title: `Validation errors per epoch (${data.name}, seed ${flags.seeds[0]})`, xLabel: 'epoch', yLabel: `errors / ${data.validation.size}`, series: curves });
+      written.push(await writeResultFile(context, `${data.name}-validation-curves.svg`, chart));
+    }
+    return { text, meanGapClosed: meanGap, files: written };
+  }
+  return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGapClosed: summary.meanGapClosed, files };
+}
+
+/** A share as a whole percentage, or n/a. */
+function percent(v: number | null): string {
+  return v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`;
+}
+
+function summaryMarkdown(data: ExampleData, s: CnnDistillSettings, quick: boolean, patience: number | null, seeds: readonly SeedResult[], meanGap: number | null, how: string): string {
+  const testSize = data.test.size;
+  const pct = (errors: number[]) => `${formatMeanStd(errors.map((e) => (100 * e) / testSize), 2)} %`;
+  const row = (name: string, models: Array<ModelErrors | null>, referenceErrors: number | null) => {
+    const present = models.filter((m): m is ModelErrors => m !== null);
+    return [name, present.map((m) => m.testErrors).join(', '), present.length ? pct(present.map((m) => m.testErrors)) : '—', present.map((m) => m.bestEpoch).join(', '), referenceErrors === null ? '—' : String(referenceErrors)];
+  };
+  const first = seeds[0];
+  const student = architectureName(paperStudent(quick));
+  const recipe = first?.recipe ?? s.recipes[0]!;
+  const temperature = first?.temperature ?? s.temperatures[0]!;
+  const rows = [
+    row(`teacher ${architectureName(cnnTeacher(quick))}, dropout${(first?.teacherJitter ?? 0) > 0 ? `, ${first!.teacherJitter}-pixel jitter` : ''}`, seeds.map((r) => r.teacher), reference.teacherErrors),
+    row(`student ${student}, hard labels`, seeds.map((r) => r.hardStudent), reference.hardStudentErrors),
+    ...(recipe !== 'plain' ? [row(`student ${student}, hard labels, ${recipe} (control)`, seeds.map((r) => r.hardStudentAugmented), null)] : []),
+    row(`student ${student}, distilled at T = ${temperature}, ${recipe}`, seeds.map((r) => r.distilled), reference.distilledErrors),
+  ];
+  const chooser = seeds.find((r) => r.teacherCandidates !== null);
+  return [
+    `# cnn-distill on ${data.name}`,
+    '',
+    how,
+    `- epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${patience === null ? '' : `; every model early-stopped on validation errors (patience ${patience}), its best epoch's weights kept`}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; recipes: jitter ${s.studentJitter} px, mixup alpha ${s.mixupAlpha}`,
+    '',
+    ...(chooser
+      ? [
+          `Chosen on validation data (seed ${chooser.seed}; validation errors):`,
+          '',
+          `- the teacher's jitter: ${chooser.teacherCandidates!.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px`,
+          `- the temperature and the recipe: ${chooser.candidates.map((c) => `T = ${c.temperature} ${c.recipe}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}, ${chooser.recipe} (their test errors, not used to choose: ${chooser.candidates.map((c) => `${c.testErrors}`).join(', ')})`,
+          '',
+        ]
+      : []),
+    `Test errors out of ${testSize} (per seed; mean ± std of the error rate; the epoch whose weights were kept), beside the PyTorch reference (seed 0, shared/reference):`,
+    '',
+    markdownTable(['model', 'test errors per seed', 'error rate', 'best epoch per seed', 'reference'], rows),
+    '',
+    'Gap closed = (errors of the hard-label student − errors distilled) / (errors of the hard-label student − errors of the teacher):',
+    '',
+    `- from the plain hard-label student (the target's measure): ${meanGap === null ? 'n/a' : `${(100 * meanGap).toFixed(0)} % on average`} (per seed: ${seeds.map((r) => percent(r.gapClosed)).join(', ')}); the reference: ${(100 * reference.gapClosed).toFixed(0)} % (T = ${reference.temperature}, plain)`,
+    ...(recipe !== 'plain' ? [`- from the hard-label student with the same ${recipe} augmentation (what distillation adds beyond it): ${seeds.map((r) => percent(r.gapClosedBeyondAugmentation)).join(', ')}`] : []),
+  ].join('\n');
+}
