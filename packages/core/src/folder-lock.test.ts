@@ -1,17 +1,12 @@
 import { folderLockFile, isProcessRunning, lockFolder } from '@kd/core/node';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deadPid } from '../../../test/dead-pid';
 import { tempDirEach } from '../../../test/temp-dir';
 
-/** The pid of a process that has ended. */
-function deadPid(): number {
-  const { pid } = spawnSync(process.execPath, ['-e', '']);
-  expect(isProcessRunning(pid!)).toBe(false);
-  return pid!;
-}
 
 describe('lockFolder', () => {
   const folder = tempDirEach('kd-lock-');
@@ -32,6 +27,8 @@ describe('lockFolder', () => {
 
   it('takes over at once the lock of a process that died, or an empty lock file left long ago', async () => {
     const dir = folder();
+    expect(isProcessRunning(deadPid())).toBe(false);
+    expect(isProcessRunning(process.pid)).toBe(true);
     await writeFile(join(dir, folderLockFile), JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
     const lock = await lockFolder(dir);
     expect(JSON.parse(await readFile(lock.path, 'utf8')).pid).toBe(process.pid);

@@ -4,7 +4,10 @@ import type { RngState } from '@kd/core';
 import type { EpochRecord } from './epoch-record';
 import type { FitResult, StopReason } from './fit-result';
 
-/** What a checkpoint must hold to continue a run exactly: epochs done, steps taken, the RNG. */
+/**
+ * What a checkpoint must hold to continue a run exactly: epochs done, steps taken, the RNG, and
+ * the records of the epochs done (so that logs can be made to agree with the checkpoint).
+ */
 export interface LoopState {
   /** Epochs completed (the last one's number). */
   epoch: number;
@@ -12,6 +15,11 @@ export interface LoopState {
   step: number;
   /** The run's generator (dropout masks), for a bit-identical resume. */
   rng: RngState;
+  /**
+   * The record of every epoch completed, those before a resume included; the loop adds each
+   * epoch's before its `onEpochEnd` hooks run.
+   */
+  history: EpochRecord[];
 }
 
 /** One step as callbacks hear of it, after the weights changed. */

@@ -4,7 +4,7 @@ import { fileSystem } from '@kd/core/node';
 import { createOptimizer, disposeOptimizer } from '@kd/trainer';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from '@kd/trainer/node';
 import type { OptimizerSpec } from '@kd/trainer';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -108,5 +108,36 @@ describeBackends('checkpoints', () => {
     for (const o of [adam, sgd, optimizer]) disposeOptimizer(o);
     m.dispose();
     other.dispose();
+  });
+
+  // Each was "Unexpected end of JSON input", a tensor-size message, or (latest.json) a folder
+  // outside the checkpoints read as if it were one.
+  it.each([
+    { file: 'latest.json', content: '', error: /^checkpoint pointer .*latest\.json is not valid JSON: / },
+    {
+      file: 'latest.json',
+      content: '{"checkpoint":"../../../../etc"}',
+      error: /^'latestCheckpoint': .*latest\.json must name a checkpoint folder of .* \(\{ "checkpoint": "checkpoint-<epoch>" \}\), got '\.\.\/\.\.\/\.\.\/\.\.\/etc'$/,
+    },
+    { file: 'checkpoint-000001/state.json', content: '{"epoch":', error: /^checkpoint state .*state\.json is not valid JSON: / },
+    { file: 'checkpoint-000001/state.json', content: '{"epoch":-1}', error: /^'loadCheckpoint': .*state\.json must hold the run's integer epoch and step >= 0, got an object with keys epoch$/ },
+    { file: 'checkpoint-000001/optimizer.json', content: '[]', error: /^'loadCheckpoint': .*optimizer\.json must hold the optimizer's \{ className, specs, scalars \}, got an array$/ },
+    { file: 'checkpoint-000001/optimizer.bin', content: new Uint8Array(10), error: /^'loadCheckpoint': expected .*optimizer\.bin to hold the \d+ bytes .*optimizer\.json lists, got 10: it is cut short or belongs to another checkpoint$/ },
+    { file: 'checkpoint-000001/weights.bin', content: new Uint8Array(10), error: /^'fileSystem' expected the weight files of .*checkpoint-000001\/model\.json \(weights\.bin\) to hold the 104 bytes its weightsManifest lists, got 10/ },
+  ])('names $file and what it should hold when it is corrupt, and restores nothing', async ({ file, content, error }) => {
+    const m = model();
+    const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.1 });
+    step(m, optimizer);
+    await saveCheckpoint(dir, { model: m, optimizer, state: { epoch: 1, step: 1 } });
+    await writeFile(join(dir, file), content);
+    const target = model();
+    const before = weightsOf(target);
+    const fresh = createOptimizer({ kind: 'adam', learningRate: 0.1 });
+    await expect(loadCheckpoint(dir, { model: target, optimizer: fresh })).rejects.toThrow(error);
+    expect(weightsOf(target)).toEqual(before);
+    expect(fresh.iterations).toBe(0);
+    for (const o of [optimizer, fresh]) disposeOptimizer(o);
+    m.dispose();
+    target.dispose();
   });
 });

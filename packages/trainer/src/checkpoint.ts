@@ -3,7 +3,8 @@ import type { Optimizer } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileSystem, writeFileAtomic } from '@kd/core/node';
+import { describeShape, weightsByteLength } from '@kd/core';
+import { fileSystem, isProcessRunning, readJsonFile, writeFileAtomic } from '@kd/core/node';
 import { disposeOptimizerState, readOptimizerState, restoreOptimizerState } from './optimizer';
 
 /** What a checkpoint records besides the weights: enough to continue the run exactly. */
@@ -16,6 +17,12 @@ export interface CheckpointState {
   [key: string]: unknown;
 }
 
+/** Options of {@link loadCheckpoint}. */
+export interface LoadCheckpointOptions {
+  /** Called with the checkpoint's state (and folder) before anything is restored: throw to refuse it. */
+  check?: (state: CheckpointState, path: string) => void;
+}
+
 /** Options of {@link saveCheckpoint}. */
 export interface SaveCheckpointOptions {
   /** How many checkpoints to keep, newest first. Default 1. */
@@ -23,6 +30,7 @@ export interface SaveCheckpointOptions {
 }
 
 const pointerFile = 'latest.json';
+const checkpointName = /^checkpoint-\d+$/;
 const stateFile = 'state.json';
 const optimizerJson = 'optimizer.json';
 const optimizerBin = 'optimizer.bin';
@@ -75,8 +83,8 @@ export async function saveCheckpoint(
     throw error;
   }
   await writeFileAtomic(join(dir, pointerFile), JSON.stringify({ checkpoint: name }));
-  const older = (await readdir(dir)).filter((entry) => /^checkpoint-\d+$/.test(entry) && entry < name).toSorted();
-  const newer = (await readdir(dir)).filter((entry) => /^checkpoint-\d+$/.test(entry) && entry > name);
+  const older = (await readdir(dir)).filter((entry) => checkpointName.test(entry) && entry < name).toSorted();
+  const newer = (await readdir(dir)).filter((entry) => checkpointName.test(entry) && entry > name);
   // Checkpoints from epochs after this one belong to a run this one replaced (resumed earlier).
   for (const stale of [...older.slice(0, Math.max(0, older.length - (keep - 1))), ...newer]) {
     await rm(join(dir, stale), { recursive: true, force: true });
@@ -86,27 +94,79 @@ export async function saveCheckpoint(
 
 /** The path of the newest complete checkpoint in `dir`, or undefined when there is none. */
 export async function latestCheckpoint(dir: string): Promise<string | undefined> {
-  let text: string;
+  const pointer = join(dir, pointerFile);
+  let json: unknown;
   try {
-    text = await readFile(join(dir, pointerFile), 'utf8');
-  } catch {
-    return undefined;
+    json = await readJsonFile(pointer, 'checkpoint pointer');
+  } catch (error) {
+    if (((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    throw error;
   }
-  const { checkpoint } = JSON.parse(text) as { checkpoint: string };
+  // The name comes from a file: only a checkpoint folder of `dir` itself, never a path elsewhere.
+  const checkpoint = (json as { checkpoint?: unknown } | null)?.checkpoint;
+  if (typeof checkpoint !== 'string' || !checkpointName.test(checkpoint)) {
+    throw new Error(
+      `'latestCheckpoint': ${pointer} must name a checkpoint folder of ${dir} ({ "checkpoint": "checkpoint-<epoch>" }), got ${typeof checkpoint === 'string' ? `'${checkpoint}'` : describeShape(json)}`,
+    );
+  }
   return join(dir, checkpoint);
+}
+
+/**
+ * Removes the temporary checkpoint folders (`checkpoint-<epoch>.tmp-<pid>-<time>`) that runs
+ * killed while writing left in `dir`; those of a process still running stay.
+ */
+export async function removeAbandonedCheckpoints(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => []);
+  for (const entry of entries) {
+    const pid = /^checkpoint-\d+\.tmp-(\d+)-\d+$/.exec(entry)?.[1];
+    if (pid !== undefined && !isProcessRunning(Number(pid))) await rm(join(dir, entry), { recursive: true, force: true });
+  }
 }
 
 /**
  * Loads the newest checkpoint in `dir` into `model` (weights, in order) and `optimizer` (a fresh
  * one of the kind that was saved) and returns its state; undefined when `dir` has no checkpoint.
+ * Every file is read and checked before anything is restored: a corrupt checkpoint (or one
+ * `options.check` refuses) is an Error naming the file and what it should hold, and leaves `model`
+ * and `optimizer` as they were.
  */
 export async function loadCheckpoint(
   dir: string,
   target: { model: LayersModel; optimizer: Optimizer },
+  options: LoadCheckpointOptions = {},
 ): Promise<CheckpointState | undefined> {
   const path = await latestCheckpoint(dir);
   if (path === undefined) return undefined;
+  const statePath = join(path, stateFile);
+  const state = (await readJsonFile(statePath, 'checkpoint state')) as Partial<CheckpointState> | null;
+  if (!Number.isInteger(state?.epoch) || state!.epoch! < 0 || !Number.isInteger(state!.step) || state!.step! < 0) {
+    throw new Error(`'loadCheckpoint': ${statePath} must hold the run's integer epoch and step >= 0, got ${describeShape(state)}`);
+  }
+  options.check?.(state as CheckpointState, path);
+  const metaPath = join(path, optimizerJson);
+  const meta = (await readJsonFile(metaPath, 'checkpoint optimizer state')) as { className?: unknown; specs?: unknown; scalars?: unknown } | null;
+  if (typeof meta?.className !== 'string' || !Array.isArray(meta.specs) || meta.scalars === null || typeof meta.scalars !== 'object') {
+    throw new Error(`'loadCheckpoint': ${metaPath} must hold the optimizer's { className, specs, scalars }, got ${describeShape(meta)}`);
+  }
+  if (meta.className !== target.optimizer.getClassName()) {
+    throw new Error(
+      `'loadCheckpoint': checkpoint ${path} holds a ${meta.className} optimizer, got a ${target.optimizer.getClassName()} to restore into`,
+    );
+  }
+  const specs = meta.specs as tf.io.WeightsManifestEntry[];
+  const binPath = join(path, optimizerBin);
+  const bytes = await readFile(binPath).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`'loadCheckpoint': cannot read ${binPath}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, { cause: error });
+  });
+  const expectedBytes = weightsByteLength(specs);
+  if (expectedBytes !== bytes.byteLength) {
+    throw new Error(
+      `'loadCheckpoint': expected ${binPath} to hold the ${String(expectedBytes)} bytes ${metaPath} lists, got ${bytes.byteLength}: it is cut short or belongs to another checkpoint`,
+    );
+  }
   const artifacts = await fileSystem(path).load!();
+
   const loaded = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
   const values = Object.values(loaded);
   const expected = target.model.weights;
@@ -121,23 +181,11 @@ export async function loadCheckpoint(
   }
   target.model.setWeights(values);
   tf.dispose(values);
-
-  const meta = JSON.parse(await readFile(join(path, optimizerJson), 'utf8')) as {
-    className: string;
-    specs: tf.io.WeightsManifestEntry[];
-    scalars: Record<string, number>;
-  };
-  if (meta.className !== target.optimizer.getClassName()) {
-    throw new Error(
-      `'loadCheckpoint': checkpoint ${path} holds a ${meta.className} optimizer, got a ${target.optimizer.getClassName()} to restore into`,
-    );
-  }
-  const bytes = await readFile(join(path, optimizerBin));
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const optimizerTensors = tf.io.decodeWeights(buffer, meta.specs);
+  const optimizerTensors = tf.io.decodeWeights(buffer, specs);
   await restoreOptimizerState(target.optimizer, {
-    tensors: meta.specs.map((spec) => ({ name: spec.name, tensor: optimizerTensors[spec.name]! })),
-    scalars: meta.scalars,
+    tensors: specs.map((spec) => ({ name: spec.name, tensor: optimizerTensors[spec.name]! })),
+    scalars: meta.scalars as Record<string, number>,
   });
-  return JSON.parse(await readFile(join(path, stateFile), 'utf8')) as CheckpointState;
+  return state as CheckpointState;
 }

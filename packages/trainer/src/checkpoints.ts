@@ -1,8 +1,12 @@
 import { stat } from 'node:fs/promises';
 import type { RngState } from '@kd/core';
-import { describeValue } from '@kd/core';
+import { describeValue, jsonDifferences } from '@kd/core';
 import type { Callback } from './callback';
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { latestCheckpoint, loadCheckpoint, removeAbandonedCheckpoints, saveCheckpoint } from './checkpoint';
+import type { EpochRecord } from './epoch-record';
+
+// What a resumed run may change: how long it runs and what it measures, not what it trains.
+const notTheRun = /^(epochs|metrics|earlyStopping|divergence)(\.|\[|$)/;
 
 /** Options of {@link checkpoints}. */
 export interface CheckpointsOptions {
@@ -42,8 +46,18 @@ export function checkpoints(options: CheckpointsOptions): Callback {
   return {
     name: 'checkpoints',
     async onTrainBegin(context) {
+      await removeAbandonedCheckpoints(dir);
       if (resume === false) return;
-      const restored = await loadCheckpoint(dir, { model: context.model, optimizer: context.optimizer });
+      const restored = await loadCheckpoint(dir, { model: context.model, optimizer: context.optimizer }, {
+        check(state, path) {
+          const differences = state.run === undefined ? [] : jsonDifferences(state.run, context.config, { labels: ['there', 'here'], ignore: (key) => notTheRun.test(key) });
+          if (differences.length > 0) {
+            throw new Error(
+              `'${context.fn}': checkpoints({ resume }) found a checkpoint of another run, ${path}: ${differences.join('; ')}; resume continues only the same run (to start this one, give it another folder)`,
+            );
+          }
+        },
+      });
       if (restored === undefined) {
         if (resume === 'auto') return;
         const exists = await stat(dir).then((info) => info.isDirectory(), () => false);
@@ -51,7 +65,7 @@ export function checkpoints(options: CheckpointsOptions): Callback {
           `'${context.fn}': checkpoints({ resume: true }) found ${exists ? 'no checkpoint in' : 'no folder'} ${dir}: nothing to continue (to start a new run, leave resume off; to continue when there is a checkpoint and start fresh otherwise, pass resume: 'auto')`,
         );
       }
-      context.state = { epoch: restored.epoch, step: restored.step, rng: restored.rng as RngState };
+      context.state = { epoch: restored.epoch, step: restored.step, rng: restored.rng as RngState, history: (restored.history ?? []) as EpochRecord[] };
       const states = (restored.callbacks ?? {}) as Record<string, unknown>;
       for (const callback of context.callbacks) {
         if (callback.name && callback.setState && callback.name in states) callback.setState(states[callback.name]);

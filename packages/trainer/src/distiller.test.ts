@@ -268,8 +268,8 @@ describeBackends('createDistiller', (backend) => {
     const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 11 });
     const before = weightsOf(model);
     const checkpointDir = join(dir, 'never');
-    const fit = (source: Teacher | TeacherCache, loss: Parameters<typeof createDistiller>[0]['loss'], options: Parameters<ReturnType<typeof createDistiller>['fit']>[1]) =>
-      createDistiller({ teacher: source, student: model, loss }).fit(transfer, { progress: false, ...options, callbacks: [checkpoints({ dir: checkpointDir })] });
+    const fit = (source: Teacher | TeacherCache, loss: Parameters<typeof createDistiller>[0]['loss'], options: Parameters<ReturnType<typeof createDistiller>['fit']>[1], data = transfer) =>
+      createDistiller({ teacher: source, student: model, loss }).fit(data, { progress: false, ...options, callbacks: [checkpoints({ dir: checkpointDir })] });
     const distillation = { key: 'distillation', options: { temperature: 3, hardWeight: 0.1 } } as const;
     await expect(fit(probsCache, distillation, { epochs: 2, validation, metrics: ['agreement'] })).rejects.toThrow(
       /options\.metrics: 'agreement' compares the model with a teacher on the validation set; a TeacherCache holds outputs for the transfer set only/,
@@ -280,6 +280,14 @@ describeBackends('createDistiller', (backend) => {
     await expect(fit(teacher, distillation, { epochs: 3, schedules: { hardWeight: { kind: 'linear', from: 0.5, to: -0.5, epochs: 2 } } })).rejects.toThrow(
       'options.schedules.hardWeight: must stay >= 0 in every epoch, got -0.5 in epoch 3',
     );
+    await expect(fit(teacher, distillation, { epochs: 4, schedules: { temperature: { kind: 'exponential', initial: 20, decay: 10 } } })).rejects.toThrow(
+      'options.schedules.temperature: must stay in (0, 1000] in every epoch, got 2000 in epoch 3',
+    );
+    await expect(fit(teacher, distillation, { epochs: 2, optimizer: { kind: 'adam', learningRate: { kind: 'linear', from: 0.01, to: -0.01, epochs: 1 } } })).rejects.toThrow(
+      'options.optimizer.learningRate: must stay >= 0 in every epoch, got -0.01 in epoch 2',
+    );
+    await expect(fit(teacher, distillation, { epochs: 1 }, transfer.withoutClasses([0, 1, 2]))).rejects.toThrow(/^'Distiller\.fit': transferSet: has no examples \(.*\)$/);
+    await expect(fit(teacher, distillation, { epochs: 1, validation: validation.withoutClasses([0, 1, 2]) })).rejects.toThrow(/options\.validation: has no examples/);
     await expect(fit(teacher, distillation, { epochs: 1, schedules: { nckdWeight: 8 } })).rejects.toThrow(
       "options.schedules.nckdWeight: loss 'distillation' has no option 'nckdWeight' (its numeric options: temperature, softWeight, hardWeight)",
     );

@@ -10,7 +10,7 @@ import { describeValue } from '@kd/core';
 import type { FitOptions } from './fit-options';
 import type { FitResult } from './fit-result';
 import { runFitLoop } from './fit-loop';
-import { scheduleProblems, scheduleValue } from './schedule';
+import { scheduleProblems, scheduleRangeProblems, scheduleValue } from './schedule';
 import type { Schedule } from './schedule';
 
 /**
@@ -134,14 +134,9 @@ export function createDistiller(args: DistillerArgs): Distiller {
           const shape = scheduleProblems(schedule, `options.schedules.${name}`);
           found.push(...shape);
           if (shape.length > 0) continue;
-          const positive = name === 'temperature';
-          const bad = epochs.find((epoch) => {
-            const value = scheduleValue(schedule, epoch - 1);
-            return positive ? !(value > 0) : !(value >= 0);
-          });
-          if (bad !== undefined) {
-            found.push(`options.schedules.${name}: must stay ${positive ? '> 0' : '>= 0'} in every epoch, got ${scheduleValue(schedule, bad - 1)} in epoch ${bad}`);
-          }
+          // A hand-written loss says nothing of its options: a temperature must be > 0, the rest >= 0.
+          const range = config ? lossOptionSpecs[config.key].numeric[name]! : { bound: name === 'temperature' ? 'positive' : 'nonNegative' } as const;
+          found.push(...scheduleRangeProblems(schedule, `options.schedules.${name}`, options.epochs, range));
         }
         if (found.length > 0) return found;
         if (!feedsLogits(teacher)) {

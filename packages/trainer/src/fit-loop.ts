@@ -6,6 +6,7 @@ import type { Batch } from '@kd/data';
 import { createRng, restoreRng } from '@kd/core';
 import type { LossOutput } from '@kd/losses';
 import type { BatchEnd, Callback, LoopState, TrainingContext } from './callback';
+import { divergenceGuard } from './divergence-guard';
 import { earlyStoppingCallback } from './early-stopping';
 import type { EpochRecord } from './epoch-record';
 import { evaluate, takesFlatInput } from './evaluate';
@@ -76,6 +77,8 @@ function defaultStream(): ProgressStream | undefined {
 function checkRun(spec: LoopSpec): void {
   const { fn, dataArg, model, data, options } = spec;
   checkFitOptions(fn, options);
+  // Nothing else can be judged on an empty data set (every other problem would follow from it).
+  if (data.size === 0) throw new Error(`'${fn}': ${dataArg}: has no examples (${data.source})`);
   const problems: string[] = [];
   const inputShape = model.inputs[0]?.shape ?? [];
   const perExample = inputShape.slice(1).reduce<number>((a, b) => a * (b ?? Number.NaN), 1);
@@ -86,6 +89,7 @@ function checkRun(spec: LoopSpec): void {
   }
   const classes = model.outputs[0]?.shape.at(-1);
   if (classes !== data.numClasses) problems.push(`${dataArg}: has ${data.numClasses} classes, but the model outputs ${String(classes)}`);
+  if (options.validation?.size === 0) problems.push(`options.validation: has no examples (${options.validation.source})`);
   if (options.validation && options.validation.exampleSize !== data.exampleSize) {
     problems.push(`options.validation: holds ${options.validation.imageShape.join('x')} images, unlike ${dataArg} (${data.imageShape.join('x')})`);
   }
@@ -140,6 +144,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
   const stopping = options.earlyStopping ? earlyStoppingCallback(options.earlyStopping) : undefined;
   const callbacks: Callback[] = [
     ...(options.maxNorm !== undefined ? [maxNormCallback(options.maxNorm)] : []),
+    ...(options.divergence === false ? [] : [divergenceGuard(options.divergence ?? {}, options.validation)]),
     ...(stopping ? [stopping] : []),
     ...(stream ? [progressCallback(stream, options.name)] : []),
     ...(options.callbacks ?? []),
@@ -167,7 +172,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
       ...spec.config,
     },
     callbacks,
-    state: { epoch: 0, step: 0, rng: createRng(seed).state() } satisfies LoopState,
+    state: { epoch: 0, step: 0, rng: createRng(seed).state(), history: [] } satisfies LoopState,
     lastCheckpoint: null,
     get stopRequested() {
       return stopRequested;
@@ -227,6 +232,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
         time: new Date().toISOString(),
       };
       history.push(record);
+      context.state.history.push(record);
       for (const callback of callbacks) await callback.onEpochEnd?.(record, context);
     }
     if (stopReason !== 'aborted' && stopRequested !== null) stopReason = stopRequested;

@@ -6,7 +6,11 @@ import { callbackHooks } from './callback';
 import { metricNames } from './metrics';
 import type { MetricName } from './metrics';
 import type { OptimizerSpec } from './optimizer';
+import { divergenceSchema } from './divergence-guard';
+import type { DivergenceOptions } from './divergence-guard';
 import { optimizerSpecProblems } from './optimizer-schema';
+import { scheduleRangeProblems } from './schedule';
+import { problemsOf } from './schema-problems';
 import type { ProgressStream } from './progress-bar';
 
 /** Early stopping on a validation metric. */
@@ -55,6 +59,13 @@ export interface FitOptions {
   /** Validation metrics. Default `['accuracy', 'nll']`. */
   metrics?: readonly MetricName[];
   earlyStopping?: EarlyStopping;
+  /**
+   * The divergence guard (see `divergenceGuard`): training stops with an Error once an epoch's mean
+   * loss exceeds `lossFactor` (100) times the first step's loss, or validation accuracy has been at
+   * chance (no better than the most common class) for `chanceEpochs` (3) epochs in a row. On by
+   * default; `false` turns it off.
+   */
+  divergence?: DivergenceOptions;
   /** A progress bar on `process.stderr` (drawn only on a terminal), or on the given stream. Default true. */
   progress?: boolean | ProgressStream;
   /** What is being trained, shown before the epoch in the progress bar (e.g. `teacher`). Default none. */
@@ -82,7 +93,15 @@ export function checkFitOptions(fn: string, options: FitOptions): void {
   int('epochs', 1, true);
   int('batchSize', 1);
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) problems.push(`options.seed: expected a safe integer, got ${describeValue(options.seed)}`);
-  if (options.optimizer !== undefined) problems.push(...optimizerSpecProblems(options.optimizer, 'options.optimizer'));
+  if (options.optimizer !== undefined) {
+    const shape = optimizerSpecProblems(options.optimizer, 'options.optimizer');
+    problems.push(...shape);
+    // A learning rate that goes below 0 in a late epoch would fail only there, after the others.
+    if (shape.length === 0 && Number.isInteger(options.epochs) && options.epochs >= 1) {
+      problems.push(...scheduleRangeProblems(options.optimizer.learningRate, 'options.optimizer.learningRate', options.epochs, { bound: 'nonNegative' }));
+    }
+  }
+  if (options.divergence !== undefined) problems.push(...problemsOf(divergenceSchema, options.divergence, 'options.divergence'));
   if (options.mixup !== undefined) {
     const alpha = (options.mixup as { alpha?: unknown } | null)?.alpha;
     if (!(typeof alpha === 'number' && alpha > 0 && Number.isFinite(alpha))) {

@@ -12,8 +12,8 @@ export {
   topKAccuracy,
 } from './metrics';
 export type { CalibrationOptions, MetricInputs, MetricName, TopKOptions } from './metrics';
-export { scheduleKinds, scheduleProblems, scheduleSchema, scheduleValue } from './schedule';
-export type { Schedule } from './schedule';
+export { scheduleKinds, scheduleProblems, scheduleRangeProblems, scheduleSchema, scheduleValue } from './schedule';
+export type { Schedule, ScheduleRange } from './schedule';
 export { createProgressBar, formatProgress } from './progress-bar';
 export type { ProgressBar, ProgressBarOptions, ProgressStream } from './progress-bar';
 export type { EpochRecord } from './epoch-record';
@@ -33,6 +33,8 @@ export type { Architecture, BuildModelOptions } from './architecture';
 export { evaluate, predictLogits } from './evaluate';
 export type { EvaluateOptions, Scorer } from './evaluate';
 export type { BatchEnd, Callback, LoopState, TrainingContext } from './callback';
+export { divergenceSchema } from './divergence-guard';
+export type { DivergenceOptions } from './divergence-guard';
 export type { EarlyStopping, FitOptions } from './fit-options';
 export type { FitResult, StopReason } from './fit-result';
 export { trainModel } from './train-model';

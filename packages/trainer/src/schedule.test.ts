@@ -1,4 +1,4 @@
-import { scheduleValue } from '@kd/trainer';
+import { scheduleRangeProblems, scheduleValue } from '@kd/trainer';
 import type { Schedule } from '@kd/trainer';
 import { describe, expect, it } from 'vitest';
 
@@ -30,5 +30,19 @@ describe('scheduleValue', () => {
 
   it('takes the number of epochs done', () => {
     expect(() => scheduleValue(1, -1)).toThrow("Argument 'epochsDone' passed to 'scheduleValue' must be an integer >= 0 (0 for the first epoch), got -1");
+  });
+});
+
+describe('scheduleRangeProblems', () => {
+  it.each<[Schedule, number, Parameters<typeof scheduleRangeProblems>[3], string[]]>([
+    [0.001, 5, { bound: 'nonNegative' }, []],
+    [-0.001, 5, { bound: 'nonNegative' }, ['lr: expected a finite number >= 0, got -0.001']],
+    [{ kind: 'linear', from: 1, to: -1, epochs: 4 }, 3, { bound: 'nonNegative' }, []],
+    [{ kind: 'linear', from: 1, to: -1, epochs: 4 }, 5, { bound: 'nonNegative' }, ['lr: must stay >= 0 in every epoch, got -0.5 in epoch 4']],
+    [{ kind: 'linear', from: 1, to: 0, epochs: 2 }, 3, { bound: 'positive' }, ['lr: must stay > 0 in every epoch, got 0 in epoch 3']],
+    [{ kind: 'exponential', initial: 20, decay: 100 }, 3, { bound: 'positive', max: 1000 }, ['lr: must stay in (0, 1000] in every epoch, got 2000 in epoch 2']],
+    [1e30, 1, { bound: 'positive', max: 1000 }, ['lr: expected a finite number in (0, 1000], got 1e+30']],
+  ])('%j over %i epochs in %j: %j', (schedule, epochs, range, problems) => {
+    expect(scheduleRangeProblems(schedule, 'lr', epochs, range)).toEqual(problems);
   });
 });

@@ -70,6 +70,40 @@ export function scheduleValue(schedule: Schedule, epochsDone: number, arg = 'sch
 }
 
 /**
+ * The values a schedule must keep, as `lossOptionSpecs` of `@kd/losses` states them: a learning
+ * rate `{ bound: 'nonNegative' }`, a temperature `{ bound: 'positive', max: 1000 }`.
+ */
+export interface ScheduleRange {
+  /** `'positive'`: > 0; `'nonNegative'`: >= 0. */
+  bound: 'positive' | 'nonNegative';
+  /** The largest value allowed. Default none. */
+  max?: number | undefined;
+}
+
+/**
+ * The problem, if any, with the values a well-formed `schedule` takes over `epochs` epochs: the
+ * first epoch whose value leaves `range`, named with `path` (`options.schedules.temperature:
+ * must stay in (0, 1000] in every epoch, got 0 in epoch 5`). Checked before the first step, so a
+ * schedule that goes below 0 in a late epoch never wastes the early ones.
+ */
+export function scheduleRangeProblems(schedule: Schedule, path: string, epochs: number, range: ScheduleRange): string[] {
+  const positive = range.bound === 'positive';
+  const { max } = range;
+  const text = max === undefined ? (positive ? '> 0' : '>= 0') : `in ${positive ? '(' : '['}0, ${max}]`;
+  // A constant has one value to check.
+  for (let epoch = 1; epoch <= (typeof schedule === 'number' ? 1 : epochs); epoch++) {
+    const value = scheduleValue(schedule, epoch - 1, path);
+    if (Number.isFinite(value) && (positive ? value > 0 : value >= 0) && (max === undefined || value <= max)) continue;
+    return [
+      typeof schedule === 'number'
+        ? `${path}: expected a finite number ${text}, got ${value}`
+        : `${path}: must stay ${text} in every epoch, got ${value} in epoch ${epoch}`,
+    ];
+  }
+  return [];
+}
+
+/**
  * Every problem with `schedule`, each prefixed by its path (`arg.field`); empty when it is valid.
  * The schema checks the shape; the order of piecewise boundaries and the count of its values are
  * checked here.

@@ -34,16 +34,18 @@ export function safeInteger() {
   return v.pipe(v.number(m), v.safeInteger(m));
 }
 
-/** A finite number > 0. */
-export function positive() {
-  const m = expected('a finite number > 0');
-  return v.pipe(v.number(m), v.finite(m), v.gtValue(0, m));
+/** A finite number > 0 (and at most `max`, when given). */
+export function positive(max?: number) {
+  const m = expected(max === undefined ? 'a finite number > 0' : `a finite number in (0, ${max}]`);
+  const number = v.pipe(v.number(m), v.finite(m), v.gtValue(0, m));
+  return max === undefined ? number : v.pipe(number, v.maxValue(max, m));
 }
 
-/** A finite number >= 0. */
-export function nonNegative() {
-  const m = expected('a finite number >= 0');
-  return v.pipe(v.number(m), v.finite(m), v.minValue(0, m));
+/** A finite number >= 0 (and at most `max`, when given). */
+export function nonNegative(max?: number) {
+  const m = expected(max === undefined ? 'a finite number >= 0' : `a finite number in [0, ${max}]`);
+  const number = v.pipe(v.number(m), v.finite(m), v.minValue(0, m));
+  return max === undefined ? number : v.pipe(number, v.maxValue(max, m));
 }
 
 /** A number in [0, 1) (a dropout rate, a momentum). */

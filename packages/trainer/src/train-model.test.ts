@@ -128,7 +128,7 @@ describeBackends('trainModel', (backend) => {
     ).rejects.toThrow(
       /'trainModel': options\.epochs: expected an integer >= 1, got 0; options\.batchSize: expected an integer >= 1, got 2\.5; options\.optimizer\.beta1: expected a number in \[0, 1\), got 2; options\.earlyStopping: needs options\.validation, got none; options\.callbacks\[0\]\.onEpochEnd: expected a function, got 'log'/,
     );
-    await expect(trainModel(model, train.unlabeled(), { epochs: 1 })).rejects.toThrow(/'data' passed to 'trainModel' must have labels/);
+    await expect(trainModel(model, train.unlabeled(), { epochs: 1 })).rejects.toThrow(/^'trainModel': data: has no labels \(.*\), and trainModel learns from labels$/);
     model.dispose();
   });
 
@@ -142,6 +142,11 @@ describeBackends('trainModel', (backend) => {
     await expect(trainModel(model, train, { epochs: 2, validation, metrics: ['accuracy', 'agreement'], progress: false })).rejects.toThrow(
       /options\.metrics: 'agreement' compares the model with a teacher on the validation set; trainModel has no teacher/,
     );
+    // Was "must have labels", and a learning rate below 0 failed in its epoch, after the others.
+    await expect(trainModel(model, train.withoutClasses([0, 1, 2]), { epochs: 1 })).rejects.toThrow(/^'trainModel': data: has no examples \(.*\)$/);
+    await expect(
+      trainModel(model, train, { epochs: 5, progress: false, optimizer: { kind: 'sgd', learningRate: { kind: 'step', initial: 0.1, factor: -1, every: 4 } } }),
+    ).rejects.toThrow("'trainModel': options.optimizer.learningRate: must stay >= 0 in every epoch, got -0.1 in epoch 5");
     expect(weightsOf(model)).toEqual(before);
     wide.dispose();
     model.dispose();

@@ -21,9 +21,6 @@ export async function trainModel(model: LayersModel, data: Dataset, options: Fit
   if (!(data instanceof Dataset)) {
     throw new TypeError(`Argument 'data' passed to '${fn}' must be a Dataset, got ${describeValue(data)}`);
   }
-  if (!data.hasLabels) {
-    throw new Error(`Argument 'data' passed to '${fn}' must have labels, got a data set with none (${data.source})`);
-  }
   return runFitLoop({
     fn,
     dataArg: 'data',
@@ -32,6 +29,7 @@ export async function trainModel(model: LayersModel, data: Dataset, options: Fit
     options,
     config: { loss: { key: 'hardLabel', options: {} } },
     overrides: () => ({}),
+    problems: () => (data.hasLabels ? [] : [`data: has no labels (${data.source}), and trainModel learns from labels`]),
     loss: ({ batch, studentLogits }) => {
       const hard = hardLabelLoss({ studentLogits, labels: batch.y! });
       return { total: hard, terms: { hard: tf.clone(hard) } };
