@@ -1,0 +1,213 @@
+import { layersModelTeacher } from '@kd/ensemble';
+import {
+  architectureName,
+  chooseOnValidation,
+  distilStudent,
+  formatMeanStd,
+  loadExampleData,
+  markdownTable,
+  mean,
+  mergeSeedResults,
+  modelErrors,
+  paperStudent,
+  paperTeacher,
+  provenance,
+  teacherFor,
+  trainOnLabels,
+  withTeacherCache,
+  writeResultFile,
+  writeSeedResults,
+} from '@kd-examples/shared';
+import type { Candidate, CommonFlags, ExampleData, ModelErrors, RunContext, RunOptions, Trained } from '@kd-examples/shared';
+
+export interface SoftTargetsSettings {
+  /** The share of the training set the small students see (the paper: 3 %). */
+  fraction: number;
+  teacherEpochs: number;
+  studentEpochs: number;
+  /** Candidate temperatures of the soft-target student, chosen on the first seed's validation data. */
+  temperatures: number[];
+  softWeight: number;
+  hardWeight: number;
+  /** Candidate jitters of the teacher (trained on all the data), chosen on the first seed. */
+  teacherJitters: number[];
+}
+
+export const defaultSettings: SoftTargetsSettings = {
+  fraction: 0.03,
+  teacherEpochs: 30,
+  studentEpochs: 60,
+  temperatures: [4],
+  softWeight: 0.9,
+  hardWeight: 0.1,
+  teacherJitters: [2],
+};
+
+const quickEpochs = { teacherEpochs: 6, studentEpochs: 8 };
+
+export interface SeedResult {
+  seed: number;
+  teacherJitter: number;
+  teacherCandidates: Array<Candidate<number>> | null;
+  teacher: ModelErrors;
+  /** The student on all the training data, hard labels. */
+  allData: ModelErrors;
+  /** The student on the small share, hard labels. */
+  hardSmall: ModelErrors;
+  /** Soft-target students on the small share: every candidate temperature on the seed that chose, the chosen one on the others. */
+  candidates: Array<ModelErrors & { temperature: number }>;
+  temperature: number;
+  softSmall: ModelErrors;
+  /** (hard on the share − soft on the share) / (hard on the share − all data): the share of the gap soft targets recover. */
+  recovered: number | null;
+}
+
+export interface SoftTargetsResult {
+  data: string;
+  settings: SoftTargetsSettings;
+  smallSize: number;
+  seeds: SeedResult[];
+  meanRecovered: number | null;
+  files: string[];
+}
+
+/** The paper's section 6 (speech, frame accuracy): hard targets on 3 %, soft targets on 3 %, all the data. */
+export const paper = { hardSmall: 0.445, softSmall: 0.57, allData: 0.589 };
+
+/**
+ * For each seed: the paper's teacher on all the training data, the 800-800 student on all of it,
+ * the same student on a fixed, stratified `fraction` of it with hard labels, and on the same
+ * examples with the teacher's soft targets (and the labels at a small weight). Every model is
+ * early-stopped on validation data when `--patience` is given; the test set is read once per model.
+ */
+export async function runSoftTargets(flags: CommonFlags, context: RunContext, settings: SoftTargetsSettings = defaultSettings): Promise<SoftTargetsResult> {
+  const started = performance.now();
+  const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
+  const base = flags.quick ? { ...settings, ...quickEpochs } : settings;
+  const s: SoftTargetsSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
+  // One subset for every seed: the seeds vary the models, not the examples.
+  const small = data.train.subsample({ fraction: s.fraction, seed: 0 });
+  const student = paperStudent(flags.quick);
+  console.log(`data: ${data.source}; ${data.train.size} train (the small share: ${small.size}) / ${data.validation.size} validation / ${data.test.size} test`);
+  const seeds: SeedResult[] = [];
+  const files: string[] = [];
+  let summary = { text: '', files: [] as string[], meanRecovered: null as number | null };
+  let choice: { jitter: number; temperature: number } | null = null;
+
+  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
+    const seedStarted = performance.now();
+    const run: RunOptions = {
+      seed,
+      epochs: s.studentEpochs,
+      validation: data.validation,
+      progress: !flags.quick,
+      ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.quick ? { learningRate: 0.005 } : {}),
+    };
+    const report = (name: string, e: ModelErrors) =>
+      console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (best epoch ${e.bestEpoch} of ${e.epochs}, ${e.seconds} s)`);
+    const firstSeed: boolean = choice === null;
+    const teacherWith = (jitter: number) =>
+      teacherFor(paperTeacher(flags.quick), data.train, { ...run, label: `teacher (jitter ${jitter})`, epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: jitter });
+    const picked: { chosen: number; trained: Trained; candidates: Array<Candidate<number>> | null } = firstSeed
+      ? await chooseOnValidation(s.teacherJitters, data.validation, teacherWith)
+      : { chosen: choice!.jitter, trained: await teacherWith(choice!.jitter), candidates: null };
+    const teacher = modelErrors(picked.trained, data);
+    report(`teacher (jitter ${picked.chosen})`, teacher);
+
+    const scored = async (name: string, trained: Promise<Trained>): Promise<ModelErrors> => {
+      const t = await trained;
+      const e = modelErrors(t, data);
+      report(name, e);
+      t.model.dispose();
+      return e;
+    };
+    const allData = await scored('student, all data, hard labels', trainOnLabels(student, data.train, { ...run, label: 'student, all data' }));
+    const hardSmall = await scored(`student, ${small.size} examples, hard labels`, trainOnLabels(student, small, { ...run, label: 'student, small share, hard labels' }));
+    const temperatures = firstSeed ? s.temperatures : [choice!.temperature];
+    const candidates = await withTeacherCache(layersModelTeacher(picked.trained.model), small, async (cache) => {
+      const out: SeedResult['candidates'] = [];
+      for (const temperature of temperatures) {
+        const e = await scored(
+          `student, ${small.size} examples, soft targets at T = ${temperature}`,
+          distilStudent(cache, student, small, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, label: `student, small share, T=${temperature}` }),
+        );
+        out.push({ ...e, temperature });
+      }
+      return out;
+    });
+    picked.trained.model.dispose();
+    const chosenTemperature = candidates.reduce((best, c) => (c.validationErrors < best.validationErrors ? c : best)).temperature;
+    choice ??= { jitter: picked.chosen, temperature: chosenTemperature };
+    const softSmall = candidates.find((c) => c.temperature === choice!.temperature)!;
+    const gap = hardSmall.testErrors - allData.testErrors;
+    const result: SeedResult = {
+      seed,
+      teacherJitter: picked.chosen,
+      teacherCandidates: picked.candidates,
+      teacher,
+      allData,
+      hardSmall,
+      candidates,
+      temperature: choice.temperature,
+      softSmall,
+      recovered: gap > 0 ? (hardSmall.testErrors - softSmall.testErrors) / gap : null,
+    };
+    seeds.push(result);
+    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, smallSize: small.size, paper, ...result }));
+    summary = await writeSummary();
+  }
+  if (flags.summaryOnly) summary = await writeSummary();
+  files.push(...summary.files);
+  console.log(`\n${summary.text}`);
+
+  async function writeSummary(): Promise<{ text: string; files: string[]; meanRecovered: number | null }> {
+    const merged = await mergeSeedResults(context, data.name, s, seeds);
+    const all = merged.seeds;
+    const values = all.map((r) => r.recovered);
+    const meanRecovered = values.length > 0 && values.every((v) => v !== null) ? mean(values as number[]) : null;
+    const wall = (performance.now() - started) / 1000;
+    const text = summaryMarkdown(data, s, small.size, flags.quick, flags.patience, all, meanRecovered, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    return { text, meanRecovered, files: [await writeResultFile(context, `${data.name}-summary.md`, text)] };
+  }
+  return { data: data.name, settings: s, smallSize: small.size, seeds, meanRecovered: summary.meanRecovered, files };
+}
+
+function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: number, quick: boolean, patience: number | null, seeds: readonly SeedResult[], meanRecovered: number | null, how: string): string {
+  const testSize = data.test.size;
+  const row = (name: string, models: ModelErrors[], paperAccuracy: number | null) => [
+    name,
+    models.map((m) => m.testErrors).join(', '),
+    `${formatMeanStd(models.map((m) => 100 - (100 * m.testErrors) / testSize), 2)} %`,
+    models.map((m) => m.bestEpoch).join(', '),
+    paperAccuracy === null ? '—' : `${(100 * paperAccuracy).toFixed(1)} %`,
+  ];
+  const name = architectureName(paperStudent(quick));
+  const chooser = seeds.find((r) => r.teacherCandidates !== null);
+  const temperature = seeds[0]?.temperature ?? s.temperatures[0]!;
+  return [
+    `# soft-targets on ${data.name}`,
+    '',
+    how,
+    `- the small share: ${smallSize} of ${data.train.size} training examples (${(100 * s.fraction).toFixed(0)} %, stratified, the same for every seed); epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${patience === null ? '' : `, every model early-stopped on validation errors (patience ${patience}), its best epoch's weights kept`}; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
+    '',
+    ...(chooser
+      ? [
+          `Chosen on validation data (seed ${chooser.seed}): the teacher's jitter ${chooser.teacherCandidates!.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px; the temperature ${chooser.candidates.map((c) => `T = ${c.temperature}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}.`,
+          '',
+        ]
+      : []),
+    `Test errors out of ${testSize} per seed and test accuracy (mean ± std), beside the paper's frame accuracy (speech):`,
+    '',
+    markdownTable(
+      ['model', 'test errors per seed', 'test accuracy', 'best epoch per seed', 'paper'],
+      [
+        row(`student ${name}, all the data, hard labels`, seeds.map((r) => r.allData), paper.allData),
+        row(`student ${name}, ${smallSize} examples, hard labels`, seeds.map((r) => r.hardSmall), paper.hardSmall),
+        row(`student ${name}, ${smallSize} examples, soft targets at T = ${temperature}`, seeds.map((r) => r.softSmall), paper.softSmall),
+      ],
+    ),
+    '',
+    `Recovered = (errors, hard labels on the share − errors, soft targets on the share) / (errors, hard labels on the share − errors, all the data): ${meanRecovered === null ? 'n/a' : `${(100 * meanRecovered).toFixed(0)} % on average`} (per seed: ${seeds.map((r) => (r.recovered === null ? 'n/a' : `${(100 * r.recovered).toFixed(0)} %`)).join(', ')}); the paper: ${((100 * (paper.softSmall - paper.hardSmall)) / (paper.allData - paper.hardSmall)).toFixed(0)} %.`,
+  ].join('\n');
+}
