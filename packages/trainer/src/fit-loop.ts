@@ -15,8 +15,9 @@ import { checkFitOptions } from './fit-options';
 import type { FitOptions } from './fit-options';
 import type { FitResult, StopReason } from './fit-result';
 import { maxNormCallback } from './max-norm';
+import { modelDataProblems } from './model-data-problems';
 import type { MetricName } from './metrics';
-import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer';
+import { createOptimizer, disposeOptimizer, learningRateOf, setLearningRate } from './optimizer';
 import type { OptimizerSpec } from './optimizer';
 import { progressCallback } from './progress-callback';
 import type { ProgressStream } from './progress-bar';
@@ -79,16 +80,7 @@ function checkRun(spec: LoopSpec): void {
   checkFitOptions(fn, options);
   // Nothing else can be judged on an empty data set (every other problem would follow from it).
   if (data.size === 0) throw new Error(`'${fn}': ${dataArg}: has no examples (${data.source})`);
-  const problems: string[] = [];
-  const inputShape = model.inputs[0]?.shape ?? [];
-  const perExample = inputShape.slice(1).reduce<number>((a, b) => a * (b ?? Number.NaN), 1);
-  if (perExample !== data.exampleSize) {
-    problems.push(
-      `${dataArg}: holds ${data.imageShape.join('x')} images (${data.exampleSize} values each), but the model takes [${inputShape.map((d) => d ?? 'batch').join(', ')}]`,
-    );
-  }
-  const classes = model.outputs[0]?.shape.at(-1);
-  if (classes !== data.numClasses) problems.push(`${dataArg}: has ${data.numClasses} classes, but the model outputs ${String(classes)}`);
+  const problems = modelDataProblems(model, data, dataArg);
   if (options.validation?.size === 0) problems.push(`options.validation: has no examples (${options.validation.source})`);
   if (options.validation && options.validation.exampleSize !== data.exampleSize) {
     problems.push(`options.validation: holds ${options.validation.imageShape.join('x')} images, unlike ${dataArg} (${data.imageShape.join('x')})`);
@@ -192,9 +184,10 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
       const epoch = context.state.epoch + 1;
       const started = performance.now();
       const overrides = spec.overrides(epoch);
-      const learningRate = scheduleValue(optimizerSpec.learningRate, epoch - 1, 'optimizer.learningRate');
-      setLearningRate(optimizer, learningRate);
+      setLearningRate(optimizer, scheduleValue(optimizerSpec.learningRate, epoch - 1, 'optimizer.learningRate'));
       for (const callback of callbacks) await callback.onEpochBegin?.(epoch, context);
+      // What this epoch trains with: the schedule's value, as a callback may have changed it.
+      const learningRate = learningRateOf(optimizer);
       const sums: Record<string, number> = {};
       let batchesDone = 0;
       for (const batch of batches(data, { batchSize, seed, epoch, flatten, ...(options.augment ? { augment: options.augment } : {}) })) {

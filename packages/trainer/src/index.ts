@@ -31,6 +31,7 @@ export { optimizerSchema, optimizerSpecProblems } from './optimizer-schema';
 export { architectureProblems, architectureSchema, buildModel } from './architecture';
 export type { Architecture, BuildModelOptions } from './architecture';
 export { evaluate, predictLogits } from './evaluate';
+export { modelDataProblems } from './model-data-problems';
 export type { EvaluateOptions, Scorer } from './evaluate';
 export type { BatchEnd, Callback, LoopState, TrainingContext } from './callback';
 export { divergenceSchema } from './divergence-guard';
@@ -40,6 +41,8 @@ export type { FitResult, StopReason } from './fit-result';
 export { trainModel } from './train-model';
 export { createDistiller } from './distiller';
 export type { DistillOptions, DistillSchedules, Distiller, DistillerArgs } from './distiller';
+export { reduceLearningRateOnPlateau } from './reduce-lr-on-plateau';
+export type { ReduceLearningRateOnPlateauOptions } from './reduce-lr-on-plateau';
 export { tuneClassBias } from './tune-class-bias';
 export type { ClassBiasChoice, TuneClassBiasOptions } from './tune-class-bias';
 export {

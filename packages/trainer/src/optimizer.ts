@@ -90,6 +90,11 @@ export function setLearningRate(optimizer: Optimizer, learningRate: number): voi
   else internals.learningRate = learningRate;
 }
 
+/** The learning rate a tfjs SGD, momentum or Adam optimizer takes its next steps with. */
+export function learningRateOf(optimizer: Optimizer): number {
+  return (optimizer as unknown as OptimizerInternals).learningRate;
+}
+
 /**
  * Disposes a tfjs optimizer completely. tfjs's `MomentumOptimizer.dispose` leaves the learning-rate
  * scalar its SGD base keeps, one tensor per optimizer; this disposes that too.
