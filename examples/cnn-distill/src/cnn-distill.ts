@@ -3,6 +3,7 @@ import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
   chooseOnValidation,
+  convergenceText,
   cnnTeacher,
   distilStudent,
   formatMeanStd,
@@ -135,6 +136,7 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
       validation: data.validation,
       progress: !flags.quick,
       ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
       ...(flags.quick ? { learningRate: 0.005 } : {}),
     };
     const report = (name: string, e: ModelErrors) =>
@@ -212,7 +214,7 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
       gapClosedBeyondAugmentation: hardStudentAugmented ? gapClosed(hardStudentAugmented.testErrors, distilled.testErrors, teacher.testErrors) : null,
     };
     seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, reference, ...result }));
+    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, plateau: flags.plateau, reference, ...result }));
     summary = await writeSummary();
   }
   if (flags.summaryOnly) summary = await writeSummary();
@@ -225,7 +227,7 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
     const gaps = all.map((r) => r.gapClosed);
     const meanGap = gaps.length > 0 && gaps.every((g) => g !== null) ? mean(gaps as number[]) : null;
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data, s, flags.quick, flags.patience, all, meanGap, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    const text = summaryMarkdown(data, s, flags.quick, flags.patience, flags.plateau, all, meanGap, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
     if (curves.length > 0) {
       const chart = lineChartSvg({ title: `Validation errors per epoch (${data.name}, seed ${flags.seeds[0]})`, xLabel: 'epoch', yLabel: `errors / ${data.validation.size}`, series: curves });
@@ -241,7 +243,7 @@ function percent(v: number | null): string {
   return v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`;
 }
 
-function summaryMarkdown(data: ExampleData, s: CnnDistillSettings, quick: boolean, patience: number | null, seeds: readonly SeedResult[], meanGap: number | null, how: string): string {
+function summaryMarkdown(data: ExampleData, s: CnnDistillSettings, quick: boolean, patience: number | null, plateau: number | null, seeds: readonly SeedResult[], meanGap: number | null, how: string): string {
   const testSize = data.test.size;
   const pct = (errors: number[]) => `${formatMeanStd(errors.map((e) => (100 * e) / testSize), 2)} %`;
   const row = (name: string, models: Array<ModelErrors | null>, referenceErrors: number | null) => {
@@ -263,7 +265,7 @@ function summaryMarkdown(data: ExampleData, s: CnnDistillSettings, quick: boolea
     `# cnn-distill on ${data.name}`,
     '',
     how,
-    `- epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${patience === null ? '' : `; every model early-stopped on validation errors (patience ${patience}), its best epoch's weights kept`}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; recipes: jitter ${s.studentJitter} px, mixup alpha ${s.mixupAlpha}`,
+    `- epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${convergenceText(patience, plateau)}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; recipes: jitter ${s.studentJitter} px, mixup alpha ${s.mixupAlpha}`,
     '',
     ...(chooser
       ? [

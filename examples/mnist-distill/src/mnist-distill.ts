@@ -3,6 +3,7 @@ import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
   chooseOnValidation,
+  convergenceText,
   distilStudent,
   formatMeanStd,
   gapClosed,
@@ -114,6 +115,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
       validation: data.validation,
       progress,
       ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
       ...(flags.quick ? { learningRate: 0.005 } : {}),
     };
     const report = (name: string, e: ModelErrors) =>
@@ -166,7 +168,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
       temperature: choice.temperature,
     };
     seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, paper, ...result }));
+    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, plateau: flags.plateau, paper, ...result }));
     summary = await writeSummary();
   }
   if (flags.summaryOnly) summary = await writeSummary();
@@ -180,7 +182,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     const gaps = all.map((r) => chosenStudent(r).gapClosed);
     const meanGap = gaps.length > 0 && gaps.every((g) => g !== null) ? mean(gaps as number[]) : null;
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data.name, data.test.size, s, flags.quick, flags.patience, all, meanGap, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    const text = summaryMarkdown(data.name, data.test.size, s, flags.quick, flags.patience, flags.plateau, all, meanGap, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     const chart = lineChartSvg({ title: `Validation errors per epoch (${data.name}, seed ${flags.seeds[0]})`, xLabel: 'epoch', yLabel: `errors / ${data.validation.size}`, series: curves });
     const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
     // A summary-only run trained nothing and has no curves: it leaves the chart of the run that did.
@@ -201,6 +203,7 @@ function summaryMarkdown(
   s: MnistDistillSettings,
   quick: boolean,
   patience: number | null,
+  plateau: number | null,
   seeds: readonly SeedResult[],
   meanGap: number | null,
   how: string,
@@ -241,7 +244,7 @@ function summaryMarkdown(
     `# mnist-distill on ${dataName}`,
     '',
     how,
-    `- epochs: teacher ${patience === null ? s.teacherEpochs : `at most ${s.teacherEpochs}`}, students ${patience === null ? s.studentEpochs : `at most ${s.studentEpochs}`}${patience === null ? '' : `; every model early-stopped on validation errors (patience ${patience}), its best epoch's weights kept`}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight} (fixed in advance)`,
+    `- epochs: teacher ${patience === null ? s.teacherEpochs : `at most ${s.teacherEpochs}`}, students ${patience === null ? s.studentEpochs : `at most ${s.studentEpochs}`}${convergenceText(patience, plateau)}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight} (fixed in advance)`,
     '',
     ...choices,
     ...(choices.length > 0 ? [''] : []),

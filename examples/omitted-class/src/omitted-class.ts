@@ -15,6 +15,7 @@ import {
   mergeSeedResults,
   paperStudent,
   chooseOnValidation,
+  convergenceText,
   paperTeacher,
   provenance,
   teacherFor,
@@ -121,6 +122,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
       validation: data.validation,
       progress,
       ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
       ...(flags.quick ? { learningRate: 0.005 } : {}),
     };
     const teacherWith = (jitter: number) =>
@@ -175,7 +177,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     const merged = await mergeSeedResults(context, data.name, s, seeds);
     const all = merged.seeds;
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data.name, data.test.size, omittedInTest, className, classPlural, s, flags.quick, flags.patience, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    const text = summaryMarkdown(data.name, data.test.size, omittedInTest, className, classPlural, s, flags.quick, flags.patience, flags.plateau, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
     for (const [when, matrix] of Object.entries(matrices)) {
       const title = `Student without ${classPlural}, ${when} the bias fix (${data.name}, seed ${flags.seeds[0]}, test)`;
@@ -195,6 +197,7 @@ function summaryMarkdown(
   s: OmittedClassSettings,
   quick: boolean,
   patience: number | null,
+  plateau: number | null,
   seeds: readonly SeedResult[],
   how: string,
 ): string {
@@ -207,7 +210,7 @@ function summaryMarkdown(
     `# omitted-class on ${dataName}`,
     '',
     how,
-    `- teacher ${architectureName(paperTeacher(quick))} (dropout${(seeds[0]?.teacherJitter ?? 0) > 0 ? `, ${seeds[0]!.teacherJitter}-pixel jitter` : ''}) on every class, ${patience === null ? '' : 'at most '}${s.teacherEpochs} epochs; student ${architectureName(paperStudent(quick))} distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${patience === null ? '' : 'at most '}${s.studentEpochs} epochs on the training set without class ${className}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
+    `- teacher ${architectureName(paperTeacher(quick))} (dropout${(seeds[0]?.teacherJitter ?? 0) > 0 ? `, ${seeds[0]!.teacherJitter}-pixel jitter` : ''}) on every class, ${patience === null ? '' : 'at most '}${s.teacherEpochs} epochs; student ${architectureName(paperStudent(quick))} distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${patience === null ? '' : 'at most '}${s.studentEpochs} epochs on the training set without class ${className}${convergenceText(patience, plateau)}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
     `- bias offset for class ${className}: the one with the fewest validation errors among 0, 0.25, ..., 10 (\`tuneClassBias\`); the test set is not used to choose it (the paper chose +3.5 on the test set)`,
     '',
     `Teacher test errors per seed: ${seeds.map((r) => r.teacherTestErrors).join(', ')} of ${testSize}, of which on ${classPlural} (it learnt them): ${seeds.map((r) => r.teacherOmittedClassErrors ?? 'not recorded').join(', ')} of ${omittedInTest}. Distilled student, per seed:`,

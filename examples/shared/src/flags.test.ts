@@ -5,7 +5,7 @@ import { formatMeanStd, gapClosed } from './stats';
 describe('parseFlags', () => {
   it('reads the common flags and leaves the example its own', () => {
     const { flags, values } = parseFlags(['--seeds', '0,1,2', '--epochs', '5', '--quick', '--omit', '3'], { seeds: [0] }, { omit: { type: 'string' } });
-    expect(flags).toEqual({ data: null, seeds: [0, 1, 2], epochs: 5, patience: null, out: null, quick: true, summaryOnly: false });
+    expect(flags).toEqual({ data: null, seeds: [0, 1, 2], epochs: 5, patience: null, plateau: null, out: null, quick: true, summaryOnly: false });
     expect(values.omit).toBe('3');
   });
 

@@ -14,6 +14,8 @@ export interface CommonFlags {
    * the most epochs). Null: train for the epoch counts.
    */
   patience: number | null;
+  /** Cut every model's learning rate by 5x after this many epochs without fewer validation errors; null: never. */
+  plateau: number | null;
   /** Where results go; null for the example's own `results/` (or a temporary folder with `quick`). */
   out: string | null;
   /** A tiny smoke run: a few hundred digits, narrow models, one or two epochs. */
@@ -30,6 +32,7 @@ export const commonOptions = {
   seeds: { type: 'string' },
   epochs: { type: 'string' },
   patience: { type: 'string' },
+  'lr-plateau': { type: 'string' },
   out: { type: 'string' },
   quick: { type: 'boolean', default: false },
   'summary-only': { type: 'boolean', default: false },
@@ -41,6 +44,7 @@ export const commonUsage = `  --data <dir>     MNIST-style IDX files (e.g. /usr/
   --epochs <n>     epochs for every model (overrides the defaults)
   --patience <n>   early stopping for every model: stop after n epochs without fewer validation
                    errors, keep the best epoch's weights (epochs become the most epochs)
+  --lr-plateau <n> cut every model's learning rate by 5x after n epochs without fewer validation errors
   --out <dir>      where results go; default: results/ beside this example
   --quick          a tiny smoke run (a few hundred digits, narrow models)
   --summary-only   train nothing; rewrite the summary from the seed files in the results folder
@@ -64,6 +68,7 @@ export function parseFlags<E extends Options>(
       seeds: v.seeds === undefined ? [...defaults.seeds] : integerList('--seeds', v.seeds as string),
       epochs,
       patience: v.patience === undefined ? null : positiveInteger('--patience', v.patience as string),
+      plateau: v['lr-plateau'] === undefined ? null : positiveInteger('--lr-plateau', v['lr-plateau'] as string),
       out: (v.out as string | undefined) ?? null,
       quick: v.quick === true,
       summaryOnly: v['summary-only'] === true,

@@ -11,6 +11,7 @@ export { formatMeanStd, formatPercent, gapClosed, mean, std } from './stats';
 export {
   cachedTraining,
   chooseOnValidation,
+  convergenceText,
   distilStudent,
   errorCount,
   modelErrors,

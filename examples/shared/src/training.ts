@@ -9,7 +9,7 @@ import type { Dataset } from '@kd/data';
 import { buildTeacherCache, openTeacherCache } from '@kd/ensemble/node';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 import { fileSystem, modelFileNames, writeFileAtomic } from '@kd/core/node';
-import { buildModel, createDistiller, evaluate, predictLogits, trainModel } from '@kd/trainer';
+import { buildModel, createDistiller, evaluate, predictLogits, reduceLearningRateOnPlateau, trainModel } from '@kd/trainer';
 import type { Architecture, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
 import type { ExampleData } from './data';
 
@@ -22,6 +22,11 @@ export interface RunOptions {
    * improved for this many epochs, and keep the weights of the best epoch. Needs `validation`.
    */
   patience?: number;
+  /**
+   * Cut the learning rate by 5x once the validation errors have not improved for this many epochs
+   * (`reduceLearningRateOnPlateau`): with `patience` longer, training goes on at a smaller step.
+   */
+  plateau?: number;
   seed: number;
   /** Evaluated after every epoch, for the learning curves. Default none. */
   validation?: Dataset;
@@ -47,6 +52,7 @@ export interface Trained {
 
 function fitOptions(options: RunOptions): FitOptions {
   const validation = options.validation;
+  const plateau = options.plateau !== undefined && validation ? [reduceLearningRateOnPlateau({ metric: 'errorCount', patience: options.plateau, factor: 0.2 })] : [];
   const errors = (r: EpochRecord) => (validation ? `, ${r.validation!.errorCount} validation errors / ${validation.size}` : '');
   return {
     epochs: options.epochs,
@@ -58,16 +64,17 @@ function fitOptions(options: RunOptions): FitOptions {
     progress: options.progress,
     batchSize: 128,
     optimizer: { kind: 'adam', learningRate: options.learningRate ?? 0.001 },
-    ...(options.progress
-      ? {
-          callbacks: [
+    callbacks: [
+      ...plateau,
+      ...(options.progress
+        ? [
             {
               onEpochEnd: (r: EpochRecord) =>
-                console.log(`  ${options.label ?? 'model'} epoch ${r.epoch}/${options.epochs}: loss ${r.loss.total!.toFixed(4)}${errors(r)} (${r.seconds.toFixed(1)} s)`),
+                console.log(`  ${options.label ?? 'model'} epoch ${r.epoch}/${options.epochs}: loss ${r.loss.total!.toFixed(4)}${errors(r)}, learning rate ${r.learningRate} (${r.seconds.toFixed(1)} s)`),
             },
-          ],
-        }
-      : {}),
+          ]
+        : []),
+    ],
   };
 }
 
@@ -183,6 +190,19 @@ export function predictProbs(model: LayersModel, data: Dataset): Float32Array {
   return tf.tidy(() => tf.softmax(predictLogits(model, data)).dataSync() as Float32Array);
 }
 
+/**
+ * How long the models trained, for a summary: fixed epochs, or to convergence on validation data
+ * (early stopping, the learning-rate cuts).
+ */
+export function convergenceText(patience: number | null, plateau: number | null): string {
+  if (patience === null && plateau === null) return '';
+  const parts = [
+    ...(patience !== null ? [`every model early-stopped on validation errors (patience ${patience}), its best epoch's weights kept`] : []),
+    ...(plateau !== null ? [`its learning rate cut 5x after ${plateau} epochs without fewer validation errors`] : []),
+  ];
+  return `; ${parts.join(', ')}`;
+}
+
 /** A model trained once and kept: what {@link cachedTraining} needs to know. */
 export interface CachedTrainingOptions {
   /** Everything the weights depend on besides the data set (architecture, recipe, seed): names the folder. */
@@ -223,7 +243,13 @@ export async function cachedTraining(data: Dataset, options: CachedTrainingOptio
  * MNIST teacher: 2), trained once and kept (see {@link cachedTraining}).
  */
 export async function teacherFor(spec: Architecture, train: Dataset, options: RunOptions & { quick: boolean; jitterPixels: number }): Promise<Trained & { loaded: boolean }> {
-  const key = { spec, jitter: options.jitterPixels, ...(options.mixupAlpha !== undefined ? { mixup: options.mixupAlpha } : {}), epochs: options.epochs, patience: options.patience ?? null, lr: options.learningRate ?? 0.001, seed: options.seed };
+  const key = {
+    spec,
+    jitter: options.jitterPixels,
+    ...(options.mixupAlpha !== undefined ? { mixup: options.mixupAlpha } : {}),
+    epochs: options.epochs,
+    patience: options.patience ?? null,
+    ...(options.plateau !== undefined ? { plateau: options.plateau } : {}), lr: options.learningRate ?? 0.001, seed: options.seed };
   return cachedTraining(train, { key, quick: options.quick, label: options.label ?? 'teacher' }, () => trainOnLabels(spec, train, options));
 }
 

@@ -2,6 +2,7 @@ import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
   chooseOnValidation,
+  convergenceText,
   distilStudent,
   formatMeanStd,
   loadExampleData,
@@ -102,6 +103,7 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
       validation: data.validation,
       progress: !flags.quick,
       ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
       ...(flags.quick ? { learningRate: 0.005 } : {}),
     };
     const report = (name: string, e: ModelErrors) =>
@@ -154,7 +156,7 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
       recovered: gap > 0 ? (hardSmall.testErrors - softSmall.testErrors) / gap : null,
     };
     seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, smallSize: small.size, paper, ...result }));
+    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, plateau: flags.plateau, smallSize: small.size, paper, ...result }));
     summary = await writeSummary();
   }
   if (flags.summaryOnly) summary = await writeSummary();
@@ -167,13 +169,13 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
     const values = all.map((r) => r.recovered);
     const meanRecovered = values.length > 0 && values.every((v) => v !== null) ? mean(values as number[]) : null;
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data, s, small.size, flags.quick, flags.patience, all, meanRecovered, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    const text = summaryMarkdown(data, s, small.size, flags.quick, flags.patience, flags.plateau, all, meanRecovered, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     return { text, meanRecovered, files: [await writeResultFile(context, `${data.name}-summary.md`, text)] };
   }
   return { data: data.name, settings: s, smallSize: small.size, seeds, meanRecovered: summary.meanRecovered, files };
 }
 
-function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: number, quick: boolean, patience: number | null, seeds: readonly SeedResult[], meanRecovered: number | null, how: string): string {
+function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: number, quick: boolean, patience: number | null, plateau: number | null, seeds: readonly SeedResult[], meanRecovered: number | null, how: string): string {
   const testSize = data.test.size;
   const row = (name: string, models: ModelErrors[], paperAccuracy: number | null) => [
     name,
@@ -189,7 +191,7 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
     `# soft-targets on ${data.name}`,
     '',
     how,
-    `- the small share: ${smallSize} of ${data.train.size} training examples (${(100 * s.fraction).toFixed(0)} %, stratified, the same for every seed); epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${patience === null ? '' : `, every model early-stopped on validation errors (patience ${patience}), its best epoch's weights kept`}; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
+    `- the small share: ${smallSize} of ${data.train.size} training examples (${(100 * s.fraction).toFixed(0)} %, stratified, the same for every seed); epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${convergenceText(patience, plateau)}; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
     '',
     ...(chooser
       ? [
