@@ -24,6 +24,11 @@ describe(`ensemble-distill --quick [${backend}]`, () => {
 
     const [seed] = result.seeds;
     expect(seed!.memberTestErrors).toHaveLength(3);
+    // The student with the fewest validation errors of all sets the combination and temperature.
+    const best = Math.min(...seed!.combines.map((c) => c.studentValidationErrors));
+    const chosen = seed!.combines.find((c) => c.combine === seed!.chosen.combine)!;
+    expect(chosen.studentValidationErrors).toBe(best);
+    expect(chosen.temperature).toBe(seed!.chosen.temperature);
     expect(seed!.combines.map((c) => c.combine)).toEqual(['arithmetic', 'geometric', 'logits']);
     // The geometric mean of the members' softmax(v/T) is the softmax of their mean logits.
     expect(seed!.combines[1]!.ensembleTestErrors).toBe(seed!.combines[2]!.ensembleTestErrors);

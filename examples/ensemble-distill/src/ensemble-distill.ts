@@ -7,6 +7,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { errorCount as errorCountOf } from '@kd/trainer';
 import {
   architectureName,
+  cachedTraining,
+  convergenceText,
   distilStudent,
   errorCount,
   formatPercent,
@@ -31,13 +33,15 @@ export interface EnsembleDistillSettings {
   width: number;
   memberEpochs: number;
   studentEpochs: number;
-  /** The temperatures each combination is distilled at; its student is the one with the fewest validation errors. */
+  /** The combinations the first seed distils; the one whose student has the fewest validation errors is used for every seed. */
+  combines: EnsembleCombine[];
+  /** The temperatures each combination is distilled at on the first seed; chosen the same way. */
   temperatures: number[];
   softWeight: number;
   hardWeight: number;
 }
 
-export const defaultSettings: EnsembleDistillSettings = { members: 10, width: 800, memberEpochs: 20, studentEpochs: 20, temperatures: [4, 20], softWeight: 0.9, hardWeight: 0.1 };
+export const defaultSettings: EnsembleDistillSettings = { members: 10, width: 800, memberEpochs: 20, studentEpochs: 20, combines: [...combines], temperatures: [4, 20], softWeight: 0.9, hardWeight: 0.1 };
 
 const quickSettings = { width: 32, memberEpochs: 6, studentEpochs: 6 };
 
@@ -58,7 +62,10 @@ export interface SeedResult {
   seed: number;
   memberTestErrors: number[];
   meanMemberTestErrors: number;
+  /** Every combination on the seed that chose (its students at each temperature), the chosen one on the others. */
   combines: CombineResult[];
+  /** The combination and temperature whose student had the fewest validation errors on the first seed. */
+  chosen: { combine: EnsembleCombine; temperature: number };
 }
 
 export interface EnsembleDistillResult {
@@ -66,7 +73,8 @@ export interface EnsembleDistillResult {
   testSize: number;
   settings: EnsembleDistillSettings;
   seeds: SeedResult[];
-  meanGainKept: Record<string, number | null>;
+  /** Mean over seeds of the gain the chosen combination's student kept. */
+  meanGainKept: number | null;
   files: string[];
 }
 
@@ -96,29 +104,39 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
   const spec = mlp(s.width);
   const seeds: SeedResult[] = [];
   const files: string[] = [];
-  let summaryState = { text: '', files: [] as string[], meanGainKept: {} as Record<string, number | null> };
+  let summaryState = { text: '', files: [] as string[], meanGainKept: null as number | null };
+  let chosen: SeedResult['chosen'] | null = null;
   console.log(`data: ${data.source}; ${s.members} members ${architectureName(spec)}`);
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
-    const run = { validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
+    const run = {
+      validation: data.validation,
+      progress,
+      ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
+      ...(flags.quick ? { learningRate: 0.005 } : {}),
+    };
     const members = [];
     for (let k = 0; k < s.members; k++) {
       // Member k of seed s gets seed 100 s + k: the ten differ only in initial weights and batch order.
       const memberSeed = 100 * seed + k;
-      members.push(await trainOnLabels(spec, data.train, { ...run, seed: memberSeed, label: `member ${k + 1}/${s.members}`, epochs: s.memberEpochs }));
+      const options = { ...run, seed: memberSeed, label: `member ${k + 1}/${s.members}`, epochs: s.memberEpochs };
+      const key = { spec, member: memberSeed, epochs: s.memberEpochs, patience: flags.patience, plateau: flags.plateau, lr: options.learningRate ?? 0.001 };
+      members.push(await cachedTraining(data.train, { key, quick: flags.quick, label: options.label }, () => trainOnLabels(spec, data.train, options)));
     }
     const memberTestErrors = members.map((m) => errorCount(m.model, data.test));
     const single = mean(memberTestErrors);
     console.log(`seed ${seed} members: ${memberTestErrors.join(', ')} test errors (mean ${single.toFixed(1)})`);
     const teachers = members.map((m) => layersModelTeacher(m.model));
     const results: CombineResult[] = [];
-    for (const combine of combines) {
+    const firstSeed: boolean = chosen === null;
+    for (const combine of firstSeed ? s.combines : [chosen!.combine]) {
       const teacher = ensemble(teachers, { combine });
       const ensembleTestErrors = teacherTestErrors(teacher, data.test);
       const candidates: CombineResult['candidates'] = [];
       let best: { temperature: number; validationErrors: number; model: LayersModel } | null = null;
-      for (const temperature of s.temperatures) {
+      for (const temperature of firstSeed ? s.temperatures : [chosen!.temperature]) {
         const student = await withTeacherCache(
           teacher,
           data.train,
@@ -152,9 +170,14 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       console.log(`seed ${seed} ${combine}: ensemble ${ensembleTestErrors}, student (T = ${best!.temperature} chosen on validation errors, ${tried}) ${studentTestErrors} test errors`);
     }
     for (const m of members) m.model.dispose();
-    const result: SeedResult = { seed, memberTestErrors, meanMemberTestErrors: single, combines: results };
+    if (chosen === null) {
+      // Ties go to the earlier combination.
+      const best = results.reduce((a, b) => (b.studentValidationErrors < a.studentValidationErrors ? b : a));
+      chosen = { combine: best.combine, temperature: best.temperature };
+    }
+    const result: SeedResult = { seed, memberTestErrors, meanMemberTestErrors: single, combines: results, chosen };
     seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
+    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, plateau: flags.plateau, paper, ...result }));
     summaryState = await writeSummary();
   }
   if (flags.summaryOnly) summaryState = await writeSummary();
@@ -162,17 +185,14 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
   console.log(`\n${summaryState.text}`);
 
   // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
-  async function writeSummary(): Promise<{ text: string; files: string[]; meanGainKept: Record<string, number | null> }> {
+  async function writeSummary(): Promise<{ text: string; files: string[]; meanGainKept: number | null }> {
     const merged = await mergeSeedResults(context, data.name, s, seeds);
     const all = merged.seeds;
     const written: string[] = [];
-    const meanGainKept: Record<string, number | null> = {};
-    for (const [i, combine] of combines.entries()) {
-      const values = all.map((r) => r.combines[i]!.gainKept);
-      meanGainKept[combine] = values.every((v) => v !== null) ? mean(values as number[]) : null;
-    }
+    const kept = all.map((r) => chosenOf(r).gainKept);
+    const meanGainKept = kept.length > 0 && kept.every((v) => v !== null) ? mean(kept as number[]) : null;
     const wall = (performance.now() - started) / 1000;
-    const summary = summaryMarkdown(data.name, data.test.size, s, all, meanGainKept, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    const summary = summaryMarkdown(data.name, data.test.size, s, flags.patience, flags.plateau, all, meanGainKept, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     written.push(await writeResultFile(context, `${data.name}-summary.md`, summary));
     const errorRate = (errors: number) => (100 * errors) / data.test.size;
     const chart = lineChartSvg({
@@ -181,10 +201,8 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       yLabel: 'test error (%)',
       series: [
         { name: 'single model (mean of members)', points: all.map((r) => [r.seed, errorRate(r.meanMemberTestErrors)] as [number, number]) },
-        ...combines.flatMap((combine, i) => [
-          { name: `ensemble (${combine})`, points: all.map((r) => [r.seed, errorRate(r.combines[i]!.ensembleTestErrors)] as [number, number]), dashed: true },
-          { name: `student (${combine})`, points: all.map((r) => [r.seed, errorRate(r.combines[i]!.studentTestErrors)] as [number, number]) },
-        ]),
+        { name: 'ensemble (chosen combination)', points: all.map((r) => [r.seed, errorRate(chosenOf(r).ensembleTestErrors)] as [number, number]), dashed: true },
+        { name: 'student', points: all.map((r) => [r.seed, errorRate(chosenOf(r).studentTestErrors)] as [number, number]) },
       ],
     });
     written.push(await writeResultFile(context, `${data.name}-errors.svg`, chart));
@@ -193,23 +211,43 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGainKept: summaryState.meanGainKept, files };
 }
 
-function summaryMarkdown(dataName: string, testSize: number, s: EnsembleDistillSettings, seeds: readonly SeedResult[], meanGainKept: Record<string, number | null>, how: string): string {
+/** A seed's result for the chosen combination. */
+function chosenOf(r: SeedResult): CombineResult {
+  return r.combines.find((c) => c.combine === r.chosen.combine)!;
+}
+
+function summaryMarkdown(
+  dataName: string,
+  testSize: number,
+  s: EnsembleDistillSettings,
+  patience: number | null,
+  plateau: number | null,
+  seeds: readonly SeedResult[],
+  meanGainKept: number | null,
+  how: string,
+): string {
+  const chooser = seeds.find((r) => r.combines.length > 1) ?? seeds[0];
+  const chosen = seeds[0]?.chosen;
   const rows = [
     ['single model (mean of the members)', seeds.map((r) => r.meanMemberTestErrors.toFixed(1)).join(', '), '—', `${(100 * paper.baselineAccuracy).toFixed(1)} % frame accuracy`],
-    ...combines.map((combine, i) => [
-      `${combine}: ensemble → student`,
-      seeds.map((r) => `${r.combines[i]!.ensembleTestErrors} → ${r.combines[i]!.studentTestErrors} (T = ${r.combines[i]!.temperature})`).join(', '),
-      meanGainKept[combine] === null ? 'n/a (no ensemble gain in some seed)' : formatPercent(seeds.map((r) => r.combines[i]!.gainKept!), 0),
-      i === 0 ? `ensemble ${(100 * paper.ensembleAccuracy).toFixed(1)} % → student ${(100 * paper.distilledAccuracy).toFixed(1)} %: ${(100 * paper.gainKept).toFixed(0)} % kept` : '',
-    ]),
+    [
+      `${chosen?.combine ?? '—'} ensemble → student at T = ${chosen?.temperature ?? '—'}`,
+      seeds.map((r) => `${chosenOf(r).ensembleTestErrors} → ${chosenOf(r).studentTestErrors}`).join(', '),
+      meanGainKept === null ? 'n/a (no ensemble gain in some seed)' : formatPercent(seeds.map((r) => chosenOf(r).gainKept!), 0),
+      `ensemble ${(100 * paper.ensembleAccuracy).toFixed(1)} % → student ${(100 * paper.distilledAccuracy).toFixed(1)} %: ${(100 * paper.gainKept).toFixed(0)} % kept`,
+    ],
   ];
+  const tried = chooser
+    ? chooser.combines.map((c) => `${c.combine} (ensemble ${c.ensembleTestErrors} test errors): ${c.candidates.map((k) => `T = ${k.temperature}: ${k.validationErrors}`).join(', ')}`).join('; ')
+    : '';
   return [
     `# ensemble-distill on ${dataName}`,
     '',
     how,
-    `- ${s.members} members ${architectureName(mlp(s.width))} (no regularisation), hard labels, ${s.memberEpochs} epochs, seeds 100·seed + k; students of the same architecture distilled at T = ${s.temperatures.join(', ')}, each combination's student chosen on validation errors (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${s.studentEpochs} epochs on the training set; Adam, batch 128`,
+    `- ${s.members} members ${architectureName(mlp(s.width))} (no regularisation), hard labels, ${patience === null ? '' : 'at most '}${s.memberEpochs} epochs, seeds 100·seed + k; students of the same architecture (soft weight ${s.softWeight}, hard weight ${s.hardWeight}), ${patience === null ? '' : 'at most '}${s.studentEpochs} epochs on the training set${convergenceText(patience, plateau)}; Adam, batch 128`,
+    ...(chooser ? [`- chosen on validation data (seed ${chooser.seed}, validation errors of each student: ${tried}) → ${chosen!.combine}, T = ${chosen!.temperature}`] : []),
     '',
-    `Test errors out of ${testSize} per seed (with the temperature chosen on validation), and the share of the ensemble's gain over one model that the student keeps, (single − student) / (single − ensemble), mean ± std over seeds:`,
+    `Test errors out of ${testSize} per seed, and the share of the ensemble's gain over one model that the student keeps, (single − student) / (single − ensemble), mean ± std over seeds:`,
     '',
     markdownTable(['model', 'test errors per seed', 'gain kept', 'paper (speech, Table 1)'], rows),
     '',

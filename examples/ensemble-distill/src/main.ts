@@ -1,6 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
-import { defaultSettings, runEnsembleDistill } from './ensemble-distill';
+import { combines, defaultSettings, runEnsembleDistill } from './ensemble-distill';
+import type { EnsembleCombine } from '@kd/ensemble';
+
+function combineList(text: string): EnsembleCombine[] {
+  const names = text.split(',').map((c) => c.trim());
+  const bad = names.find((c) => !(combines as readonly string[]).includes(c));
+  if (bad !== undefined) throw new Error(`--combines must be a list of ${combines.join(', ')}, got '${text}'`);
+  return names as EnsembleCombine[];
+}
 
 await runExampleMain(
   {
@@ -13,12 +21,16 @@ await runExampleMain(
       'member-epochs': { type: 'string' },
       'student-epochs': { type: 'string' },
       temperatures: { type: 'string' },
+      combines: { type: 'string' },
     },
     usage: `  --members <n>          default ${defaultSettings.members}
   --width <units>        hidden units per layer of members and student, default ${defaultSettings.width}
   --member-epochs <n>    default ${defaultSettings.memberEpochs}
   --student-epochs <n>   default ${defaultSettings.studentEpochs}
-  --temperatures 4,20    each combination is distilled at each; its student is chosen on validation errors, default ${defaultSettings.temperatures.join(',')}`,
+  --temperatures 4,20    the first seed distils each combination at each; the student with the fewest
+                         validation errors sets the combination and temperature of every seed; default ${defaultSettings.temperatures.join(',')}
+  --combines arithmetic,geometric,logits
+                         the combinations the first seed tries; default ${defaultSettings.combines.join(',')}`,
     run: (flags, values, context) =>
       runEnsembleDistill(flags, context, {
         ...defaultSettings,
@@ -27,6 +39,7 @@ await runExampleMain(
         ...(values['member-epochs'] !== undefined ? { memberEpochs: positiveInteger('--member-epochs', values['member-epochs'] as string) } : {}),
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
+        ...(values.combines !== undefined ? { combines: combineList(values.combines as string) } : {}),
       }),
   },
   process.argv.slice(2),
