@@ -1,5 +1,4 @@
-import { fileSystem, readJsonFile } from '@kd/core/node';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { readJsonFile } from '@kd/core/node';
 import { evaluate, metricNames } from '@kd/trainer';
 import type { MetricName } from '@kd/trainer';
 import { stat } from 'node:fs/promises';
@@ -9,6 +8,7 @@ import type { DataConfig } from './experiment-config';
 import { loadExperimentData } from './experiment-data';
 import { UsageError } from './cli-error';
 import type { Command } from './main';
+import { loadModelFolder } from './model-folder';
 
 const defaultMetrics = ['accuracy', 'errorCount', 'nll', 'ece', 'brier'];
 
@@ -48,7 +48,7 @@ export const evalCommand: Command = {
     const modelDir = resolve(ctx.cwd, args.positionals[0]!);
     const { data, baseDir, seed } = await dataSource(values.data, ctx.cwd);
     await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, ctx, 'eval');
-    const model = await loadLayersModel(fileSystem(modelDir));
+    const model = await loadModelFolder(modelDir, 'kd eval <model>');
     try {
       const { test } = await loadExperimentData(data, { baseDir, seed });
       const result = evaluate(model, test, { metrics: metrics as MetricName[] });

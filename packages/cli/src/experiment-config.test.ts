@@ -50,13 +50,13 @@ describe('validateExperimentConfig', () => {
     };
     expect(validateExperimentConfig(bad)).toEqual([
       'seed: expected a safe integer, got 1.5',
-      'data.testFraction: expected a number in [0, 1), got 2',
+      'data.testFraction: expected a number in (0, 1), got 2',
       'data.omitClasses[1]: expected an integer >= 0, got -1',
       'teacher.train.epochs: expected an integer >= 1, got 0',
       "teacher.train.optimizer.kind: expected one of 'sgd', 'adam', got 'rmsprop'",
       'teacher.train.architecture.hidden[0]: expected an integer >= 1, got 0',
       "student.architecture.type: expected one of 'mlp', 'cnn', got 'transformer'",
-      "loss.options.temperature: expected a finite number > 0, got 'x'",
+      "loss.options.temperature: expected a finite number in (0, 1000], got 'x'",
       "training.metrics[1]: expected one of 'accuracy', 'errorCount', 'top5Accuracy', 'nll', 'ece', 'brier', 'agreement', got 'f1'",
       'training.schedules.temperature.every: required, got nothing',
       'colour: unknown key (expected one of $schema, name, seed, output, data, teacher, student, loss, training, baseline)',
@@ -77,6 +77,39 @@ describe('validateExperimentConfig', () => {
     expect(validateExperimentConfig({ ...valid, training: { ...valid.training, schedules: { nckdWeight: 8 } } })).toEqual([
       "training.schedules.nckdWeight: loss 'distillation' has no option 'nckdWeight' (its numeric options: temperature, softWeight, hardWeight)",
     ]);
+  });
+
+  // Each passed the check and failed once training ran: after the teacher trained, or (a schedule)
+  // in the epoch where it left its range.
+  it.each<[string, (config: ExperimentConfig) => unknown, string[]]>([
+    ['no validation examples', (c) => ({ ...c, data: { ...c.data, validationFraction: 0 } }), ['data.validationFraction: expected a number in (0, 1), got 0']],
+    ['a negative learning rate', (c) => ({ ...c, training: { ...c.training, optimizer: { kind: 'adam', learningRate: -0.001 } } }), ['training.optimizer.learningRate: expected a finite number >= 0, got -0.001']],
+    [
+      "a teacher's learning rate that goes below 0",
+      (c) => ({ ...c, teacher: { train: { ...(c.teacher as { train: object }).train, optimizer: { kind: 'sgd', learningRate: { kind: 'linear', from: 0.1, to: -0.1, epochs: 2 } } } } }),
+      ['teacher.train.optimizer.learningRate: must stay >= 0 in every epoch, got -0.1 in epoch 3'],
+    ],
+    ['an absurd temperature', (c) => ({ ...c, loss: { key: 'distillation', options: { temperature: 1e30 } } }), ['loss.options.temperature: expected a finite number in (0, 1000], got 1e+30']],
+    [
+      'a temperature schedule past the maximum',
+      (c) => ({ ...c, training: { ...c.training, schedules: { temperature: { kind: 'exponential', initial: 20, decay: 2 } } } }),
+      ['training.schedules.temperature: must stay in (0, 1000] in every epoch, got 1280 in epoch 7'],
+    ],
+    [
+      "'agreement' for models without a teacher",
+      (c) => ({ ...c, teacher: { train: { ...(c.teacher as { train: object }).train, metrics: ['agreement'] } }, training: { ...c.training, earlyStopping: { metric: 'agreement', patience: 2 } } }),
+      [
+        "teacher.train.metrics: 'agreement' compares a model with its teacher, and the teacher trains without one",
+        `training.earlyStopping.metric: 'agreement' compares a model with its teacher, and the baseline ("baseline": true) trains on these settings without one`,
+      ],
+    ],
+    ['a divergence guard that would fire at once', (c) => ({ ...c, training: { ...c.training, divergence: { lossFactor: 1 } } }), ['training.divergence.lossFactor: expected a finite number > 1, got 1']],
+  ])('refuses %s, naming the key and the value', (_, edit, problems) => {
+    expect(validateExperimentConfig(edit(valid))).toEqual(problems);
+  });
+
+  it('accepts the divergence guard turned off, and a learning rate that warms up from 0', () => {
+    expect(validateExperimentConfig({ ...valid, training: { ...valid.training, divergence: false, optimizer: { kind: 'adam', learningRate: { kind: 'linear', from: 0, to: 0.001, epochs: 2 } } } })).toEqual([]);
   });
 
   it('names missing sections and wrong shapes', () => {

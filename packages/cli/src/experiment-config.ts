@@ -17,7 +17,9 @@ import {
   positive,
   problemsOf,
   safeInteger,
+  scheduleRangeProblems,
   scheduleSchema,
+  divergenceSchema,
   variantOf,
 } from '@kd/trainer';
 
@@ -58,11 +60,13 @@ const trainingEntries = {
   earlyStopping: v.optional(object({ metric, patience: integer(1), minDelta: v.optional(nonNegative()) })),
   /** Write a checkpoint every this many epochs. Default 1. */
   checkpointEvery: v.optional(integer(1)),
+  /** The divergence guard (loss 100x the first step's, or accuracy at chance 3 epochs): `false` turns it off. Default on. */
+  divergence: v.optional(divergenceSchema),
 };
 
 const dataEntries = {
   /** Share of the training part held out for validation each epoch. Default 0.1. */
-  validationFraction: v.optional(fraction('closed', 'open')),
+  validationFraction: v.optional(fraction('open', 'open')),
   /** Share of the (remaining) training part used as the transfer set. Default 1. */
   transferFraction: v.optional(fraction('open', 'closed')),
   /** Classes left out of the transfer set (the paper omits every 3). Default none. */
@@ -78,7 +82,7 @@ const lossSchema = variantOf(
     const options = object(
       Object.fromEntries(
         numeric.map(([name, spec]) => {
-          const value = spec.bound === 'positive' ? positive() : nonNegative();
+          const value = spec.bound === 'positive' ? positive(spec.max) : nonNegative(spec.max);
           return [name, spec.default === undefined ? value : v.optional(value)];
         }),
       ),
@@ -94,7 +98,7 @@ export const experimentConfigSchema = object({
   seed: v.optional(described(safeInteger(), 'Seeds the data split, initial weights, batch order, augmentation and dropout. Default 0.')),
   output: described(nonEmptyString(), "Folder for models, checkpoints, logs and results.json, relative to the config's folder."),
   data: described(variantOf('source', [
-    object({ source: v.literal('mnist-digits'), /** Share held out as the test set. Default 0.2. */ testFraction: v.optional(fraction('closed', 'open')), ...dataEntries }),
+    object({ source: v.literal('mnist-digits'), /** Share held out as the test set. Default 0.2. */ testFraction: v.optional(fraction('open', 'open')), ...dataEntries }),
     object({ source: v.literal('idx'), /** A folder of MNIST-format IDX files (MNIST, Fashion-MNIST). */ dir: nonEmptyString(), ...dataEntries }),
   ]), "Where the examples come from: the mnist package's 10,000 digits, or a folder of MNIST-format IDX files."),
   teacher: described(oneOf(
@@ -131,17 +135,39 @@ export type TrainingConfig = Omit<ExperimentConfig['training'], 'schedules'>;
 
 /**
  * Every problem with an experiment config, each as `path: expected ..., got ...` (e.g.
- * `loss.options.temperature: expected a finite number > 0, got 'x'`); empty when the config is
- * valid. Unknown keys are problems too, so a typo never silently falls back to a default.
+ * `loss.options.temperature: expected a finite number in (0, 1000], got 'x'`); empty when the
+ * config is valid. Unknown keys are problems too, so a typo never silently falls back to a
+ * default. Beyond the shape, what would only fail once training runs is found here too: a
+ * schedule (of a learning rate or a loss option) that leaves its range in any epoch, and metrics
+ * a model without a teacher cannot compute.
  */
 export function validateExperimentConfig(config: unknown): string[] {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) return [`(config): expected an object, got ${describeValue(config)}`];
   const problems = problemsOf(experimentConfigSchema, config, '');
   if (problems.length > 0) return problems;
-  const { loss, training } = config as ExperimentConfig;
-  const numeric = Object.keys(lossOptionSpecs[loss.key].numeric);
-  for (const name of Object.keys(training.schedules ?? {})) {
-    if (!numeric.includes(name)) problems.push(`training.schedules.${name}: loss '${loss.key}' has no option '${name}' (its numeric options: ${numeric.join(', ')})`);
+  const { loss, training, teacher, baseline } = config as ExperimentConfig;
+  const numeric = lossOptionSpecs[loss.key].numeric;
+  for (const [name, schedule] of Object.entries(training.schedules ?? {})) {
+    const spec = numeric[name];
+    if (spec === undefined) {
+      problems.push(`training.schedules.${name}: loss '${loss.key}' has no option '${name}' (its numeric options: ${Object.keys(numeric).join(', ')})`);
+    } else {
+      problems.push(...scheduleRangeProblems(schedule, `training.schedules.${name}`, training.epochs, spec));
+    }
   }
+  const sections: Array<[string, TrainingConfig]> = [...('train' in teacher ? [['teacher.train', teacher.train] as [string, TrainingConfig]] : []), ['training', training]];
+  for (const [path, section] of sections) {
+    if (section.optimizer) problems.push(...scheduleRangeProblems(section.optimizer.learningRate, `${path}.optimizer.learningRate`, section.epochs, { bound: 'nonNegative' }));
+  }
+  // The teacher trains alone, and the baseline too: neither has a teacher to agree with.
+  if ('train' in teacher) problems.push(...agreementProblems(teacher.train, 'teacher.train', 'the teacher trains without one'));
+  if (baseline) problems.push(...agreementProblems({ earlyStopping: training.earlyStopping }, 'training', 'the baseline ("baseline": true) trains on these settings without one'));
+  return problems;
+}
+
+function agreementProblems(section: Pick<TrainingConfig, 'metrics' | 'earlyStopping'>, path: string, why: string): string[] {
+  const problems: string[] = [];
+  if (section.metrics?.includes('agreement')) problems.push(`${path}.metrics: 'agreement' compares a model with its teacher, and ${why}`);
+  if (section.earlyStopping?.metric === 'agreement') problems.push(`${path}.earlyStopping.metric: 'agreement' compares a model with its teacher, and ${why}`);
   return problems;
 }

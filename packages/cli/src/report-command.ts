@@ -38,6 +38,7 @@ export const reportCommand: Command = {
     const example = typeof values.example === 'string' ? parsePositiveInteger('example', values.example, 'report') - 1 : 0;
     const out = typeof values.out === 'string' ? resolve(ctx.cwd, values.out) : join(dir, 'report.html');
     const run = await readRunFolder(dir);
+    for (const warning of run.warnings) ctx.stderr(`kd report: warning: ${warning}\n`);
     if (run.predictions && example >= run.predictions.labels.length) {
       throw new Error(`--example ${example + 1} is past the ${run.predictions.labels.length} examples saved in ${dir}`);
     }

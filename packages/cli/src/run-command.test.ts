@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CliContext } from '@kd/cli';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,7 +115,51 @@ describe('kd run, eval and report end to end', () => {
     await writeFile(join(dir, 'bad.json'), JSON.stringify({ ...experiment, loss: { key: 'distillation', options: { temperature: -1 } }, epochs: 3 }));
     const { code, stderr } = await kd(['run', 'bad.json']);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^kd: .*bad\.json has 2 problems: loss\.options\.temperature: expected a finite number > 0, got -1; epochs: unknown key.*\n$/);
+    expect(stderr).toMatch(/^kd: .*bad\.json has 2 problems: loss\.options\.temperature: expected a finite number in \(0, 1000\], got -1; epochs: unknown key.*\n$/);
+  });
+
+  it('refuses what cannot run before training, leaving no run folder', async () => {
+    const cases: Array<[string, object, RegExp]> = [
+      // Was: the teacher trained, then "Pass at least one tensor to concat", and the folder stayed.
+      ['no-validation', { ...experiment, data: { ...experiment.data, validationFraction: 0.0009 } }, /^kd: 'loadExperimentData': data\.validationFraction: 0\.0009 of the 500 training examples is no validation example\n$/],
+      ['no-transfer', { ...experiment, data: { ...experiment.data, omitClasses: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] } }, /^kd: 'loadExperimentData': data\.omitClasses: \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\] leaves no transfer example: all 400 are of those classes\n$/],
+      ['negative-rate', { ...experiment, training: { ...experiment.training, optimizer: { kind: 'sgd', learningRate: -0.1 } } }, /has 1 problem: training\.optimizer\.learningRate: expected a finite number >= 0, got -0\.1\n$/],
+    ];
+    for (const [name, config, error] of cases) {
+      await writeFile(join(dir, `${name}.json`), JSON.stringify({ ...config, output: `runs/${name}` }));
+      const { code, stderr } = await kd(['run', `${name}.json`]);
+      expect(code).toBe(1);
+      expect(stderr.split('\n').at(-2)! + '\n').toMatch(error);
+      expect(existsSync(join(dir, 'runs', name))).toBe(false);
+    }
+    // Was: kd run created the mistyped folder and trained from scratch.
+    const typo = await kd(['run', 'tiny.json', '--resume', '--out', 'runs/tiyn']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain(`kd: 'runExperiment': options.resume: there is no run folder ${join(dir, 'runs', 'tiyn')} to continue`);
+    expect(existsSync(join(dir, 'runs', 'tiyn'))).toBe(false);
+  });
+
+  it('names the file and what it expected when a model folder is corrupt', async () => {
+    // Was: "Based on the provided shape, [784,32], the tensor should have 25088 values but has 25".
+    const broken = join(dir, 'broken-student');
+    await cp(join(dir, 'runs', 'tiny', 'student'), broken, { recursive: true });
+    await writeFile(join(broken, 'weights.bin'), new Uint8Array(100));
+    const { code, stderr } = await kd(['eval', 'broken-student', '--data', 'tiny.json']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      new RegExp(`\\nkd: kd eval <model>: cannot load the model in ${broken}: 'fileSystem' expected the weight files of ${broken}/model\\.json \\(weights\\.bin\\) to hold the \\d+ bytes its weightsManifest lists, got 100: they are cut short or belong to another model\\n$`),
+    );
+  });
+
+  it('stops a run that diverges without a NaN, naming the epoch and the guard', async () => {
+    // Was: a learning rate of 1e6 trained to a loss of 5e10 and 10 % accuracy, and exited 0.
+    const diverging = { ...experiment, output: 'runs/diverging', teacher: { train: { ...experiment.teacher.train, optimizer: { kind: 'sgd', learningRate: 1e6 } } } };
+    await writeFile(join(dir, 'diverging.json'), JSON.stringify(diverging));
+    const { code, stderr } = await kd(['run', 'diverging.json']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /\nkd: 'trainModel': training diverged (in epoch 1: its mean loss, [\d.e+]+, is more than 100 times the loss of the first step .*|at step \d+ .*)\n$/,
+    );
   });
 
   it('rejects an unknown backend as a usage error', async () => {

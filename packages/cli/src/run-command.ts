@@ -1,7 +1,6 @@
-import { readJsonFile, writeFileAtomic } from '@kd/core/node';
+import { readJsonFile } from '@kd/core/node';
 import type { EpochRecord } from '@kd/trainer';
-import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { chooseBackend } from './backend-choice';
 import { validateExperimentConfig } from './experiment-config';
 import type { ExperimentConfig } from './experiment-config';
@@ -9,19 +8,19 @@ import { runExperiment } from './run-experiment';
 import type { ExperimentResult } from './run-experiment';
 import type { Command } from './main';
 import { parsePositiveInteger } from './option-values';
-import { runFiles } from './run-folder';
-import { savePredictions } from './save-predictions';
 
 export const runCommand: Command = {
   spec: {
     name: 'run',
     summary: 'run one experiment config and write its run folder',
     description: [
-      'Runs an experiment config (the JSON schema of @kd/trainer runExperiment): loads the data,',
-      'trains or loads the teacher, distils the student, and writes the run folder: config.json,',
-      'one JSON-lines log per model (soft and hard loss apart), checkpoints, the final models,',
-      "results.json (test metrics) and predictions.json (for 'kd report'). Progress bars are drawn",
-      'on a terminal. Ctrl-C stops after the current step; --resume continues from the checkpoints.',
+      'Runs an experiment config (its JSON schema: experiment.schema.json): checks the config, the',
+      'data and any saved teacher before anything trains, then trains or loads the teacher, distils',
+      'the student, and writes the run folder: config.json, one JSON-lines log per model (soft and',
+      "hard loss apart), checkpoints, the final models, results.json (test metrics) and",
+      "predictions.json (for 'kd report'). Progress bars are drawn on a terminal. Ctrl-C stops after",
+      'the current step; --resume continues from the checkpoints, only the same experiment. A run',
+      'folder has one writer at a time.',
     ].join('\n'),
     positionals: [{ name: 'experiment.json', description: 'the experiment config' }],
     options: {
@@ -52,10 +51,7 @@ export const runCommand: Command = {
       throw new Error(`${configPath} has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`);
     }
     await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, ctx, 'run', threads);
-    const output = resolve(baseDir, config.output);
-    await mkdir(output, { recursive: true });
-    await writeFileAtomic(join(output, runFiles.config), `${JSON.stringify(config, null, 2)}\n`);
-    ctx.stderr(`kd run: ${config.name ?? configPath} into ${output}\n`);
+    ctx.stderr(`kd run: ${config.name ?? configPath} into ${resolve(baseDir, config.output)}\n`);
 
     const interrupt = ctx.trapInterrupt();
     let result: ExperimentResult;
@@ -75,8 +71,7 @@ export const runCommand: Command = {
     } finally {
       interrupt.release();
     }
-    await savePredictions(config, baseDir, output);
-    ctx.stdout(`${summarize(result)}\nrun folder: ${output}\nreport: kd report ${output}\n`);
+    ctx.stdout(`${summarize(result)}\nrun folder: ${result.output}\nreport: kd report ${result.output}\n`);
     return 0;
   },
 };

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { runExperiment } from '@kd/cli';
 import type { ExperimentConfig } from '@kd/cli';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { fileSystem, lockFolder } from '@kd/core/node';
+import { buildModel } from '@kd/trainer';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +44,8 @@ describe(`runExperiment [${backend}]`, () => {
       'baseline',
       'baseline-checkpoints',
       'baseline-log.jsonl',
+      'config.json',
+      'predictions.json',
       'results.json',
       'student',
       'student-checkpoints',
@@ -117,8 +121,70 @@ describe(`runExperiment [${backend}]`, () => {
   it('refuses an invalid config before doing anything, listing every problem', async () => {
     const bad = { ...config, output: 'never', training: { epochs: 0 }, loss: { key: 'distillation', options: { temperature: -1 } } };
     await expect(runExperiment(bad as ExperimentConfig, { baseDir: dir })).rejects.toThrow(
-      /the config has 2 problem\(s\):\n {2}loss\.options\.temperature: expected a finite number > 0, got -1\n {2}training\.epochs: expected an integer >= 1, got 0/,
+      /the config has 2 problem\(s\):\n {2}loss\.options\.temperature: expected a finite number in \(0, 1000\], got -1\n {2}training\.epochs: expected an integer >= 1, got 0/,
     );
     expect(existsSync(join(dir, 'never'))).toBe(false);
   });
+
+  it('resumes only the same experiment, naming what differs, and touches nothing when it refuses', async () => {
+    const out = join(dir, 'first');
+    const before = await snapshot(out);
+    await expect(
+      runExperiment({ ...config, seed: 4, loss: { key: 'distillation', options: { temperature: 5, hardWeight: 0.1 } } }, { baseDir: dir, resume: true }),
+    ).rejects.toThrow(
+      `'runExperiment': options.resume: ${out} holds a run of another experiment: seed: 3 there, 4 here; loss.options.temperature: 3 there, 5 here; resume continues only the same experiment (to run this one, choose another folder)`,
+    );
+    await expect(runExperiment(config, { baseDir: dir })).rejects.toThrow(
+      `'runExperiment': the output folder ${out} already holds a run: continue it with resume (kd run --resume), or choose another folder`,
+    );
+    expect(await snapshot(out)).toEqual(before);
+    // Longer training and other metrics are the same experiment, continued.
+    const longer = await runExperiment({ ...config, name: 'renamed', baseline: false, training: { ...config.training, epochs: 3, metrics: ['accuracy'] } }, { baseDir: dir, progress: false, resume: true });
+    expect(longer.student.fit.resumedFromEpoch).toBe(2);
+    expect(longer.student.fit.history.map((r) => r.epoch)).toEqual([3]);
+  });
+
+  it('has one writer per run folder: a second run into it fails at once', async () => {
+    const out = join(dir, 'busy');
+    await mkdir(out);
+    const lock = await lockFolder(out);
+    try {
+      await expect(runExperiment({ ...config, output: 'busy' }, { baseDir: dir, progress: false })).rejects.toThrow(
+        new RegExp(`^run folder ${out} is in use: process ${process.pid} \\(since .*\\) writes it, and a folder has one writer at a time`),
+      );
+      expect(await readdir(out)).toEqual(['.kd-lock']);
+    } finally {
+      await lock.release();
+    }
+    // Two runs started together: one runs, the other is refused.
+    const quick = { ...config, output: 'together', baseline: false, training: { ...config.training, epochs: 1 } };
+    const outcomes = await Promise.allSettled([runExperiment(quick, { baseDir: dir, progress: false }), runExperiment(quick, { baseDir: dir, progress: false })]);
+    expect(outcomes.map((o) => o.status).toSorted()).toEqual(['fulfilled', 'rejected']);
+    expect(String((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(/is in use|already holds a run/);
+  });
+
+  it('refuses a teacher folder that is corrupt or does not fit the data, and a loss the teacher cannot feed, leaving no run folder', async () => {
+    await mkdir(join(dir, 'corrupt-teacher'));
+    await writeFile(join(dir, 'corrupt-teacher', 'model.json'), '{"modelTopology": null}');
+    await expect(runExperiment({ ...config, output: 'never', teacher: { path: 'corrupt-teacher' } }, { baseDir: dir })).rejects.toThrow(
+      `teacher.path: cannot load the model in ${join(dir, 'corrupt-teacher')}: 'fileSystem' expected ${join(dir, 'corrupt-teacher', 'model.json')} to hold a model topology (modelTopology: an object with class_name and config), got null`,
+    );
+    const small = buildModel({ type: 'mlp', hidden: [4] }, { inputShape: [5, 2, 1], numClasses: 10 });
+    await small.save(fileSystem(join(dir, 'small-teacher')));
+    small.dispose();
+    await expect(runExperiment({ ...config, output: 'never', teacher: { ensemble: ['first/teacher', 'small-teacher'] } }, { baseDir: dir })).rejects.toThrow(
+      `'runExperiment': data (for the model of teacher.ensemble[1], ${join(dir, 'small-teacher')}): holds 28x28x1 images (784 values each), but the model takes [batch, 5, 2, 1]`,
+    );
+    await expect(
+      runExperiment({ ...config, output: 'never', teacher: { ensemble: ['first/teacher', 'first/teacher'] }, loss: { key: 'logitMatching' }, training: { epochs: 1 } }, { baseDir: dir }),
+    ).rejects.toThrow("Argument 'loss' passed to 'createDistiller' is 'logitMatching', which needs teacher logits; the teacher gives probabilities only (an arithmetic ensemble)");
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
 });
+
+/** Every file under `dir` with its size and modification time. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const entries = await readdir(dir, { recursive: true });
+  const stats = await Promise.all(entries.map(async (entry) => [entry, await stat(join(dir, entry))] as const));
+  return Object.fromEntries(stats.map(([entry, info]) => [entry, `${info.size} ${info.mtimeMs}`]));
+}

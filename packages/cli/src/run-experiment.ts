@@ -1,17 +1,20 @@
-import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { jitter } from '@kd/data';
 import { ensemble, layersModelTeacher } from '@kd/ensemble';
 import type { Teacher } from '@kd/ensemble';
-import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileSystem, writeFileAtomic } from '@kd/core/node';
-import { buildModel, createDistiller, evaluate, trainModel } from '@kd/trainer';
+import type { FolderLock } from '@kd/core/node';
+import { buildModel, createDistiller, evaluate, modelDataProblems, trainModel } from '@kd/trainer';
 import type { EpochRecord, FitOptions, FitResult, ProgressStream } from '@kd/trainer';
 import { checkpoints, jsonlLogger } from '@kd/trainer/node';
 import { loadExperimentData } from './experiment-data';
 import type { ExperimentConfig, TrainingConfig } from './experiment-config';
 import { validateExperimentConfig } from './experiment-config';
+import { checkRunFolder, claimRunFolder } from './claim-run-folder';
+import { loadModelFolder } from './model-folder';
+import { runFiles } from './run-folder';
+import { savePredictions } from './save-predictions';
 
 /** Options of {@link runExperiment}. */
 export interface RunExperimentOptions {
@@ -19,8 +22,11 @@ export interface RunExperimentOptions {
   baseDir?: string;
   /**
    * Continue a killed run from the checkpoints in its output folder: each model goes on from its
-   * newest checkpoint, or starts when it has none yet. The output folder must exist: a mistyped
-   * one is an Error, never a fresh start. Default false.
+   * newest checkpoint, or starts when it has none yet. The output folder must exist (a mistyped
+   * one is an Error, never a fresh start) and hold a run of the same experiment: its `config.json`
+   * may differ only in `name`, `output`, `baseline` and each model's `epochs`, `checkpointEvery`,
+   * `metrics`, `earlyStopping` and `divergence`; anything else is an Error naming each difference.
+   * Without `resume`, the output folder must be new or empty. Default false.
    */
   resume?: boolean;
   /**
@@ -55,9 +61,15 @@ const testMetrics = ['accuracy', 'errorCount', 'nll', 'ece', 'brier'] as const;
 /**
  * Runs an experiment described by a JSON config (see `ExperimentConfig`): loads the data, trains
  * or loads the teacher(s), distils the student, optionally trains the hard-label baseline, and
- * writes into `output`: `teacher/`, `student/`, `baseline/` (TensorFlow.js models), checkpoints,
- * `*-log.jsonl` (one line per epoch) and `results.json` (test metrics). An invalid config fails
- * before any work with one error listing every problem and its path.
+ * writes into `output`: `config.json`, `teacher/`, `student/`, `baseline/` (TensorFlow.js models),
+ * checkpoints, `*-log.jsonl` (one line per epoch), `results.json` (test metrics) and
+ * `predictions.json` (for reports).
+ *
+ * Everything that can be judged before training is, before the output folder is created or
+ * touched: the config (one error listing every problem and its path, schedules over every epoch
+ * included), the folder (a run of another experiment is not continued, a run is not started over
+ * one that exists), the data (no part may be empty) and the teacher models given by path. The
+ * folder has one writer at a time: a second run into it fails at once.
  */
 export async function runExperiment(config: ExperimentConfig, options: RunExperimentOptions = {}): Promise<ExperimentResult> {
   const problems = validateExperimentConfig(config);
@@ -66,64 +78,77 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   }
   const base = options.baseDir ?? process.cwd();
   const output = resolve(base, config.output);
-  if (options.resume && !(await stat(output).then((info) => info.isDirectory(), () => false))) {
-    throw new Error(`'runExperiment': options.resume: there is no run folder ${output} to continue (to start the run, leave resume off)`);
-  }
-  await mkdir(output, { recursive: true });
+  const resume = options.resume === true;
+  await checkRunFolder(output, config, resume);
   const seed = config.seed ?? 0;
   const { train, validation, transfer, test } = await loadExperimentData(config.data, { baseDir: base, seed });
-  const common = (training: TrainingConfig, name: ExperimentModel): FitOptions => ({
-    name,
-    epochs: training.epochs,
-    seed,
-    validation,
-    progress: options.progress ?? true,
-    ...(training.batchSize !== undefined ? { batchSize: training.batchSize } : {}),
-    ...(training.optimizer !== undefined ? { optimizer: training.optimizer } : {}),
-    ...(training.jitter ? { augment: jitter({ maxShift: training.jitter }) } : {}),
-    ...(training.maxNorm !== undefined ? { maxNorm: training.maxNorm } : {}),
-    ...(training.metrics !== undefined ? { metrics: training.metrics } : {}),
-    ...(training.earlyStopping !== undefined ? { earlyStopping: training.earlyStopping } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    callbacks: [
-      checkpoints({ dir: join(output, `${name}-checkpoints`), every: training.checkpointEvery ?? 1, resume: options.resume ? 'auto' : false }),
-      jsonlLogger(join(output, `${name}-log.jsonl`)),
-      ...(options.onEpochEnd ? [{ onEpochEnd: (record: EpochRecord) => options.onEpochEnd!(name, record) }] : []),
-    ],
-  });
-  const stopIfAborted = (fit: FitResult): void => {
-    if (fit.stopReason === 'aborted') options.signal?.throwIfAborted();
-  };
   const inputShape = [...train.imageShape];
   const numClasses = train.numClasses;
   const models: LayersModel[] = [];
+  let lock: FolderLock | undefined;
   try {
-    let teacher: Teacher;
-    let teacherFit: FitResult | null = null;
     const t = config.teacher;
+    let teacherModel: LayersModel | undefined;
+    let teacher: Teacher;
+    // The models whose mean logits give the teacher's soft targets in the report (none for an arithmetic ensemble).
+    let teacherLogitModels: LayersModel[];
     if ('train' in t) {
-      const model = buildModel(t.train.architecture, { inputShape, numClasses, seed });
-      models.push(model);
-      teacherFit = await trainModel(model, train, common(t.train, 'teacher'));
-      stopIfAborted(teacherFit);
-      await model.save(fileSystem(join(output, 'teacher')));
-      teacher = layersModelTeacher(model);
+      teacherModel = buildModel(t.train.architecture, { inputShape, numClasses, seed });
+      models.push(teacherModel);
+      teacher = layersModelTeacher(teacherModel);
+      teacherLogitModels = [teacherModel];
     } else {
-      const paths = 'path' in t ? [t.path] : t.ensemble;
-      const loaded: LayersModel[] = [];
-      for (const path of paths) loaded.push(await tfl.loadLayersModel(fileSystem(resolve(base, path))));
-      models.push(...loaded);
-      const members = loaded.map((m) => layersModelTeacher(m));
+      const paths = 'path' in t ? [['teacher.path', t.path]] : t.ensemble.map((path, i) => [`teacher.ensemble[${i}]`, path]);
+      const found: string[] = [];
+      for (const [key, path] of paths) {
+        const dir = resolve(base, path!);
+        const model = await loadModelFolder(dir, key!);
+        models.push(model);
+        found.push(...modelDataProblems(model, train, `data (for the model of ${key}, ${dir})`));
+      }
+      if (found.length > 0) throw new Error(`'runExperiment': ${found.join('; ')}`);
+      const members = models.map((m) => layersModelTeacher(m));
       teacher = 'path' in t ? members[0]! : ensemble(members, { combine: t.combine ?? 'arithmetic' });
+      teacherLogitModels = 'path' in t || (t.combine ?? 'arithmetic') !== 'arithmetic' ? [...models] : [];
     }
-
     const student = buildModel(config.student.architecture, { inputShape, numClasses, seed });
     models.push(student);
-    const { schedules, ...studentTraining } = config.training;
-    const studentFit = await createDistiller({ teacher, student, loss: config.loss }).fit(transfer, {
-      ...common(studentTraining, 'student'),
-      ...(schedules ? { schedules } : {}),
+    // Built now, so that a loss the teacher cannot feed fails before the teacher trains.
+    const distiller = createDistiller({ teacher, student, loss: config.loss });
+
+    lock = await claimRunFolder(output, config, resume);
+    const common = (training: TrainingConfig, name: ExperimentModel): FitOptions => ({
+      name,
+      epochs: training.epochs,
+      seed,
+      validation,
+      progress: options.progress ?? true,
+      ...(training.batchSize !== undefined ? { batchSize: training.batchSize } : {}),
+      ...(training.optimizer !== undefined ? { optimizer: training.optimizer } : {}),
+      ...(training.jitter ? { augment: jitter({ maxShift: training.jitter }) } : {}),
+      ...(training.maxNorm !== undefined ? { maxNorm: training.maxNorm } : {}),
+      ...(training.metrics !== undefined ? { metrics: training.metrics } : {}),
+      ...(training.earlyStopping !== undefined ? { earlyStopping: training.earlyStopping } : {}),
+      ...(training.divergence !== undefined ? { divergence: training.divergence } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      callbacks: [
+        checkpoints({ dir: join(output, `${name}-checkpoints`), every: training.checkpointEvery ?? 1, resume: resume ? 'auto' : false }),
+        jsonlLogger(join(output, `${name}-log.jsonl`)),
+        ...(options.onEpochEnd ? [{ onEpochEnd: (record: EpochRecord) => options.onEpochEnd!(name, record) }] : []),
+      ],
     });
+    const stopIfAborted = (fit: FitResult): void => {
+      if (fit.stopReason === 'aborted') options.signal?.throwIfAborted();
+    };
+
+    let teacherFit: FitResult | null = null;
+    if (teacherModel && 'train' in t) {
+      teacherFit = await trainModel(teacherModel, train, common(t.train, 'teacher'));
+      stopIfAborted(teacherFit);
+      await teacherModel.save(fileSystem(join(output, 'teacher')));
+    }
+    const { schedules, ...studentTraining } = config.training;
+    const studentFit = await distiller.fit(transfer, { ...common(studentTraining, 'student'), ...(schedules ? { schedules } : {}) });
     stopIfAborted(studentFit);
     await student.save(fileSystem(join(output, 'student')));
 
@@ -131,7 +156,9 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     if (config.baseline) {
       const model = buildModel(config.student.architecture, { inputShape, numClasses, seed });
       models.push(model);
-      const fit = await trainModel(model, transfer, common(studentTraining, 'baseline'));
+      // The baseline has no teacher to agree with.
+      const metrics = studentTraining.metrics?.filter((metric) => metric !== 'agreement');
+      const fit = await trainModel(model, transfer, common({ ...studentTraining, ...(metrics ? { metrics } : {}) }, 'baseline'));
       stopIfAborted(fit);
       await model.save(fileSystem(join(output, 'baseline')));
       baseline = { fit, test: evaluate(model, test, { metrics: testMetrics }) };
@@ -143,9 +170,11 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       student: { fit: studentFit, test: evaluate(student, test, { metrics: [...testMetrics, 'agreement'], teacher }) },
       baseline,
     };
-    await writeFileAtomic(join(output, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFileAtomic(join(output, runFiles.results), `${JSON.stringify(result, null, 2)}\n`);
+    await savePredictions(output, { student, teacherLogitModels, test });
     return result;
   } finally {
     for (const model of models) model.dispose();
+    await lock?.release();
   }
 }

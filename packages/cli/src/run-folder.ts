@@ -33,6 +33,8 @@ export interface RunFolder {
   /** `results.json`, once the run finished. */
   results: ExperimentResult | undefined;
   predictions: RunPredictions | undefined;
+  /** What was read with a repair (a log's torn last line skipped), for the reader to show. */
+  warnings: string[];
 }
 
 /** File names inside a run folder (the trainer's, plus what `kd run` adds). */
@@ -47,10 +49,11 @@ export const runFiles = {
 export async function readRunFolder(dir: string): Promise<RunFolder> {
   if (!(await exists(dir))) throw new Error(`run folder ${dir} does not exist`);
   const logs: RunFolder['logs'] = {};
+  const warnings: string[] = [];
   for (const role of runRoles) {
     const path = join(dir, runFiles.log(role));
     if (role === 'student' || (await exists(path))) {
-      logs[role] = (await readJsonLines(path, `${role} training log`)) as EpochRecord[];
+      logs[role] = (await readJsonLines(path, `${role} training log`, (warning) => warnings.push(warning))) as EpochRecord[];
     }
   }
   return {
@@ -59,6 +62,7 @@ export async function readRunFolder(dir: string): Promise<RunFolder> {
     logs,
     results: await readOptionalJson<ExperimentResult>(join(dir, runFiles.results), 'run results'),
     predictions: await readOptionalJson<RunPredictions>(join(dir, runFiles.predictions), 'run predictions'),
+    warnings,
   };
 }
 

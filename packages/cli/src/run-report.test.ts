@@ -13,7 +13,7 @@ describeBackends('buildRunReport', () => {
     ];
     const labels = [0, 1];
     const ece = tf.tidy(() => expectedCalibrationError(tf.tensor2d(logits), tf.tensor1d(labels, 'int32')));
-    const report = buildRunReport({ dir: 'run', name: 'run', logs: { student: [] }, results: undefined, predictions: { split: 'test', labels, logits } });
+    const report = buildRunReport({ dir: 'run', name: 'run', logs: { student: [] }, results: undefined, predictions: { split: 'test', labels, logits }, warnings: [] });
     const svg = report.figures.find((figure) => figure.svg.includes('reliability-diagram'))!.svg;
     expect(svg).toContain(`(ECE ${Number(ece.toPrecision(4))})`);
   });

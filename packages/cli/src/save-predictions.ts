@@ -1,49 +1,42 @@
-import { fileSystem, writeFileAtomic } from '@kd/core/node';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { writeFileAtomic } from '@kd/core/node';
+import type { Dataset } from '@kd/data';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { predictLogits } from '@kd/trainer';
-import { join, resolve } from 'node:path';
-import type { ExperimentConfig } from './experiment-config';
-import { loadExperimentData } from './experiment-data';
+import { join } from 'node:path';
 import type { RunPredictions } from './run-folder';
 import { runFiles } from './run-folder';
 
+/** What {@link savePredictions} scores. */
+export interface PredictionModels {
+  student: LayersModel;
+  /**
+   * The teacher's models whose mean logits give its soft targets: one model, or the members of an
+   * ensemble combined geometrically or by logits (softmax(mean z / T) is the normalised geometric
+   * mean of softmax(z / T)); none for an arithmetic ensemble, whose report leaves the soft-targets
+   * plot out.
+   */
+  teacherLogitModels: readonly LayersModel[];
+  test: Dataset;
+}
+
 /**
- * Writes `predictions.json` into a finished run folder: the final student's logits on the test
- * set, and logits for the teacher's soft targets, so `kd report` can draw the reliability
- * diagram, the confusion matrix and the soft targets without TensorFlow.js.
- *
- * An ensemble combined geometrically or by logits has exact logits, the mean of its members'
- * (softmax(mean z / T) is the normalised geometric mean of softmax(z / T)); an arithmetic
- * ensemble has none, and its report leaves the soft-targets plot out.
+ * Writes `predictions.json` into a run folder: the final student's logits on the test set, and
+ * logits for the teacher's soft targets, so `kd report` can draw the reliability diagram, the
+ * confusion matrix and the soft targets without TensorFlow.js.
  */
-export async function savePredictions(config: ExperimentConfig, baseDir: string, output: string): Promise<void> {
-  const { test } = await loadExperimentData(config.data, { baseDir, seed: config.seed ?? 0 });
-  const logitsOf = async (dir: string): Promise<number[][]> => {
-    const model = await loadLayersModel(fileSystem(dir));
-    try {
-      const logits = predictLogits(model, test);
-      const rows = (await logits.array()) as number[][];
-      logits.dispose();
-      return rows;
-    } finally {
-      model.dispose();
-    }
+export async function savePredictions(output: string, { student, teacherLogitModels, test }: PredictionModels): Promise<void> {
+  const logitsOf = async (model: LayersModel): Promise<number[][]> => {
+    const logits = predictLogits(model, test);
+    const rows = (await logits.array()) as number[][];
+    logits.dispose();
+    return rows;
   };
-  const teacher = config.teacher;
-  const teacherDirs =
-    'train' in teacher
-      ? [join(output, 'teacher')]
-      : 'path' in teacher
-        ? [resolve(baseDir, teacher.path)]
-        : (teacher.combine ?? 'arithmetic') === 'arithmetic'
-          ? []
-          : teacher.ensemble.map((path) => resolve(baseDir, path));
   const members: number[][][] = [];
-  for (const dir of teacherDirs) members.push(await logitsOf(dir));
+  for (const model of teacherLogitModels) members.push(await logitsOf(model));
   const predictions: RunPredictions = {
     split: 'test',
     labels: Array.from(test.labels),
-    logits: round(await logitsOf(join(output, 'student'))),
+    logits: round(await logitsOf(student)),
     ...(members.length > 0 ? { teacherLogits: round(meanOf(members)) } : {}),
     ...(test.classNames ? { classNames: [...test.classNames] } : {}),
   };

@@ -1,4 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { lockFolder } from '@kd/core/node';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,19 +17,27 @@ const option = (name) => rest[rest.indexOf(name) + 1];
 const { options } = JSON.parse(readFileSync(config, 'utf8')).loss;
 const t = options.temperature;
 writeFileSync(join(dirname(config), 'args.json'), JSON.stringify({ command, rest }));
+const out = option('--out');
 if (t === 8 && !existsSync(join(process.cwd(), 'heal'))) {
+  mkdirSync(out, { recursive: true });
   console.error('epoch 1 of 1');
   console.error('kd: out of memory at T = 8');
   process.exit(1);
 }
-const out = option('--out');
 mkdirSync(out, { recursive: true });
 const validation = { accuracy: 0.9 - Math.abs(Math.log2(t) - 2) / 100 + options.softWeight / 1000, nll: 0.3 };
 writeFileSync(join(out, 'student-log.jsonl'), JSON.stringify({ epoch: 1, validation: { accuracy: 0.5 } }) + '\\n' + JSON.stringify({ epoch: 2, validation }) + '\\n');
 writeFileSync(join(out, 'results.json'), JSON.stringify({ student: { test: { accuracy: 0.9 + t / 1000 } } }));
 `;
 
-const experiment = { output: 'runs/one', loss: { key: 'distillation', options: { temperature: 1, softWeight: 0.5, hardWeight: 0.5 } } };
+const experiment = {
+  output: 'runs/one',
+  data: { source: 'mnist-digits' },
+  teacher: { path: 'teacher' },
+  student: { architecture: { type: 'mlp', hidden: [8] } },
+  loss: { key: 'distillation', options: { temperature: 1, softWeight: 0.5, hardWeight: 0.5 } },
+  training: { epochs: 1 },
+};
 let dir = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kd-sweep-command-test-'));
@@ -56,14 +66,11 @@ describe('kd sweep', () => {
 
     const cell = join(dir, 'runs', 'sweep-mnist', 'temperature-20_soft-weight-0.9');
     const config = JSON.parse(await readFile(join(cell, 'experiment.json'), 'utf8'));
-    expect(config).toEqual({
-      output: 'runs/one',
-      loss: { key: 'distillation', options: { temperature: 20, softWeight: 0.9, hardWeight: 1 - 0.9 } },
-    });
+    expect(config).toEqual({ ...experiment, loss: { key: 'distillation', options: { temperature: 20, softWeight: 0.9, hardWeight: 1 - 0.9 } } });
     // Each child gets its share of the 4 cores, and reads relative paths from the config's folder.
     expect(JSON.parse(await readFile(join(cell, 'args.json'), 'utf8'))).toEqual({
       command: 'run',
-      rest: ['--out', join(cell, 'run'), '--resume', '--base-dir', dir, '--threads', '2'],
+      rest: ['--out', join(cell, 'run'), '--base-dir', dir, '--threads', '2'],
     });
 
     await writeFile(join(dir, 'heal'), '');
@@ -71,6 +78,9 @@ describe('kd sweep', () => {
     expect(second.code).toBe(0);
     expect(second.stderr.match(/finished earlier/g)).toHaveLength(6);
     expect(second.stderr.match(/ finished in /g)).toHaveLength(2);
+    // A cell that failed half-way continues its run.
+    const failed = join(dir, 'runs', 'sweep-mnist', 'temperature-8_soft-weight-0.5');
+    expect(JSON.parse(await readFile(join(failed, 'args.json'), 'utf8')).rest).toEqual(['--out', join(failed, 'run'), '--resume', '--base-dir', dir, '--threads', '2']);
 
     const markdown = await readFile(join(dir, 'runs', 'sweep-mnist', 'results.md'), 'utf8');
     const rows = markdown.trim().split('\n');
@@ -84,11 +94,7 @@ describe('kd sweep', () => {
   });
 
   it('refuses to sweep a value the config schedules, before running any cell', async () => {
-    const scheduled = {
-      ...experiment,
-      teacher: { train: { epochs: 1 } },
-      training: { epochs: 1, schedules: { temperature: { kind: 'constant', value: 2 } } },
-    };
+    const scheduled = { ...experiment, training: { epochs: 1, schedules: { temperature: { kind: 'linear', from: 2, to: 1, epochs: 1 } } } };
     await writeFile(join(dir, 'scheduled.json'), JSON.stringify(scheduled));
     const { code, stderr } = await kd(['sweep', 'scheduled.json', '--temperature', '1,2']);
     expect(code).toBe(1);
@@ -98,11 +104,38 @@ describe('kd sweep', () => {
   });
 
   it('points out that every cell trains its own teacher', async () => {
-    await writeFile(join(dir, 'trains.json'), JSON.stringify({ ...experiment, teacher: { train: { epochs: 1 } } }));
+    await writeFile(join(dir, 'trains.json'), JSON.stringify({ ...experiment, teacher: { train: { epochs: 1, architecture: { type: 'mlp', hidden: [8] } } } }));
     const { code, stderr } = await kd(['sweep', 'trains.json', '--temperature', '4']);
     expect(code).toBe(0);
     expect(stderr).toContain(
       'kd sweep: every cell trains its own teacher; to train it once, run the experiment once and give the sweep "teacher": { "path": "<run folder>/teacher" }\n',
     );
+  });
+
+  it('refuses a config that cannot run, or a cell of it, before running any cell', async () => {
+    await writeFile(join(dir, 'broken.json'), JSON.stringify({ ...experiment, training: { epochs: 0 } }));
+    const broken = await kd(['sweep', 'broken.json', '--temperature', '4', '--out', 'runs/broken']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toBe(`kd: ${join(dir, 'broken.json')} has 1 problem: training.epochs: expected an integer >= 1, got 0\n`);
+    await writeFile(join(dir, 'dkd.json'), JSON.stringify({ ...experiment, loss: { key: 'decoupledKd', options: { temperature: 4 } } }));
+    const dkd = await kd(['sweep', 'dkd.json', '--soft-weight', '0.5', '--out', 'runs/dkd']);
+    expect(dkd.code).toBe(1);
+    expect(dkd.stderr).toMatch(/^kd: .*dkd\.json cannot run every cell of the sweep: cell soft-weight-0\.5: loss\.options\.softWeight: unknown key/);
+    expect(existsSync(join(dir, 'runs', 'broken'))).toBe(false);
+    expect(existsSync(join(dir, 'runs', 'dkd'))).toBe(false);
+  });
+
+  it('has one writer per sweep folder: a second sweep fails at once', async () => {
+    const out = join(dir, 'runs', 'busy');
+    await mkdir(out, { recursive: true });
+    const lock = await lockFolder(out);
+    try {
+      const { code, stderr } = await kd(['sweep', 'mnist.json', '--temperature', '4', '--out', out]);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(new RegExp(`\\nkd: sweep folder ${out} is in use: process ${process.pid} \\(since .*\\) writes it, and a folder has one writer at a time; wait for it to end or stop it\\n$`));
+      expect(existsSync(join(out, 'temperature-4'))).toBe(false);
+    } finally {
+      await lock.release();
+    }
   });
 });

@@ -1,12 +1,14 @@
 import { readJsonFile, writeFileAtomic } from '@kd/core/node';
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { maxTemperature } from '@kd/losses';
 import { higherIsBetter, metricNames } from '@kd/trainer';
 import type { CliContext } from './cli-context';
 import { UsageError } from './cli-error';
 import type { ParsedCommandLine } from './command-line';
+import { validateExperimentConfig } from './experiment-config';
 import { applySweepParams, sweepParams } from './experiment-overrides';
 import { expandGrid } from './grid';
 import type { SweepAxis, SweepCell } from './grid';
@@ -57,8 +59,8 @@ export const sweepCommand: Command = {
     const selection = { metric: options.select, higherIsBetter: higherIsBetter(options.select as (typeof metricNames)[number]) };
     const config = await readJsonFile(options.configPath, 'experiment config');
     const cells = expandGrid(options.axes);
-    // Fails now, not once per cell, when the config cannot take the swept values.
-    applySweepParams(config, cells[0]!.params);
+    // Fails now, not once per cell, when the config (or a cell of it) cannot run.
+    checkCells(options.configPath, config, cells);
     ctx.stderr(`kd sweep: ${cells.length} cells, ${Math.min(options.parallel, cells.length)} at a time, in ${options.out}\n`);
     if (trainsItsTeacher(config)) {
       ctx.stderr(
@@ -66,6 +68,7 @@ export const sweepCommand: Command = {
       );
     }
     const interrupt = ctx.trapInterrupt();
+    let markdown = '';
     const summary = await runSweep({
       signal: interrupt.signal,
       dir: options.out,
@@ -78,11 +81,15 @@ export const sweepCommand: Command = {
         threads: Math.max(1, Math.floor(ctx.cores / options.parallel)),
       }),
       onEvent: (event) => ctx.stderr(`${describeEvent(event, options.select)}\n`),
+      // Written while the sweep still holds its folder.
+      async finish({ results }) {
+        if (results.length === 0) return;
+        markdown = toMarkdown(resultsTable(results, selection));
+        await writeFileAtomic(join(options.out, 'results.md'), markdown);
+        await writeFileAtomic(join(options.out, 'results.csv'), toCsv(resultsTable(results, selection, { precise: true })));
+      },
     }).finally(() => interrupt.release());
     if (summary.results.length > 0) {
-      const markdown = toMarkdown(resultsTable(summary.results, selection));
-      await writeFileAtomic(join(options.out, 'results.md'), markdown);
-      await writeFileAtomic(join(options.out, 'results.csv'), toCsv(resultsTable(summary.results, selection, { precise: true })));
       const best = rankResults(summary.results, selection)[0]!;
       ctx.stdout(markdown);
       ctx.stdout(
@@ -119,7 +126,7 @@ function parseSweepOptions(args: ParsedCommandLine, ctx: CliContext): SweepComma
   if (typeof values.temperature === 'string') {
     axes.push({
       name: sweepParams.temperature,
-      values: parseNumberList('temperature', values.temperature, { min: 0, exclusiveMin: true }, 'sweep'),
+      values: parseNumberList('temperature', values.temperature, { min: 0, exclusiveMin: true, max: maxTemperature }, 'sweep'),
     });
   }
   if (typeof values['soft-weight'] === 'string') {
@@ -140,6 +147,17 @@ function parseSweepOptions(args: ParsedCommandLine, ctx: CliContext): SweepComma
     select: typeof values.select === 'string' ? values.select : 'accuracy',
     backend: typeof values.backend === 'string' ? values.backend : undefined,
   };
+}
+
+/**
+ * Every problem of the config and of each cell's config (`applySweepParams`), as one Error naming
+ * the file and, for a problem only a swept value brings, the cell.
+ */
+function checkCells(configPath: string, config: unknown, cells: readonly SweepCell[]): void {
+  const base = validateExperimentConfig(config);
+  if (base.length > 0) throw new Error(`${configPath} has ${base.length} problem${base.length === 1 ? '' : 's'}: ${base.join('; ')}`);
+  const problems = cells.flatMap((cell) => validateExperimentConfig(applySweepParams(config, cell.params)).map((problem) => `cell ${cell.id}: ${problem}`));
+  if (problems.length > 0) throw new Error(`${configPath} cannot run every cell of the sweep: ${problems.join('; ')}`);
 }
 
 function trainsItsTeacher(config: unknown): boolean {
@@ -166,7 +184,8 @@ function describeEvent(event: SweepEvent, metric: string): string {
 }
 
 /**
- * Runs each cell as `kd run <cell>/experiment.json --out <cell>/run --resume` in a child process,
+ * Runs each cell as `kd run <cell>/experiment.json --out <cell>/run` (with `--resume` once the cell
+ * has a run folder) in a child process,
  * its output in `<cell>/output.log`: separate processes keep cells from sharing one TensorFlow.js
  * engine and use the cores in parallel, and a cell stopped half-way continues from its last
  * checkpoint when the sweep runs again. Each child gets its share of the cores as threads, so
@@ -182,7 +201,7 @@ function childProcessRunner(
     const configPath = join(cellDir, 'experiment.json');
     const runDir = join(cellDir, 'run');
     const logPath = join(cellDir, 'output.log');
-    await writeFile(configPath, `${JSON.stringify(applySweepParams(config, cell.params), null, 2)}\n`);
+    await writeFileAtomic(configPath, `${JSON.stringify(applySweepParams(config, cell.params), null, 2)}\n`);
     const [command, ...prefix] = ctx.selfCommand;
     const args = [
       ...prefix,
@@ -190,7 +209,8 @@ function childProcessRunner(
       configPath,
       '--out',
       runDir,
-      '--resume',
+      // Continues a cell stopped half-way; a cell that never started has no run folder to continue.
+      ...(existsSync(runDir) ? ['--resume'] : []),
       '--base-dir',
       baseDir,
       '--threads',

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '@kd/core/node';
+import { lockFolder, writeFileAtomic } from '@kd/core/node';
 import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,8 @@ export interface SweepOptions {
   onEvent?: (event: SweepEvent) => void;
   /** Once aborted, no new cell starts; running cells are left to finish or stop on their own. */
   signal?: AbortSignal;
+  /** Runs once no cell runs any more, while the sweep still holds its folder (to write its tables). */
+  finish?: (summary: SweepSummary) => Promise<void>;
 }
 
 export interface SweepSummary {
@@ -60,10 +62,10 @@ export interface SweepSummary {
  * `result.json` exists; that file is written atomically after the cell's runner returns, so a
  * sweep stopped at any moment resumes by running again: finished cells are skipped, the others
  * start over. A failing cell does not stop the others; it is reported in `failures` and runs
- * again next time.
+ * again next time. The folder has one writer at a time: a second sweep into it fails at once.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
-  const { dir, cells, runCell, onEvent } = options;
+  const { dir, cells } = options;
   const parallel = options.parallel ?? availableParallelism();
   if (!Number.isSafeInteger(parallel) || parallel < 1) {
     throw new Error(`Argument 'parallel' passed to 'runSweep' must be an integer >= 1, got ${parallel}`);
@@ -73,7 +75,19 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     throw new Error("Argument 'cells' passed to 'runSweep' must have distinct ids");
   }
   await mkdir(dir, { recursive: true });
-  if (options.manifest !== undefined) await checkManifest(dir, options.manifest);
+  const lock = await lockFolder(dir, `sweep folder ${dir}`);
+  try {
+    if (options.manifest !== undefined) await checkManifest(dir, options.manifest);
+    const summary = await runCells(options, parallel);
+    await options.finish?.(summary);
+    return summary;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runCells(options: SweepOptions, parallel: number): Promise<SweepSummary> {
+  const { dir, cells, runCell, onEvent } = options;
 
   const total = cells.length;
   const finished = new Map<string, CellResult>();
