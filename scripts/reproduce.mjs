@@ -1,0 +1,81 @@
+// Reruns the paper's experiments on full Fashion-MNIST exactly as the README reports them, and
+// writes every results file (examples/<name>/results/fashion-mnist-*). Two experiments run side
+// by side, one native thread each (KD_THREADS=1), on a 2-core machine; omitted-class and
+// soft-targets start once mnist-distill has trained (and kept) its teachers, whose very models
+// they reuse. Prints each experiment's wall time. Needs Debian's dataset-fashion-mnist.
+//   npm run reproduce            everything (about 5 hours on 2 idle cores)
+//   npm run reproduce -- cnn-distill soft-targets    only these (their dependencies are not rerun)
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const data = '/usr/share/datasets/fashion-mnist';
+if (!existsSync(data)) {
+  console.error(`reproduce: ${data} not found: install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)`);
+  process.exit(1);
+}
+const converge = ['--data', data, '--seeds', '0,1,2', '--patience', '10', '--lr-plateau', '4'];
+/** The temperature mnist-distill chose on validation data, which omitted-class reuses. */
+const chosenTemperature = () =>
+  String(JSON.parse(readFileSync(resolve(root, 'examples/mnist-distill/results/fashion-mnist-seed0.json'), 'utf8')).temperature);
+
+const experiments = [
+  { name: 'mnist-distill', after: [], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperatures', '4,8,20'] },
+  {
+    name: 'cnn-distill',
+    after: [],
+    args: () => [...converge, '--teacher-jitter', '0,1', '--teacher-epochs', '150', '--student-epochs', '150', '--temperatures', '2,4,8', '--recipes', 'plain,jitter,mixup', '--student-jitter', '1', '--mixup-alpha', '0.2'],
+  },
+  { name: 'ensemble-distill', after: [], args: () => [...converge, '--member-epochs', '100', '--student-epochs', '100', '--temperatures', '4,8', '--combines', 'arithmetic,logits'] },
+  { name: 'omitted-class', after: ['mnist-distill'], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperature', chosenTemperature()] },
+  { name: 'soft-targets', after: ['mnist-distill'], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-epochs', '200', '--student-epochs', '200', '--temperatures', '4,8,20'] },
+];
+
+const only = process.argv.slice(2);
+const unknown = only.filter((name) => !experiments.some((e) => e.name === name));
+if (unknown.length) {
+  console.error(`reproduce: no experiment ${unknown.join(', ')} (there are ${experiments.map((e) => e.name).join(', ')})`);
+  process.exit(2);
+}
+const selected = only.length ? experiments.filter((e) => only.includes(e.name)) : experiments;
+const done = new Set(experiments.filter((e) => !selected.includes(e)).map((e) => e.name));
+const started = performance.now();
+const times = {};
+
+function run(experiment) {
+  return new Promise((resolveRun, reject) => {
+    const args = ['start', '-w', `examples/${experiment.name}`, '--', ...experiment.args()];
+    console.log(`\n$ KD_THREADS=1 npm ${args.join(' ')}`);
+    const begin = performance.now();
+    const child = spawn('npm', args, { cwd: root, stdio: 'inherit', env: { ...process.env, KD_THREADS: '1' } });
+    child.on('exit', (code) => {
+      times[experiment.name] = (performance.now() - begin) / 60_000;
+      console.log(`\n${experiment.name}: ${code === 0 ? 'done' : `failed (exit ${code})`} in ${times[experiment.name].toFixed(0)} min`);
+      if (code === 0) resolveRun();
+      else reject(new Error(`${experiment.name} failed`));
+    });
+  });
+}
+
+// Two at a time, each as soon as what it reuses has finished.
+const waiting = [...selected];
+const running = new Set();
+await new Promise((resolveAll, rejectAll) => {
+  const next = () => {
+    if (waiting.length === 0 && running.size === 0) return resolveAll();
+    while (running.size < 2) {
+      const index = waiting.findIndex((e) => e.after.every((a) => done.has(a)));
+      if (index < 0) break;
+      const [experiment] = waiting.splice(index, 1);
+      const job = run(experiment).then(() => {
+        done.add(experiment.name);
+        running.delete(job);
+        next();
+      }, rejectAll);
+      running.add(job);
+    }
+  };
+  next();
+});
+console.log(`\nall done in ${((performance.now() - started) / 60_000).toFixed(0)} min: ${Object.entries(times).map(([name, minutes]) => `${name} ${minutes.toFixed(0)} min`).join(', ')}`);
