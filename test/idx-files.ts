@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 /** Debian's Fashion-MNIST (`apt-get install dataset-fashion-mnist`). */
@@ -49,4 +52,24 @@ export function encodeIdx(type: keyof typeof TYPE_CODES, shape: number[], values
     else view.setFloat64(at, v, false);
   }
   return gzip ? new Uint8Array(gzipSync(bytes)) : bytes;
+}
+
+/**
+ * Writes real digits of the `mnist` package as an MNIST-format folder `dir` (the four uncompressed
+ * IDX files): `train.perClass` digits of each class from digit `train.from` on for training, and
+ * `test.perClass` from `test.from` on for testing.
+ */
+export async function writeDigitsIdx(dir: string, train: { from: number; perClass: number }, test: { from: number; perClass: number }): Promise<void> {
+  const require = createRequire(import.meta.url);
+  const digits: number[][] = [];
+  for (let digit = 0; digit < 10; digit++) {
+    digits.push((JSON.parse(await readFile(require.resolve(`mnist/src/digits/${digit}.json`), 'utf8')) as { data: number[] }).data);
+  }
+  await mkdir(dir, { recursive: true });
+  for (const [prefix, { from, perClass }] of [['train', train], ['t10k', test]] as const) {
+    const pixels = digits.flatMap((data) => data.slice(from * 784, (from + perClass) * 784).map((v) => Math.round(v * 255)));
+    const labels = digits.flatMap((_, digit) => Array.from({ length: perClass }, () => digit));
+    await writeFile(join(dir, `${prefix}-images-idx3-ubyte`), encodeIdx('uint8', [labels.length, 28, 28], pixels));
+    await writeFile(join(dir, `${prefix}-labels-idx1-ubyte`), encodeIdx('uint8', [labels.length], labels));
+  }
 }

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CliContext } from '@kd/cli';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeDigitsIdx } from '../../../test/idx-files';
 import { runKd } from '../../../test/run-kd';
 import { backendKinds } from '@kd/backend';
 
@@ -23,38 +23,10 @@ const experiment = {
   training: { epochs: 1, batchSize: 50 },
 };
 
-/** An IDX file: magic (0, 0, type 0x08 = unsigned bytes, rank), big-endian sizes, then the bytes. */
-function idx(shape: number[], bytes: Uint8Array): Uint8Array {
-  const header = new DataView(new ArrayBuffer(4 + 4 * shape.length));
-  header.setUint8(2, 0x08);
-  header.setUint8(3, shape.length);
-  shape.forEach((size, i) => header.setUint32(4 + 4 * i, size));
-  return new Uint8Array([...new Uint8Array(header.buffer), ...bytes]);
-}
-
-/** `perClass` digits of each class from the mnist package, starting at `from`, as IDX images and labels. */
-async function digitsAsIdx(from: number, perClass: number): Promise<[Uint8Array, Uint8Array]> {
-  const require = createRequire(import.meta.url);
-  const pixels: number[] = [];
-  const labels: number[] = [];
-  for (let digit = 0; digit < 10; digit++) {
-    const { data } = JSON.parse(await readFile(require.resolve(`mnist/src/digits/${digit}.json`), 'utf8')) as { data: number[] };
-    pixels.push(...data.slice(from * 784, (from + perClass) * 784).map((v) => Math.round(v * 255)));
-    labels.push(...Array.from({ length: perClass }, () => digit));
-  }
-  return [idx([labels.length, 28, 28], Uint8Array.from(pixels)), idx([labels.length], Uint8Array.from(labels))];
-}
-
 let dir = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kd-run-test-'));
-  await mkdir(join(dir, 'digits'));
-  const [trainImages, trainLabels] = await digitsAsIdx(0, 50);
-  const [testImages, testLabels] = await digitsAsIdx(50, 20);
-  await writeFile(join(dir, 'digits', 'train-images-idx3-ubyte'), trainImages);
-  await writeFile(join(dir, 'digits', 'train-labels-idx1-ubyte'), trainLabels);
-  await writeFile(join(dir, 'digits', 't10k-images-idx3-ubyte'), testImages);
-  await writeFile(join(dir, 'digits', 't10k-labels-idx1-ubyte'), testLabels);
+  await writeDigitsIdx(join(dir, 'digits'), { from: 0, perClass: 50 }, { from: 50, perClass: 20 });
   // The tensor count is read before `kd run` chooses its backend.
   await tf.setBackend('cpu');
   await writeFile(join(dir, 'tiny.json'), JSON.stringify(experiment));
