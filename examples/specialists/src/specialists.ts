@@ -112,7 +112,15 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
     const run = { seed, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
-    const generalist = await trainOnLabels(mlp(s.width), data.train, { ...run, validation: data.validation, label: 'generalist', epochs: s.generalistEpochs });
+    // Early stopping and the learning-rate cuts apply to the generalist (the specialists have no validation set of their own).
+    const generalist = await trainOnLabels(mlp(s.width), data.train, {
+      ...run,
+      validation: data.validation,
+      ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
+      label: 'generalist',
+      epochs: s.generalistEpochs,
+    });
     const clusters = tf.tidy(() => findConfusableClusters(tf.tensor2d(predictProbs(generalist.model, data.validation), [data.validation.size, numClasses]), { clusters: s.clusters, seed }));
     console.log(`seed ${seed} clusters: ${clusters.map((c) => `{${c.map((k) => names[k]).join(', ')}}`).join(' ')}`);
     const generalistProbs = predictProbs(generalist.model, data.test);

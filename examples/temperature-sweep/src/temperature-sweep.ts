@@ -87,7 +87,14 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
-    const run = { seed, validation: data.validation, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
+    const run = {
+      seed,
+      validation: data.validation,
+      progress,
+      ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
+      ...(flags.quick ? { learningRate: 0.005 } : {}),
+    };
     const teacher = await teacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: 2 });
     const teacherTestErrors = errorCount(teacher.model, data.test);
     console.log(`seed ${seed} teacher: ${teacherTestErrors} test errors / ${data.test.size}`);
