@@ -60,7 +60,7 @@ const trainingEntries = {
   earlyStopping: v.optional(object({ metric, patience: integer(1), minDelta: v.optional(nonNegative()) })),
   /** Write a checkpoint every this many epochs. Default 1. */
   checkpointEvery: v.optional(integer(1)),
-  /** The divergence guard (loss 100x the first step's, or accuracy at chance 3 epochs): `false` turns it off. Default on. */
+  /** The divergence guard (loss 100x the first step's, or accuracy fallen back to chance for 3 epochs): `false` turns it off. Default on. */
   divergence: v.optional(divergenceSchema),
 };
 

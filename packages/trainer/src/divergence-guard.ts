@@ -15,7 +15,7 @@ export const divergenceSchema = oneOf(
     object({
       /** Stop once an epoch's mean loss exceeds this multiple of the first step's loss. Default 100. */
       lossFactor: v.optional(factor),
-      /** Stop once validation accuracy has been at chance for this many epochs in a row. Default 3. */
+      /** Stop once validation accuracy, after being above chance, has fallen to chance for this many epochs in a row. Default 3. */
       chanceEpochs: v.optional(integer(1)),
     }),
   ],
@@ -34,9 +34,10 @@ export type DivergenceOptions = v.InferOutput<typeof divergenceSchema>;
  * - the epoch's mean loss is more than `lossFactor` (100) times the loss of the run's first step,
  *   the model as it was given (when that loss is > 0). A loss that rises a hundredfold is not
  *   learning, whatever a schedule does to the loss's weights; or
- * - validation `accuracy` (when it is a metric and the validation set has labels) has been no
- *   better than always answering the validation set's most common class, for `chanceEpochs` (3)
- *   epochs in a row.
+ * - validation `accuracy` (when it is a metric and the validation set has labels), once above
+ *   chance in an earlier epoch, has fallen to no better than always answering the validation set's
+ *   most common class, for `chanceEpochs` (3) epochs in a row. A model that has not yet risen
+ *   above chance (a slow start, a hard problem) is left to learn.
  *
  * The first step's loss is kept in checkpoints, so a resumed run is judged by the same rule.
  */
@@ -58,9 +59,11 @@ export function divergenceGuard(options: Exclude<DivergenceOptions, false>, vali
       if (firstLoss !== null && firstLoss > 0 && total !== undefined && total > lossFactor * firstLoss) {
         why = `its mean loss, ${show(total)}, is more than ${lossFactor} times the loss of the first step (${show(firstLoss)})`;
       } else if (chance !== undefined) {
-        const recent = context.state.history.slice(-chanceEpochs).map((r) => r.validation?.accuracy);
-        if (recent.length === chanceEpochs && recent.every((accuracy) => accuracy !== undefined && accuracy <= chance)) {
-          why = `validation accuracy (${recent.map((a) => show(a!)).join(', ')}) has been no better than always answering the most common class (${show(chance)}) for ${chanceEpochs} epochs in a row`;
+        const accuracies = context.state.history.map((r) => r.validation?.accuracy ?? Number.NaN);
+        const recent = accuracies.slice(-chanceEpochs);
+        const fell = accuracies.slice(0, -chanceEpochs).some((accuracy) => accuracy > chance);
+        if (fell && recent.length === chanceEpochs && recent.every((accuracy) => accuracy <= chance)) {
+          why = `validation accuracy has fallen to no better than always answering the most common class (${show(chance)}) for ${chanceEpochs} epochs in a row (${recent.map(show).join(', ')}; it reached ${show(Math.max(...accuracies.slice(0, -chanceEpochs)))} before)`;
         }
       }
       if (why === undefined) return;

@@ -61,9 +61,9 @@ export interface FitOptions {
   earlyStopping?: EarlyStopping;
   /**
    * The divergence guard (see `divergenceGuard`): training stops with an Error once an epoch's mean
-   * loss exceeds `lossFactor` (100) times the first step's loss, or validation accuracy has been at
-   * chance (no better than the most common class) for `chanceEpochs` (3) epochs in a row. On by
-   * default; `false` turns it off.
+   * loss exceeds `lossFactor` (100) times the first step's loss, or validation accuracy, once above
+   * chance, has fallen to chance (no better than the most common class) for `chanceEpochs` (3)
+   * epochs in a row. On by default; `false` turns it off.
    */
   divergence?: DivergenceOptions;
   /** A progress bar on `process.stderr` (drawn only on a terminal), or on the given stream. Default true. */
