@@ -3,7 +3,7 @@ import { evaluate, metricNames } from '@kd/trainer';
 import type { MetricName } from '@kd/trainer';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { chooseBackend } from './backend-choice';
+import { backendFlag, chooseBackend } from './backend-choice';
 import type { DataConfig } from './experiment-config';
 import { loadExperimentData } from './experiment-data';
 import { UsageError } from './cli-error';
@@ -39,6 +39,7 @@ export const evalCommand: Command = {
     if (typeof values.data !== 'string') {
       throw new UsageError("'kd eval' needs --data (an experiment config, 'mnist-digits' or an IDX folder)", 'eval');
     }
+    const backend = backendFlag(values, 'eval');
     const metrics = typeof values.metrics === 'string' ? values.metrics.split(',').map((m) => m.trim()) : defaultMetrics;
     const allowed = metricNames.filter((name) => name !== 'agreement');
     const unknown = metrics.find((name) => !(allowed as readonly string[]).includes(name));
@@ -47,7 +48,7 @@ export const evalCommand: Command = {
     }
     const modelDir = resolve(ctx.cwd, args.positionals[0]!);
     const { data, baseDir, seed } = await dataSource(values.data, ctx.cwd);
-    await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, ctx, 'eval');
+    await chooseBackend(backend, ctx);
     const model = await loadModelFolder(modelDir, 'kd eval <model>');
     try {
       const { test } = await loadExperimentData(data, { baseDir, seed });

@@ -1,3 +1,4 @@
+import { backendKinds } from '@kd/backend';
 import { commands } from '@kd/cli';
 import type { CliContext } from '@kd/cli';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -69,6 +70,10 @@ describe('kd usage errors', () => {
     [['eval', 'model'], "kd: 'kd eval' needs --data (an experiment config, 'mnist-digits' or an IDX folder) (see 'kd eval --help')"],
     [['eval', 'model', '--data', 'mnist-digits', '--metrics', 'accuracy,agreement'], "kd: option '--metrics' takes names from accuracy, errorCount, top5Accuracy, nll, ece, brier, got 'agreement' (see 'kd eval --help')"],
     [['eval', 'model', '--data', 'nowhere'], "kd: option '--data' must be an experiment .json, 'mnist-digits' or a folder of IDX files, got 'nowhere' (see 'kd eval --help')"],
+    // A usage error before anything is read: the config named does not exist either.
+    [['run', 'missing.json', '--backend', 'tpu'], `kd: option '--backend' must be one of ${['auto', ...backendKinds].join(', ')}, got 'tpu' (see 'kd run --help')`],
+    [['sweep', 'missing.json', '--temperature', '4', '--backend', 'tpu'], `kd: option '--backend' must be one of ${['auto', ...backendKinds].join(', ')}, got 'tpu' (see 'kd sweep --help')`],
+    [['eval', 'model', '--data', 'missing.json', '--backend', 'tpu'], `kd: option '--backend' must be one of ${['auto', ...backendKinds].join(', ')}, got 'tpu' (see 'kd eval --help')`],
   ])('kd %j exits 2 with one line', async (argv, line) => {
     const { code, stdout, stderr } = await kd(argv);
     expect(code).toBe(2);

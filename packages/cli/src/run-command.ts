@@ -1,7 +1,7 @@
 import { readJsonFile } from '@kd/core/node';
 import type { EpochRecord } from '@kd/trainer';
 import { dirname, resolve } from 'node:path';
-import { chooseBackend } from './backend-choice';
+import { backendFlag, chooseBackend } from './backend-choice';
 import { validateExperimentConfig } from './experiment-config';
 import type { ExperimentConfig } from './experiment-config';
 import { runExperiment } from './run-experiment';
@@ -40,6 +40,7 @@ export const runCommand: Command = {
     const configPath = resolve(ctx.cwd, args.positionals[0]!);
     const baseDir = typeof values['base-dir'] === 'string' ? resolve(ctx.cwd, values['base-dir']) : dirname(configPath);
     const threads = typeof values.threads === 'string' ? parsePositiveInteger('threads', values.threads, 'run') : undefined;
+    const backend = backendFlag(values, 'run');
     const raw = await readJsonFile(configPath, 'experiment config');
     const config = (
       typeof values.out === 'string' && raw !== null && typeof raw === 'object'
@@ -50,7 +51,7 @@ export const runCommand: Command = {
     if (problems.length > 0) {
       throw new Error(`${configPath} has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`);
     }
-    await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, ctx, 'run', threads);
+    await chooseBackend(backend, ctx, threads);
     ctx.stderr(`kd run: ${config.name ?? configPath} into ${resolve(baseDir, config.output)}\n`);
 
     const interrupt = ctx.trapInterrupt();

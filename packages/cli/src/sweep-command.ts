@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { maxTemperature } from '@kd/losses';
 import { higherIsBetter, metricNames } from '@kd/trainer';
 import type { CliContext } from './cli-context';
+import { backendFlag } from './backend-choice';
 import { UsageError } from './cli-error';
 import type { ParsedCommandLine } from './command-line';
 import { validateExperimentConfig } from './experiment-config';
@@ -145,7 +146,7 @@ function parseSweepOptions(args: ParsedCommandLine, ctx: CliContext): SweepComma
     out: resolve(ctx.cwd, typeof values.out === 'string' ? values.out : join('runs', `sweep-${name}`)),
     parallel: typeof values.parallel === 'string' ? parsePositiveInteger('parallel', values.parallel, 'sweep') : ctx.cores,
     select: typeof values.select === 'string' ? values.select : 'accuracy',
-    backend: typeof values.backend === 'string' ? values.backend : undefined,
+    backend: backendFlag(values, 'sweep'),
   };
 }
 
