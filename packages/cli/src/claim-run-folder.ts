@@ -1,5 +1,5 @@
 import { jsonDifferences } from '@kd/core';
-import { folderLockFile, lockFolder, readJsonFile, writeFileAtomic } from '@kd/core/node';
+import { folderLockFile, isAbandonedTemporaryFile, lockFolder, readJsonFile, removeAbandonedTemporaryFiles, writeFileAtomic } from '@kd/core/node';
 import type { FolderLock } from '@kd/core/node';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,7 +28,8 @@ export async function checkRunFolder(output: string, config: ExperimentConfig, r
     return 'start';
   }
   if (!info.isDirectory()) throw new Error(`${fn}: the output ${output} is a file, not a folder`);
-  const entries = (await readdir(output)).filter((entry) => entry !== folderLockFile);
+  // A kill can leave the lock and half-written files of a run that never wrote its config.
+  const entries = (await readdir(output)).filter((entry) => entry !== folderLockFile && !isAbandonedTemporaryFile(entry));
   if (entries.length === 0) return 'start';
   if (!entries.includes(runFiles.config)) {
     throw new Error(`${fn}: the output folder ${output} holds files but no run (no ${runFiles.config}): choose an empty or new folder`);
@@ -48,14 +49,17 @@ export async function checkRunFolder(output: string, config: ExperimentConfig, r
 
 /**
  * Makes this process the one writer of `output` (created if needed): takes its lock, checks the
- * folder again under it (another run may have started there meanwhile) and, for a run that starts,
- * writes `config.json`. The caller releases the lock when the run ends.
+ * folder again under it (another run may have started there meanwhile), removes the temporary
+ * files killed writers left in it and, for a run that starts, writes `config.json`. The caller
+ * releases the lock when the run ends.
  */
 export async function claimRunFolder(output: string, config: ExperimentConfig, resume: boolean): Promise<FolderLock> {
   await mkdir(output, { recursive: true });
   const lock = await lockFolder(output, `run folder ${output}`);
   try {
-    if ((await checkRunFolder(output, config, resume)) === 'start') {
+    const use = await checkRunFolder(output, config, resume);
+    await removeAbandonedTemporaryFiles(output);
+    if (use === 'start') {
       await writeFileAtomic(join(output, runFiles.config), `${JSON.stringify(config, null, 2)}\n`);
     }
     return lock;

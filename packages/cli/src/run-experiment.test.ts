@@ -5,10 +5,11 @@ import { existsSync } from 'node:fs';
 import { fileSystem, lockFolder } from '@kd/core/node';
 import { buildModel } from '@kd/trainer';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend, testBackends } from '../../../test/backends';
+import { deadPid } from '../../../test/dead-pid';
 
 // End to end on the mnist digits, small: one backend (wasm when present, the faster here).
 const backend = testBackends.includes('wasm') ? 'wasm' : testBackends[0]!;
@@ -142,6 +143,18 @@ describe(`runExperiment [${backend}]`, () => {
     const longer = await runExperiment({ ...config, name: 'renamed', baseline: false, training: { ...config.training, epochs: 3, metrics: ['accuracy'] } }, { baseDir: dir, progress: false, resume: true });
     expect(longer.student.fit.resumedFromEpoch).toBe(2);
     expect(longer.student.fit.history.map((r) => r.epoch)).toEqual([3]);
+  });
+
+  it('starts in a folder a kill left before the run wrote its config: a stale lock and a half-written file', async () => {
+    const out = join(dir, 'halfway');
+    await mkdir(out);
+    const gone = deadPid();
+    await writeFile(join(out, '.kd-lock'), JSON.stringify({ pid: gone, host: hostname(), since: '2026-12-01T00:00:00.000Z' }));
+    await writeFile(join(out, `.config.json.${gone}.0a1b2c3d.tmp`), '{"name": "ti');
+    const quick = { ...config, output: 'halfway', baseline: false, training: { ...config.training, epochs: 1 } };
+    const resumed = await runExperiment(quick, { baseDir: dir, progress: false, resume: true });
+    expect(resumed.student.fit.resumedFromEpoch).toBeNull();
+    expect((await readdir(out)).filter((entry) => entry.startsWith('.'))).toEqual([]);
   });
 
   it('has one writer per run folder: a second run into it fails at once', async () => {

@@ -3,5 +3,5 @@ export { folderLockFile, lockFolder } from './folder-lock';
 export type { FolderLock } from './folder-lock';
 export { isProcessRunning } from './process-running';
 export { readJsonFile } from './read-json-file';
-export { writeFileAtomic } from './write-file-atomic';
+export { isAbandonedTemporaryFile, removeAbandonedTemporaryFiles, writeFileAtomic } from './write-file-atomic';
 export type { ChunkWriter } from './write-file-atomic';

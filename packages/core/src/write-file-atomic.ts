@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isProcessRunning } from './process-running';
+
+const temporarySuffix = '.tmp';
 
 /** Writes the content of a file in pieces: each call appends `bytes`. */
 export type ChunkWriter = (bytes: Uint8Array) => Promise<void>;
@@ -19,7 +22,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
   if (typeof path !== 'string' || path.length === 0) {
     throw new TypeError(`Argument 'path' passed to 'writeFileAtomic' must be a non-empty path, got ${JSON.stringify(path)}`);
   }
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}${temporarySuffix}`);
   try {
     const handle = await open(temporary, 'wx');
     try {
@@ -54,5 +57,22 @@ async function syncFolder(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Whether `name` is a temporary file of {@link writeFileAtomic} (`.<file>.<pid>.<8 hex>.tmp`)
+ * whose process no longer runs: one a kill left, which nothing will rename.
+ */
+export function isAbandonedTemporaryFile(name: string): boolean {
+  const pid = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(basename(name))?.[1];
+  return pid !== undefined && !isProcessRunning(Number(pid));
+}
+
+/** Removes every abandoned temporary file of {@link writeFileAtomic} in `dir` and the folders under it. */
+export async function removeAbandonedTemporaryFiles(dir: string): Promise<void> {
+  const entries = await readdir(dir, { recursive: true }).catch(() => []);
+  for (const entry of entries) {
+    if (isAbandonedTemporaryFile(entry)) await rm(join(dir, entry), { force: true });
   }
 }

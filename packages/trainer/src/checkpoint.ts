@@ -4,7 +4,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeShape, weightsByteLength } from '@kd/core';
-import { fileSystem, isProcessRunning, readJsonFile, writeFileAtomic } from '@kd/core/node';
+import { fileSystem, isProcessRunning, readJsonFile, removeAbandonedTemporaryFiles, writeFileAtomic } from '@kd/core/node';
 import { disposeOptimizerState, readOptimizerState, restoreOptimizerState } from './optimizer';
 
 /** What a checkpoint records besides the weights: enough to continue the run exactly. */
@@ -113,8 +113,9 @@ export async function latestCheckpoint(dir: string): Promise<string | undefined>
 }
 
 /**
- * Removes the temporary checkpoint folders (`checkpoint-<epoch>.tmp-<pid>-<time>`) that runs
- * killed while writing left in `dir`; those of a process still running stay.
+ * Removes what runs killed while writing left in `dir`: temporary checkpoint folders
+ * (`checkpoint-<epoch>.tmp-<pid>-<time>`) and a half-written `latest.json`; those of a process
+ * still running stay.
  */
 export async function removeAbandonedCheckpoints(dir: string): Promise<void> {
   const entries = await readdir(dir).catch(() => []);
@@ -122,6 +123,7 @@ export async function removeAbandonedCheckpoints(dir: string): Promise<void> {
     const pid = /^checkpoint-\d+\.tmp-(\d+)-\d+$/.exec(entry)?.[1];
     if (pid !== undefined && !isProcessRunning(Number(pid))) await rm(join(dir, entry), { recursive: true, force: true });
   }
+  await removeAbandonedTemporaryFiles(dir);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { buildModel, trainModel } from '@kd/trainer';
 import type { FitOptions } from '@kd/trainer';
 import { checkpoints } from '@kd/trainer/node';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { blobs } from '../../../test/datasets';
@@ -17,11 +17,12 @@ describeBackends('checkpoints()', () => {
   const options: FitOptions = { epochs: 2, batchSize: 20, seed: 9, optimizer: { kind: 'sgd', learningRate: 0.05 }, progress: false };
   const folder = tempDirEach('kd-checkpoints-');
 
-  it('removes the temporary folders killed runs left, and keeps those of a live writer', async () => {
+  it('removes the temporary folders and files killed runs left, and keeps those of a live writer', async () => {
     const abandoned = `checkpoint-000002.tmp-${deadPid()}-1764000000000`;
     const live = `checkpoint-000002.tmp-${process.pid}-1764000000000`;
     await mkdir(join(folder(), abandoned));
     await mkdir(join(folder(), live));
+    await writeFile(join(folder(), `.latest.json.${deadPid()}.0a1b2c3d.tmp`), '{"checkp');
     const m = model();
     await trainModel(m, data, { ...options, callbacks: [checkpoints({ dir: folder(), resume: 'auto' })] });
     m.dispose();
