@@ -70,7 +70,7 @@ function fitOptions(options: RunOptions): FitOptions {
         ? [
             {
               onEpochEnd: (r: EpochRecord) =>
-                console.log(`  ${options.label ?? 'model'} epoch ${r.epoch}/${options.epochs}: loss ${r.loss.total!.toFixed(4)}${errors(r)}, learning rate ${r.learningRate} (${r.seconds.toFixed(1)} s)`),
+                console.log(`  ${options.label ?? 'model'} epoch ${r.epoch}/${options.epochs}: loss ${r.loss.total!.toFixed(4)}${errors(r)}, learning rate ${Number(r.learningRate.toPrecision(3))} (${r.seconds.toFixed(1)} s)`),
             },
           ]
         : []),
