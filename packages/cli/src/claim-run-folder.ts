@@ -1,10 +1,12 @@
 import { jsonDifferences } from '@kd/core';
-import { folderLockFile, isAbandonedTemporaryFile, lockFolder, readJsonFile, removeAbandonedTemporaryFiles, writeFileAtomic } from '@kd/core/node';
+import { assertFolderFree, folderLockFile, isAbandonedTemporaryFile, lockFolder, readJsonFile, removeAbandonedTemporaryFiles, writeFileAtomic } from '@kd/core/node';
 import type { FolderLock } from '@kd/core/node';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExperimentConfig } from './experiment-config';
 import { runFiles } from './run-folder';
+
+const fn = "'runExperiment'";
 
 /** What a run does with its output folder: start in it (missing or empty), or continue the run it holds. */
 export type RunFolderUse = 'start' | 'continue';
@@ -21,13 +23,19 @@ const notTheExperiment = /^(\$schema|name|output|baseline)$|^(training|teacher\.
  * that are no run at all, is an Error; so is `resume` into a folder that does not exist.
  */
 export async function checkRunFolder(output: string, config: ExperimentConfig, resume: boolean): Promise<RunFolderUse> {
-  const fn = "'runExperiment'";
   const info = await stat(output).catch(() => undefined);
   if (info === undefined) {
     if (resume) throw new Error(`${fn}: options.resume: there is no run folder ${output} to continue (to start the run, leave resume off)`);
     return 'start';
   }
   if (!info.isDirectory()) throw new Error(`${fn}: the output ${output} is a file, not a folder`);
+  // A run in progress is in use, whatever its folder holds yet.
+  await assertFolderFree(output, `run folder ${output}`);
+  return judgeRunFolder(output, config, resume);
+}
+
+/** What `output`, an existing folder, holds: nothing (start), this experiment's run (continue), or something else (an Error). */
+async function judgeRunFolder(output: string, config: ExperimentConfig, resume: boolean): Promise<RunFolderUse> {
   // A kill can leave the lock and half-written files of a run that never wrote its config.
   const entries = (await readdir(output)).filter((entry) => entry !== folderLockFile && !isAbandonedTemporaryFile(entry));
   if (entries.length === 0) return 'start';
@@ -57,7 +65,7 @@ export async function claimRunFolder(output: string, config: ExperimentConfig, r
   await mkdir(output, { recursive: true });
   const lock = await lockFolder(output, `run folder ${output}`);
   try {
-    const use = await checkRunFolder(output, config, resume);
+    const use = await judgeRunFolder(output, config, resume);
     await removeAbandonedTemporaryFiles(output);
     if (use === 'start') {
       await writeFileAtomic(join(output, runFiles.config), `${JSON.stringify(config, null, 2)}\n`);

@@ -161,11 +161,14 @@ describe(`runExperiment [${backend}]`, () => {
     const out = join(dir, 'busy');
     await mkdir(out);
     const lock = await lockFolder(out);
+    const inUse = new RegExp(`^run folder ${out} is in use: process ${process.pid} \\(since .*\\) writes it, and a folder has one writer at a time`);
     try {
-      await expect(runExperiment({ ...config, output: 'busy' }, { baseDir: dir, progress: false })).rejects.toThrow(
-        new RegExp(`^run folder ${out} is in use: process ${process.pid} \\(since .*\\) writes it, and a folder has one writer at a time`),
-      );
+      await expect(runExperiment({ ...config, output: 'busy' }, { baseDir: dir, progress: false })).rejects.toThrow(inUse);
       expect(await readdir(out)).toEqual(['.kd-lock']);
+      // A run in progress that has written its config: in use, for a new run and a resume alike.
+      await writeFile(join(out, 'config.json'), JSON.stringify({ ...config, output: 'busy' }));
+      await expect(runExperiment({ ...config, output: 'busy' }, { baseDir: dir, progress: false })).rejects.toThrow(inUse);
+      await expect(runExperiment({ ...config, output: 'busy' }, { baseDir: dir, progress: false, resume: true })).rejects.toThrow(inUse);
     } finally {
       await lock.release();
     }

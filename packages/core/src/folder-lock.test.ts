@@ -1,4 +1,4 @@
-import { folderLockFile, isProcessRunning, lockFolder } from '@kd/core/node';
+import { assertFolderFree, folderLockFile, isProcessRunning, lockFolder } from '@kd/core/node';
 import { spawn } from 'node:child_process';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -19,9 +19,12 @@ describe('lockFolder', () => {
     await expect(lockFolder(dir, 'run folder x')).rejects.toThrow(
       new RegExp(`^run folder x is in use: process ${process.pid} \\(since .*\\) writes it, and a folder has one writer at a time; wait for it to end or stop it$`),
     );
+    // The same check, reading only.
+    await expect(assertFolderFree(dir, 'run folder x')).rejects.toThrow(`run folder x is in use: process ${process.pid} (since `);
     await lock.release();
     await lock.release();
     expect(await readdir(dir)).toEqual([]);
+    await assertFolderFree(dir);
     await (await lockFolder(dir)).release();
   });
 

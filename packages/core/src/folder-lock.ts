@@ -57,16 +57,36 @@ export async function lockFolder(dir: string, what = `folder ${dir}`): Promise<F
     }
     const owner = await readOwner(path);
     if (owner === undefined) continue;
-    const stale = owner.owner ? owner.owner.host === me.host && !isProcessRunning(owner.owner.pid) : owner.ageMs > emptyLockGraceMs;
-    if (!stale) {
-      const who = owner.owner ? `process ${owner.owner.pid}${owner.owner.host === me.host ? '' : ` on ${owner.owner.host}`} (since ${owner.owner.since})` : 'a process that is taking the lock right now';
-      throw new Error(
-        `${what} is in use: ${who} writes it, and a folder has one writer at a time; wait for it to end or stop it${owner.owner && owner.owner.host !== me.host ? `, or if no kd runs there, delete ${path}` : ''}`,
-      );
-    }
+    if (!isStale(owner)) throw inUse(what, path, owner);
     await removeStale(path, owner.text);
   }
   throw new Error(`${what}: could not take its lock ${path}: other processes keep taking it`);
+}
+
+/**
+ * Throws the Error {@link lockFolder} would throw while another process writes `dir`, and does
+ * nothing otherwise: a check that reads only, for a caller that must refuse a busy folder before it
+ * creates or changes anything.
+ */
+export async function assertFolderFree(dir: string, what = `folder ${dir}`): Promise<void> {
+  const path = join(dir, folderLockFile);
+  const owner = await readOwner(path);
+  if (owner !== undefined && !isStale(owner)) throw inUse(what, path, owner);
+}
+
+type LockContent = NonNullable<Awaited<ReturnType<typeof readOwner>>>;
+
+/** A lock its owner left: the owner died on this host, or never wrote the lock and is long gone. */
+function isStale({ owner, ageMs }: LockContent): boolean {
+  return owner ? owner.host === hostname() && !isProcessRunning(owner.pid) : ageMs > emptyLockGraceMs;
+}
+
+function inUse(what: string, path: string, { owner }: LockContent): Error {
+  const here = owner?.host === hostname();
+  const who = owner ? `process ${owner.pid}${here ? '' : ` on ${owner.host}`} (since ${owner.since})` : 'a process that is taking the lock right now';
+  return new Error(
+    `${what} is in use: ${who} writes it, and a folder has one writer at a time; wait for it to end or stop it${owner && !here ? `, or if no kd runs there, delete ${path}` : ''}`,
+  );
 }
 
 /** Creates `path` with `text` unless it exists; false when it does. */

@@ -1,5 +1,5 @@
 export { fileSystem, modelFileNames } from './file-system';
-export { folderLockFile, lockFolder } from './folder-lock';
+export { assertFolderFree, folderLockFile, lockFolder } from './folder-lock';
 export type { FolderLock } from './folder-lock';
 export { isProcessRunning } from './process-running';
 export { readJsonFile } from './read-json-file';
