@@ -1,19 +1,14 @@
 import { readJsonFile } from '@kd/core/node';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-let dir = '';
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kd-json-file-test-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+import { describe, expect, it } from 'vitest';
+import { tempDirEach } from '../../../test/temp-dir';
 
 describe('readJsonFile', () => {
+  const folder = tempDirEach('kd-json-file-test-');
+
   it('reads JSON and names the file and what it is in errors', async () => {
+    const dir = folder();
     await writeFile(join(dir, 'a.json'), '{"x": 1}');
     await writeFile(join(dir, 'bad.json'), '{"x": ');
     expect(await readJsonFile(join(dir, 'a.json'), 'config')).toEqual({ x: 1 });
