@@ -44,8 +44,8 @@ export async function loadExperimentData(data: DataConfig, options: ExperimentDa
     problems.push(`${key}: ${what}`);
     return true;
   };
-  const digits = parts.train.size + parts.test.size;
-  none(parts.test, data.source === 'idx' ? 'data.dir' : 'data.testFraction', data.source === 'idx' ? `${parts.test.source} holds no test examples` : `${data.testFraction} of the ${digits} digits is no test example`);
+  if (data.source === 'idx') none(parts.test, 'data.dir', `${parts.test.source} holds no test examples`);
+  else none(parts.test, 'data.testFraction', `${data.testFraction} of the ${parts.train.size + parts.test.size} digits is no test example`);
   if (none(parts.train, 'data.dir', `${parts.train.source} holds no training examples`)) throw dataError(problems);
   const validationFraction = data.validationFraction ?? 0.1;
   const { train, test: validation } = parts.train.split({ testFraction: validationFraction, seed });
