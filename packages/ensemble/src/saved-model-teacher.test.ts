@@ -38,6 +38,6 @@ describeBackends('savedModelTeacher', (backend) => {
   });
 
   it('names the folder when there is no model', async () => {
-    await expect(savedModelTeacher(join(root, 'nothing'))).rejects.toThrow(/'fileSystem' found no model at .*nothing\/model\.json/);
+    await expect(savedModelTeacher(join(root, 'nothing'))).rejects.toThrow(/^cannot read model file .*nothing\/model\.json: no such file$/);
   });
 });
