@@ -21,15 +21,15 @@ const chosenTemperature = () =>
   String(JSON.parse(readFileSync(resolve(root, 'examples/mnist-distill/results/fashion-mnist-seed0.json'), 'utf8')).temperature);
 
 const experiments = [
-  { name: 'mnist-distill', after: [], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperatures', '4,8,20'] },
+  { name: 'mnist-distill', after: [], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperatures', '4,8,20'] },
   {
     name: 'cnn-distill',
     after: [],
     args: () => [...converge, '--teacher-jitter', '0,1', '--teacher-epochs', '150', '--student-epochs', '150', '--temperatures', '2,4,8', '--recipes', 'plain,jitter,mixup', '--student-jitter', '1', '--mixup-alpha', '0.2'],
   },
   { name: 'ensemble-distill', after: [], args: () => [...converge, '--member-epochs', '100', '--student-epochs', '100', '--temperatures', '4,8', '--combines', 'arithmetic,logits'] },
-  { name: 'omitted-class', after: ['mnist-distill'], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperature', chosenTemperature()] },
-  { name: 'soft-targets', after: ['mnist-distill'], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-epochs', '200', '--student-epochs', '200', '--temperatures', '4,8,20'] },
+  { name: 'omitted-class', after: ['mnist-distill'], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperature', chosenTemperature()] },
+  { name: 'soft-targets', after: ['mnist-distill'], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '200', '--temperatures', '4,8,20'] },
 ];
 
 const only = process.argv.slice(2);

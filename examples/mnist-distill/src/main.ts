@@ -11,6 +11,7 @@ await runExampleMain(
       'teacher-epochs': { type: 'string' },
       'student-epochs': { type: 'string' },
       'teacher-jitter': { type: 'string' },
+      'teacher-dropout': { type: 'string' },
       temperatures: { type: 'string' },
     },
     usage: `  --teacher-epochs <n>   default ${defaultSettings.teacherEpochs}
@@ -18,6 +19,9 @@ await runExampleMain(
   --teacher-jitter 0,1,2 the teacher's training images shift by up to this many pixels (0: none); with several,
                          the first seed trains one teacher each and keeps the one with the fewest validation
                          errors for every seed; default ${defaultSettings.teacherJitters.join(',')}
+  --teacher-dropout 0.5,0.3
+                         the teacher's dropout on hidden units; with several, chosen after the jitter on the
+                         first seed's validation errors; default ${defaultSettings.teacherDropouts.join(',')}
   --temperatures 20,4    distillation temperatures; with several, the first seed distils at each and the one
                          with the fewest validation errors is used for every seed; default ${defaultSettings.temperatures.join(',')}`,
     run: (flags, values, context) =>
@@ -25,6 +29,7 @@ await runExampleMain(
         ...defaultSettings,
         ...(values['teacher-epochs'] !== undefined ? { teacherEpochs: positiveInteger('--teacher-epochs', values['teacher-epochs'] as string) } : {}),
         ...(values['teacher-jitter'] !== undefined ? { teacherJitters: integerList('--teacher-jitter', values['teacher-jitter'] as string) } : {}),
+        ...(values['teacher-dropout'] !== undefined ? { teacherDropouts: numberList('--teacher-dropout', values['teacher-dropout'] as string) } : {}),
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
       }),

@@ -6,7 +6,7 @@ import { createRunContext, currentBackend, parseFlags } from '@kd-examples/share
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend, testBackends } from '../../../test/backends';
-import { runMnistDistill } from './mnist-distill';
+import { defaultSettings, runMnistDistill } from './mnist-distill';
 
 // The whole pipeline once, on wasm when present (the backend `npm start` picks here; cpu takes
 // several times longer): the packages' own suites check every backend.
@@ -21,12 +21,20 @@ describe(`mnist-distill --quick [${backend}]`, () => {
     const argv = ['--quick', '--seeds', '3', '--out', join(out, backend)];
     const { flags } = parseFlags(argv, { seeds: [0] });
     const context = createRunContext('mnist-distill', argv, flags, currentBackend(), fileURLToPath(new URL('..', import.meta.url)));
-    const result = await runMnistDistill(flags, context);
+    const result = await runMnistDistill(flags, context, { ...defaultSettings, teacherJitters: [2, 0], teacherDropouts: [0.5, 0.2] });
 
     expect(result.data).toBe('mnist-digits-quick');
     expect(result.seeds.map((s) => s.seed)).toEqual([3]);
     const [seed] = result.seeds;
     expect(seed!.distilled.map((d) => d.temperature)).toEqual([20, 4]);
+    // The jitter is chosen at the paper's dropout, then the dropout at that jitter, each on validation errors.
+    const { jitter, dropout } = seed!.teacherCandidates!;
+    expect(jitter.map((c) => c.value)).toEqual([2, 0]);
+    expect(seed!.teacherJitter).toBe(jitter.reduce((a, b) => (b.validationErrors < a.validationErrors ? b : a)).value);
+    expect(dropout.map((c) => c.value)).toEqual([0.5, 0.2]);
+    expect(dropout[0]!.validationErrors).toBe(jitter.find((c) => c.value === seed!.teacherJitter)!.validationErrors);
+    expect(seed!.teacherDropout).toBe(dropout.reduce((a, b) => (b.validationErrors < a.validationErrors ? b : a)).value);
+    expect(seed!.teacher.validationErrors).toBe(Math.min(...dropout.map((c) => c.validationErrors)));
     // 300 test digits, 10 classes: chance makes about 270 errors; every trained model is far below.
     for (const model of [seed!.teacher, seed!.hardStudent, ...seed!.distilled]) {
       expect(model.testErrors).toBeLessThan(result.testSize / 2);

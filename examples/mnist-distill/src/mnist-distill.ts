@@ -2,7 +2,6 @@ import { lineChartSvg } from '@kd/plots';
 import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
-  chooseOnValidation,
   convergenceText,
   distilStudent,
   formatMeanStd,
@@ -14,15 +13,15 @@ import {
   modelErrors,
   paperStudent,
   paperTeacher,
+  paperTeacherChosen,
   provenance,
-  teacherFor,
   trainOnLabels,
   validationErrorCurve,
   withTeacherCache,
   writeResultFile,
   writeSeedResults,
 } from '@kd-examples/shared';
-import type { Candidate, CommonFlags, ModelErrors, RunContext, Trained } from '@kd-examples/shared';
+import type { CommonFlags, ModelErrors, PaperTeacherChoice, RunContext } from '@kd-examples/shared';
 
 /** Settings of the experiment; the defaults are the README's main job. */
 export interface MnistDistillSettings {
@@ -45,6 +44,8 @@ export interface MnistDistillSettings {
    * validation errors for every seed.
    */
   teacherJitters: number[];
+  /** Candidate dropout rates of the teacher's hidden units (the paper: 0.5), chosen after the jitter on the first seed. */
+  teacherDropouts: number[];
 }
 
 export const defaultSettings: MnistDistillSettings = {
@@ -54,6 +55,7 @@ export const defaultSettings: MnistDistillSettings = {
   softWeight: 0.9,
   hardWeight: 0.1,
   teacherJitters: [2],
+  teacherDropouts: [0.5],
 };
 
 /** Enough steps, at the quick runs' higher learning rate, for the narrow models to learn a few hundred digits. */
@@ -63,10 +65,11 @@ export interface SeedResult {
   seed: number;
   /** Whether the teacher was loaded from an earlier run's copy rather than trained here. */
   teacherLoaded: boolean;
-  /** The teacher's jitter (pixels), chosen on the first seed's validation data. */
+  /** The teacher's jitter (pixels) and hidden dropout, chosen on the first seed's validation data. */
   teacherJitter: number;
-  /** On the seed that made the choice, each candidate jitter's validation errors; else null. */
-  teacherCandidates: Array<Candidate<number>> | null;
+  teacherDropout: number;
+  /** On the seed that made the choice, each candidate's validation errors; else null. */
+  teacherCandidates: PaperTeacherChoice['candidates'];
   teacher: ModelErrors;
   hardStudent: ModelErrors;
   /** The students distilled on this seed: at every candidate temperature on the seed that chose, at the chosen one on the others. */
@@ -105,7 +108,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
   const files: string[] = [];
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
   let summary = { text: '', files: [] as string[], meanGapClosed: null as number | null };
-  let choice: { jitter: number; temperature: number } | null = null;
+  let choice: { jitter: number; dropout: number; temperature: number } | null = null;
   console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
@@ -122,15 +125,16 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
       console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (best epoch ${e.bestEpoch} of ${e.epochs}, ${e.seconds} s)`);
     const firstSeed: boolean = choice === null;
 
-    const teacherWith = (jitter: number) =>
-      teacherFor(paperTeacher(flags.quick), data.train, { ...run, label: `teacher (jitter ${jitter})`, epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: jitter });
-    const picked: { chosen: number; trained: Trained; candidates: Array<Candidate<number>> | null } = firstSeed
-      ? await chooseOnValidation(s.teacherJitters, data.validation, teacherWith)
-      : { chosen: choice!.jitter, trained: await teacherWith(choice!.jitter), candidates: null };
-    const teacher = picked.trained as Trained & { loaded?: boolean };
+    const picked = await paperTeacherChosen(
+      data.train,
+      { ...run, validation: data.validation, quick: flags.quick, epochs: s.teacherEpochs },
+      { jitters: s.teacherJitters, dropouts: s.teacherDropouts },
+      firstSeed ? null : { jitter: choice!.jitter, dropout: choice!.dropout },
+    );
+    const teacher = picked.trained;
     const hard = await trainOnLabels(paperStudent(flags.quick), data.train, { ...run, label: 'hard-label student', epochs: s.studentEpochs });
     const teacherErrors = modelErrors(teacher, data);
-    report(`teacher (jitter ${picked.chosen})`, teacherErrors);
+    report(`teacher (dropout ${picked.dropout}, jitter ${picked.jitter})`, teacherErrors);
     const hardErrors = modelErrors(hard, data);
     report('hard-label student', hardErrors);
     if (firstSeed) {
@@ -155,12 +159,13 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     teacher.model.dispose();
     // Ties go to the first candidate, as for the teacher.
     const temperature = distilled.reduce((best, d) => (d.validationErrors < best.validationErrors ? d : best)).temperature;
-    choice ??= { jitter: picked.chosen, temperature };
+    choice ??= { jitter: picked.jitter, dropout: picked.dropout, temperature };
 
     const result: SeedResult = {
       seed,
       teacherLoaded: teacher.loaded === true,
-      teacherJitter: picked.chosen,
+      teacherJitter: picked.jitter,
+      teacherDropout: picked.dropout,
       teacherCandidates: picked.candidates,
       teacher: teacherErrors,
       hardStudent: hardErrors,
@@ -219,9 +224,10 @@ function summaryMarkdown(
   const teacherName = architectureName(paperTeacher(quick));
   const studentName = architectureName(paperStudent(quick));
   const jitter = seeds[0]?.teacherJitter ?? s.teacherJitters[0]!;
+  const dropout = seeds[0]?.teacherDropout ?? s.teacherDropouts[0]!;
   const temperature = seeds[0]?.temperature ?? s.temperatures[0]!;
   const rows = [
-    row(`teacher ${teacherName}, dropout${jitter > 0 ? `, ${jitter}-pixel jitter` : ''}`, seeds.map((r) => r.teacher), paper.teacherErrors),
+    row(`teacher ${teacherName}, dropout ${dropout}${jitter > 0 ? `, ${jitter}-pixel jitter` : ''}`, seeds.map((r) => r.teacher), paper.teacherErrors),
     row(`student ${studentName}, hard labels`, seeds.map((r) => r.hardStudent), paper.hardStudentErrors),
     row(`student ${studentName}, distilled at T = ${temperature}`, seeds.map(chosenStudent), temperature === 20 ? paper.distilledT20Errors : null),
   ];
@@ -230,7 +236,10 @@ function summaryMarkdown(
     ? [
         `Chosen on validation data (seed ${chooser.seed}; validation errors of ${s.teacherJitters.length > 1 ? 'each candidate' : 'the one candidate'}):`,
         '',
-        `- the teacher's jitter: ${chooser.teacherCandidates!.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px`,
+        `- the teacher's jitter (hidden dropout ${s.teacherDropouts[0]}): ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px`,
+        ...(chooser.teacherCandidates!.dropout.length > 0
+          ? [`- then its hidden dropout: ${chooser.teacherCandidates!.dropout.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherDropout}`]
+          : []),
         `- the temperature: ${chooser.distilled.map((d) => `T = ${d.temperature}: ${d.validationErrors}`).join(', ')} → T = ${chooser.temperature} (test errors of each: ${chooser.distilled.map((d) => `T = ${d.temperature}: ${d.testErrors}`).join(', ')}, not used to choose)`,
       ]
     : [];

@@ -14,16 +14,15 @@ import {
   mean,
   mergeSeedResults,
   paperStudent,
-  chooseOnValidation,
   convergenceText,
   paperTeacher,
+  paperTeacherChosen,
   provenance,
-  teacherFor,
   withTeacherCache,
   writeResultFile,
   writeSeedResults,
 } from '@kd-examples/shared';
-import type { CommonFlags, RunContext, Trained } from '@kd-examples/shared';
+import type { CommonFlags, RunContext } from '@kd-examples/shared';
 
 export interface OmittedClassSettings {
   /** The class left out of the transfer set (the paper: 3). */
@@ -39,9 +38,11 @@ export interface OmittedClassSettings {
    * validation errors for every seed (the very teachers mnist-distill trains and keeps).
    */
   teacherJitters: number[];
+  /** Candidate dropout rates of the teacher's hidden units, chosen after the jitter (as in mnist-distill). */
+  teacherDropouts: number[];
 }
 
-export const defaultSettings: OmittedClassSettings = { omit: 3, teacherEpochs: 30, studentEpochs: 20, temperature: 20, softWeight: 0.9, hardWeight: 0.1, teacherJitters: [2] };
+export const defaultSettings: OmittedClassSettings = { omit: 3, teacherEpochs: 30, studentEpochs: 20, temperature: 20, softWeight: 0.9, hardWeight: 0.1, teacherJitters: [2], teacherDropouts: [0.5] };
 
 const quickEpochs = { teacherEpochs: 6, studentEpochs: 6 };
 
@@ -57,8 +58,9 @@ export interface SeedResult {
   seed: number;
   /** Whether the teacher was loaded from an earlier run's copy rather than trained here. */
   teacherLoaded: boolean;
-  /** The teacher's jitter (pixels), chosen on the first seed's validation data when several were given. */
+  /** The teacher's jitter (pixels) and hidden dropout, chosen on the first seed's validation data when several were given. */
   teacherJitter: number;
+  teacherDropout: number;
   teacherTestErrors: number;
   /** The teacher's test errors on the omitted class, which it did learn: what the student's soft targets came from. */
   teacherOmittedClassErrors: number;
@@ -113,7 +115,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
   const files: string[] = [];
   const matrices: Record<string, number[][]> = {};
   let summary = { text: '', files: [] as string[] };
-  let teacherJitter: number | null = s.teacherJitters.length === 1 ? s.teacherJitters[0]! : null;
+  let teacherChoice: { jitter: number; dropout: number } | null = null;
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
@@ -125,16 +127,14 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
       ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
       ...(flags.quick ? { learningRate: 0.005 } : {}),
     };
-    const teacherWith = (jitter: number) =>
-      teacherFor(paperTeacher(flags.quick), data.train, { ...run, label: `teacher (jitter ${jitter})`, epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: jitter });
-    let teacher: Trained & { loaded?: boolean };
-    if (teacherJitter === null) {
-      const picked = await chooseOnValidation(s.teacherJitters, data.validation, teacherWith);
-      teacherJitter = picked.chosen;
-      teacher = picked.trained;
-    } else {
-      teacher = await teacherWith(teacherJitter);
-    }
+    const picked = await paperTeacherChosen(
+      data.train,
+      { ...run, validation: data.validation, quick: flags.quick, epochs: s.teacherEpochs },
+      { jitters: s.teacherJitters, dropouts: s.teacherDropouts },
+      teacherChoice,
+    );
+    teacherChoice ??= { jitter: picked.jitter, dropout: picked.dropout };
+    const teacher = picked.trained;
     const teacherTestErrors = errorCount(teacher.model, data.test);
     const teacherOmittedClassErrors = omittedErrors(teacher.model, data.test, s.omit).omittedClassErrors;
     console.log(`seed ${seed} teacher: ${teacherTestErrors} test errors / ${data.test.size} (${teacherOmittedClassErrors} of ${omittedInTest} ${classPlural})`);
@@ -155,7 +155,8 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     const result: SeedResult = {
       seed,
       teacherLoaded: teacher.loaded === true,
-      teacherJitter,
+      teacherJitter: picked.jitter,
+      teacherDropout: picked.dropout,
       teacherTestErrors,
       teacherOmittedClassErrors,
       transferSize: transfer.size,
@@ -210,7 +211,7 @@ function summaryMarkdown(
     `# omitted-class on ${dataName}`,
     '',
     how,
-    `- teacher ${architectureName(paperTeacher(quick))} (dropout${(seeds[0]?.teacherJitter ?? 0) > 0 ? `, ${seeds[0]!.teacherJitter}-pixel jitter` : ''}) on every class, ${patience === null ? '' : 'at most '}${s.teacherEpochs} epochs; student ${architectureName(paperStudent(quick))} distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${patience === null ? '' : 'at most '}${s.studentEpochs} epochs on the training set without class ${className}${convergenceText(patience, plateau)}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
+    `- teacher ${architectureName(paperTeacher(quick))} (dropout ${seeds[0]?.teacherDropout ?? s.teacherDropouts[0]}${(seeds[0]?.teacherJitter ?? 0) > 0 ? `, ${seeds[0]!.teacherJitter}-pixel jitter` : ''}) on every class, ${patience === null ? '' : 'at most '}${s.teacherEpochs} epochs; student ${architectureName(paperStudent(quick))} distilled at T = ${s.temperature} (soft weight ${s.softWeight}, hard weight ${s.hardWeight}) for ${patience === null ? '' : 'at most '}${s.studentEpochs} epochs on the training set without class ${className}${convergenceText(patience, plateau)}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
     `- bias offset for class ${className}: the one with the fewest validation errors among 0, 0.25, ..., 10 (\`tuneClassBias\`); the test set is not used to choose it (the paper chose +3.5 on the test set)`,
     '',
     `Teacher test errors per seed: ${seeds.map((r) => r.teacherTestErrors).join(', ')} of ${testSize}, of which on ${classPlural} (it learnt them): ${seeds.map((r) => r.teacherOmittedClassErrors ?? 'not recorded').join(', ')} of ${omittedInTest}. Distilled student, per seed:`,

@@ -15,6 +15,7 @@ export {
   distilStudent,
   errorCount,
   modelErrors,
+  paperTeacherChosen,
   predictProbs,
   teacherFor,
   trainModelOnLabels,
@@ -22,6 +23,6 @@ export {
   validationErrorCurve,
   withTeacherCache,
 } from './training';
-export type { CachedTrainingOptions, Candidate, DistillSettings, ModelErrors, RunOptions, Trained } from './training';
+export type { CachedTrainingOptions, Candidate, PaperTeacherChoice, DistillSettings, ModelErrors, RunOptions, Trained } from './training';
 export { runExampleMain } from './main';
 export type { ExampleMain } from './main';

@@ -12,6 +12,7 @@ import { fileSystem, modelFileNames, writeFileAtomic } from '@kd/core/node';
 import { buildModel, createDistiller, evaluate, predictLogits, reduceLearningRateOnPlateau, trainModel } from '@kd/trainer';
 import type { Architecture, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
 import type { ExampleData } from './data';
+import { paperTeacher } from './architectures';
 
 /** What the examples vary between training runs; everything else is fixed (Adam, lr 0.001, batch 128). */
 export interface RunOptions {
@@ -251,6 +252,39 @@ export async function teacherFor(spec: Architecture, train: Dataset, options: Ru
     patience: options.patience ?? null,
     ...(options.plateau !== undefined ? { plateau: options.plateau } : {}), lr: options.learningRate ?? 0.001, seed: options.seed };
   return cachedTraining(train, { key, quick: options.quick, label: options.label ?? 'teacher' }, () => trainOnLabels(spec, train, options));
+}
+
+/** The paper's teacher as chosen on validation data: its jitter, then its hidden dropout. */
+export interface PaperTeacherChoice {
+  jitter: number;
+  dropout: number;
+  /** Each candidate's validation errors, on the seed that chose; null on the others. */
+  candidates: { jitter: Array<Candidate<number>>; dropout: Array<Candidate<number>> } | null;
+}
+
+/**
+ * The paper's teacher (784-1200-1200-10, dropout) for a seed. Without `fixed`, this seed chooses
+ * on validation data, one setting after the other: the jitter among `jitters` at the first of
+ * `dropouts` (the paper's 0.5), then the hidden dropout among `dropouts` at that jitter. With
+ * `fixed` (another seed's choice), it trains that teacher. Teachers are kept (see
+ * {@link teacherFor}), so examples that use the same candidates make the same choice cheaply.
+ */
+export async function paperTeacherChosen(
+  train: Dataset,
+  options: RunOptions & { quick: boolean; validation: Dataset },
+  candidates: { jitters: readonly number[]; dropouts: readonly number[] },
+  fixed: { jitter: number; dropout: number } | null,
+): Promise<PaperTeacherChoice & { trained: Trained & { loaded?: boolean } }> {
+  const teacher = (dropout: number, jitter: number) =>
+    teacherFor(paperTeacher(options.quick, dropout), train, { ...options, label: `teacher (dropout ${dropout}, jitter ${jitter})`, jitterPixels: jitter });
+  if (fixed !== null) return { ...fixed, candidates: null, trained: await teacher(fixed.dropout, fixed.jitter) };
+  const byJitter = await chooseOnValidation(candidates.jitters, options.validation, (jitter) => teacher(candidates.dropouts[0]!, jitter));
+  if (candidates.dropouts.length === 1) {
+    return { jitter: byJitter.chosen, dropout: candidates.dropouts[0]!, candidates: { jitter: byJitter.candidates, dropout: [] }, trained: byJitter.trained };
+  }
+  byJitter.trained.model.dispose();
+  const byDropout = await chooseOnValidation(candidates.dropouts, options.validation, (dropout) => teacher(dropout, byJitter.chosen));
+  return { jitter: byJitter.chosen, dropout: byDropout.chosen, candidates: { jitter: byJitter.candidates, dropout: byDropout.candidates }, trained: byDropout.trained };
 }
 
 /** One candidate of a choice made on validation data, with its validation errors. */

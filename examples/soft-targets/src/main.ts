@@ -12,6 +12,7 @@ await runExampleMain(
       'teacher-epochs': { type: 'string' },
       'student-epochs': { type: 'string' },
       'teacher-jitter': { type: 'string' },
+      'teacher-dropout': { type: 'string' },
       temperatures: { type: 'string' },
     },
     usage: `  --fraction <f>         the share of the training set the small students see, default ${defaultSettings.fraction}
@@ -19,6 +20,8 @@ await runExampleMain(
   --student-epochs <n>   default ${defaultSettings.studentEpochs}
   --teacher-jitter 0,1,2 the teacher's jitter (pixels); with several, the first seed keeps the teacher with the
                          fewest validation errors (mnist-distill's very teachers); default ${defaultSettings.teacherJitters.join(',')}
+  --teacher-dropout 0.5,0.3
+                         the teacher's hidden dropout, chosen after the jitter; default ${defaultSettings.teacherDropouts.join(',')}
   --temperatures 2,4,8   candidate temperatures of the soft-target student, chosen on the first seed's
                          validation data; default ${defaultSettings.temperatures.join(',')}`,
     run: (flags, values, context) =>
@@ -28,6 +31,7 @@ await runExampleMain(
         ...(values['teacher-epochs'] !== undefined ? { teacherEpochs: positiveInteger('--teacher-epochs', values['teacher-epochs'] as string) } : {}),
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values['teacher-jitter'] !== undefined ? { teacherJitters: integerList('--teacher-jitter', values['teacher-jitter'] as string) } : {}),
+        ...(values['teacher-dropout'] !== undefined ? { teacherDropouts: numberList('--teacher-dropout', values['teacher-dropout'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
       }),
   },

@@ -1,7 +1,6 @@
 import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
-  chooseOnValidation,
   convergenceText,
   distilStudent,
   formatMeanStd,
@@ -11,15 +10,14 @@ import {
   mergeSeedResults,
   modelErrors,
   paperStudent,
-  paperTeacher,
+  paperTeacherChosen,
   provenance,
-  teacherFor,
   trainOnLabels,
   withTeacherCache,
   writeResultFile,
   writeSeedResults,
 } from '@kd-examples/shared';
-import type { Candidate, CommonFlags, ExampleData, ModelErrors, RunContext, RunOptions, Trained } from '@kd-examples/shared';
+import type { CommonFlags, ExampleData, ModelErrors, PaperTeacherChoice, RunContext, RunOptions, Trained } from '@kd-examples/shared';
 
 export interface SoftTargetsSettings {
   /** The share of the training set the small students see (the paper: 3 %). */
@@ -32,6 +30,8 @@ export interface SoftTargetsSettings {
   hardWeight: number;
   /** Candidate jitters of the teacher (trained on all the data), chosen on the first seed. */
   teacherJitters: number[];
+  /** Candidate dropout rates of the teacher's hidden units, chosen after the jitter (as in mnist-distill). */
+  teacherDropouts: number[];
 }
 
 export const defaultSettings: SoftTargetsSettings = {
@@ -42,6 +42,7 @@ export const defaultSettings: SoftTargetsSettings = {
   softWeight: 0.9,
   hardWeight: 0.1,
   teacherJitters: [2],
+  teacherDropouts: [0.5],
 };
 
 const quickEpochs = { teacherEpochs: 6, studentEpochs: 8 };
@@ -49,7 +50,8 @@ const quickEpochs = { teacherEpochs: 6, studentEpochs: 8 };
 export interface SeedResult {
   seed: number;
   teacherJitter: number;
-  teacherCandidates: Array<Candidate<number>> | null;
+  teacherDropout: number;
+  teacherCandidates: PaperTeacherChoice['candidates'];
   teacher: ModelErrors;
   /** The student on all the training data, hard labels. */
   allData: ModelErrors;
@@ -93,7 +95,7 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   let summary = { text: '', files: [] as string[], meanRecovered: null as number | null };
-  let choice: { jitter: number; temperature: number } | null = null;
+  let choice: { jitter: number; dropout: number; temperature: number } | null = null;
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
@@ -109,13 +111,14 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
     const report = (name: string, e: ModelErrors) =>
       console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (best epoch ${e.bestEpoch} of ${e.epochs}, ${e.seconds} s)`);
     const firstSeed: boolean = choice === null;
-    const teacherWith = (jitter: number) =>
-      teacherFor(paperTeacher(flags.quick), data.train, { ...run, label: `teacher (jitter ${jitter})`, epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: jitter });
-    const picked: { chosen: number; trained: Trained; candidates: Array<Candidate<number>> | null } = firstSeed
-      ? await chooseOnValidation(s.teacherJitters, data.validation, teacherWith)
-      : { chosen: choice!.jitter, trained: await teacherWith(choice!.jitter), candidates: null };
+    const picked = await paperTeacherChosen(
+      data.train,
+      { ...run, validation: data.validation, quick: flags.quick, epochs: s.teacherEpochs },
+      { jitters: s.teacherJitters, dropouts: s.teacherDropouts },
+      firstSeed ? null : { jitter: choice!.jitter, dropout: choice!.dropout },
+    );
     const teacher = modelErrors(picked.trained, data);
-    report(`teacher (jitter ${picked.chosen})`, teacher);
+    report(`teacher (dropout ${picked.dropout}, jitter ${picked.jitter})`, teacher);
 
     const scored = async (name: string, trained: Promise<Trained>): Promise<ModelErrors> => {
       const t = await trained;
@@ -140,12 +143,13 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
     });
     picked.trained.model.dispose();
     const chosenTemperature = candidates.reduce((best, c) => (c.validationErrors < best.validationErrors ? c : best)).temperature;
-    choice ??= { jitter: picked.chosen, temperature: chosenTemperature };
+    choice ??= { jitter: picked.jitter, dropout: picked.dropout, temperature: chosenTemperature };
     const softSmall = candidates.find((c) => c.temperature === choice!.temperature)!;
     const gap = hardSmall.testErrors - allData.testErrors;
     const result: SeedResult = {
       seed,
-      teacherJitter: picked.chosen,
+      teacherJitter: picked.jitter,
+      teacherDropout: picked.dropout,
       teacherCandidates: picked.candidates,
       teacher,
       allData,
@@ -195,7 +199,7 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
     '',
     ...(chooser
       ? [
-          `Chosen on validation data (seed ${chooser.seed}): the teacher's jitter ${chooser.teacherCandidates!.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px; the temperature ${chooser.candidates.map((c) => `T = ${c.temperature}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}.`,
+          `Chosen on validation data (seed ${chooser.seed}): the teacher's jitter ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px${chooser.teacherCandidates!.dropout.length > 0 ? `, then its hidden dropout ${chooser.teacherCandidates!.dropout.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherDropout}` : ''}; the temperature ${chooser.candidates.map((c) => `T = ${c.temperature}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}.`,
           '',
         ]
       : []),
