@@ -275,10 +275,10 @@ export async function paperTeacherChosen(
   candidates: { jitters: readonly number[]; dropouts: readonly number[] },
   fixed: { jitter: number; dropout: number } | null,
 ): Promise<PaperTeacherChoice & { trained: Trained & { loaded?: boolean } }> {
-  const teacher = (dropout: number, jitter: number) =>
-    teacherFor(paperTeacher(options.quick, dropout), train, { ...options, label: `teacher (dropout ${dropout}, jitter ${jitter})`, jitterPixels: jitter });
+  const teacher = (dropout: number, pixels: number) =>
+    teacherFor(paperTeacher(options.quick, dropout), train, { ...options, label: `teacher (dropout ${dropout}, jitter ${pixels})`, jitterPixels: pixels });
   if (fixed !== null) return { ...fixed, candidates: null, trained: await teacher(fixed.dropout, fixed.jitter) };
-  const byJitter = await chooseOnValidation(candidates.jitters, options.validation, (jitter) => teacher(candidates.dropouts[0]!, jitter));
+  const byJitter = await chooseOnValidation(candidates.jitters, options.validation, (pixels) => teacher(candidates.dropouts[0]!, pixels));
   if (candidates.dropouts.length === 1) {
     return { jitter: byJitter.chosen, dropout: candidates.dropouts[0]!, candidates: { jitter: byJitter.candidates, dropout: [] }, trained: byJitter.trained };
   }
