@@ -5,6 +5,8 @@
 // they reuse. Prints each experiment's wall time. Needs Debian's dataset-fashion-mnist.
 //   npm run reproduce            everything (about 5 hours on 2 idle cores)
 //   npm run reproduce -- cnn-distill soft-targets    only these (their dependencies are not rerun)
+//   npm run reproduce -- --seeds 0 --teacher-dropout 0.5    a flag given here replaces that flag's
+//                                setting in every experiment that has it (a shorter, partial run)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -21,18 +23,35 @@ const chosenTemperature = () =>
   String(JSON.parse(readFileSync(resolve(root, 'examples/mnist-distill/results/fashion-mnist-seed0.json'), 'utf8')).temperature);
 
 const experiments = [
-  { name: 'mnist-distill', after: [], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperatures', '4,8,20'] },
+  { name: 'mnist-distill', after: [], args: [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperatures', '4,8,20'] },
   {
     name: 'cnn-distill',
     after: [],
-    args: () => [...converge, '--teacher-jitter', '0,1', '--teacher-epochs', '150', '--student-epochs', '150', '--temperatures', '2,4,8', '--recipes', 'plain,jitter,mixup', '--student-jitter', '1', '--mixup-alpha', '0.2'],
+    args: [...converge, '--teacher-jitter', '0,1', '--teacher-epochs', '150', '--student-epochs', '150', '--temperatures', '2,4,8', '--recipes', 'plain,jitter,mixup', '--student-jitter', '1', '--mixup-alpha', '0.2'],
   },
-  { name: 'ensemble-distill', after: [], args: () => [...converge, '--member-epochs', '100', '--student-epochs', '100', '--temperatures', '4,8', '--combines', 'arithmetic,logits'] },
-  { name: 'omitted-class', after: ['mnist-distill'], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperature', chosenTemperature()] },
-  { name: 'soft-targets', after: ['mnist-distill'], args: () => [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '200', '--temperatures', '4,8,20'] },
+  { name: 'ensemble-distill', after: [], args: [...converge, '--member-epochs', '100', '--student-epochs', '100', '--temperatures', '4,8', '--combines', 'arithmetic,logits'] },
+  { name: 'omitted-class', after: ['mnist-distill'], args: [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperature', chosenTemperature] },
+  { name: 'soft-targets', after: ['mnist-distill'], args: [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '200', '--temperatures', '4,8,20'] },
 ];
 
-const only = process.argv.slice(2);
+/** `--flag value` pairs from the command line, each replacing the same flag of every experiment that has it. */
+const overrides = new Map();
+const only = [];
+for (let i = 2; i < process.argv.length; i++) {
+  const arg = process.argv[i];
+  if (!arg.startsWith('--')) only.push(arg);
+  else if (i + 1 < process.argv.length && !process.argv[i + 1].startsWith('--')) overrides.set(arg, process.argv[++i]);
+  else {
+    console.error(`reproduce: ${arg} needs a value`);
+    process.exit(2);
+  }
+}
+const withOverrides = (args) => args.map((arg, i) => (i > 0 && overrides.has(args[i - 1]) ? overrides.get(args[i - 1]) : arg));
+const unused = [...overrides.keys()].filter((flag) => !experiments.some((e) => e.args.includes(flag)));
+if (unused.length) {
+  console.error(`reproduce: no experiment takes ${unused.join(', ')}`);
+  process.exit(2);
+}
 const unknown = only.filter((name) => !experiments.some((e) => e.name === name));
 if (unknown.length) {
   console.error(`reproduce: no experiment ${unknown.join(', ')} (there are ${experiments.map((e) => e.name).join(', ')})`);
@@ -45,7 +64,7 @@ const times = {};
 
 function run(experiment) {
   return new Promise((resolveRun, reject) => {
-    const args = ['start', '-w', `examples/${experiment.name}`, '--', ...experiment.args()];
+    const args = ['start', '-w', `examples/${experiment.name}`, '--', ...withOverrides(experiment.args).map((arg) => (typeof arg === 'function' ? arg() : arg))];
     console.log(`\n$ KD_THREADS=1 npm ${args.join(' ')}`);
     const begin = performance.now();
     const child = spawn('npm', args, { cwd: root, stdio: 'inherit', env: { ...process.env, KD_THREADS: '1' } });
