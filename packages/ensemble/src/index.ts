@@ -26,3 +26,4 @@ export type {
   TeacherCacheInfo,
   TransferBatch,
 } from './teacher-cache';
+export type { CacheShard } from './teacher-cache-shards';

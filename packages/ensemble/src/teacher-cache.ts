@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { exampleKey } from '@kd/data';
 import type { AugmentationParams } from '@kd/data';
 import { softmaxWithTemperature } from '@kd/losses';
-import { assertPositive, describeValue } from '@kd/core';
+import { assertPositive, describeValue, sha256 } from '@kd/core';
 import { writeFileAtomic } from '@kd/core/node';
 import { encodeHeader, readHeader } from './safetensors';
 import type { SafetensorsDtype } from './safetensors';
+import { openCacheShards, shardFileName } from './teacher-cache-shards';
+import type { CacheShard } from './teacher-cache-shards';
 import { frozenForward } from './teacher';
 import type { Teacher } from './teacher';
 
@@ -46,7 +48,10 @@ export interface BuildTeacherCacheOptions {
   teacher: Teacher;
   /** The batches to cache (`batches` of `@kd/data`, every epoch you will train on with augmentation). */
   batches: Iterable<TransferBatch> | AsyncIterable<TransferBatch>;
-  /** The file to write (safetensors). Replaced atomically if it exists. */
+  /**
+   * The file to write (safetensors), replaced atomically if it exists; with `shard`, the shards'
+   * folder (created if needed), where the shard is written as `shard-<index>-of-<count>.safetensors`.
+   */
   path: string;
   /** The data set the batches come from; the fingerprint of its inputs is recorded. */
   dataset: InputsFingerprinted;
@@ -57,6 +62,13 @@ export interface BuildTeacherCacheOptions {
    * error.
    */
   temperature?: number;
+  /**
+   * Build only shard `index` (from 1) of `count`: the examples whose data-set index is `index - 1`
+   * modulo `count`, and only those go through the teacher. Give every shard the same batches (the
+   * same data, seed and epochs): `openTeacherCache` on the folder of all `count` shards then reads
+   * them as one cache. Default: every example, one file.
+   */
+  shard?: CacheShard;
 }
 
 /** What a cache file holds, as recorded in its metadata. */
@@ -78,7 +90,7 @@ export interface TeacherCacheInfo {
 
 /** Options of {@link openTeacherCache}: the file, and what it must have been built from. */
 export interface OpenTeacherCacheOptions {
-  /** The cache file. */
+  /** The cache file, or the folder of a cache's shards (`buildTeacherCache` with `shard`). */
   path: string;
   /** The teacher the cache stands in for (or anything with its fingerprint). */
   teacher: Fingerprinted;
@@ -128,17 +140,27 @@ export async function buildTeacherCache(options: BuildTeacherCacheOptions): Prom
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`Argument 'options' passed to '${fn}' must be an object { teacher, batches, path, dataset, temperature? }, got ${describeValue(options)}`);
   }
-  const { teacher, batches, path, dataset, temperature } = options;
+  const { teacher, batches, dataset, temperature, shard } = options;
   if (teacher === null || typeof teacher !== 'object' || teacher.kind !== 'teacher') {
     throw new TypeError(`Argument 'options.teacher' passed to '${fn}' must be a Teacher, got ${describeValue(teacher)}`);
   }
   if (batches === null || typeof batches !== 'object' || !(Symbol.iterator in batches || Symbol.asyncIterator in batches)) {
     throw new TypeError(`Argument 'options.batches' passed to '${fn}' must be an iterable of batches, got ${describeValue(batches)}`);
   }
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new TypeError(`Argument 'options.path' passed to '${fn}' must be a non-empty string, got ${describeValue(path)}`);
+  if (typeof options.path !== 'string' || options.path.length === 0) {
+    throw new TypeError(`Argument 'options.path' passed to '${fn}' must be a non-empty string, got ${describeValue(options.path)}`);
   }
   assertInputsFingerprinted(fn, 'options.dataset', dataset);
+  if (shard !== undefined) {
+    const { index, count } = shard ?? {};
+    if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(index) || index < 1 || index > count) {
+      throw new Error(`Argument 'options.shard' passed to '${fn}' must be { index, count } with whole numbers 1 <= index <= count, got ${describeValue(shard)}`);
+    }
+    mkdirSync(options.path, { recursive: true });
+  }
+  const path = shard ? join(options.path, shardFileName(shard)) : options.path;
+  // Every example of every batch, the other shards' too: shards agree on it when built from the same batches.
+  const batchesHash = sha256();
   const kind = typeof teacher.logits === 'function' ? 'logits' : 'probs';
   if (kind === 'logits' && temperature !== undefined) {
     throw new Error(`Argument 'options.temperature' passed to '${fn}' applies only to teachers without logits; this teacher has logits, which serve every temperature`);
@@ -171,30 +193,37 @@ export async function buildTeacherCache(options: BuildTeacherCacheOptions): Prom
           `'${fn}' needs the same augmentation parameters in every batch: first [${paramNames.join(', ')}], then [${names.join(', ')}]`,
         );
       }
-      const out = kind === 'logits' ? teacher.logits!(batch.x) : teacher.probs(batch.x, temperature);
+      // The batch's rows this cache keeps: new keys, of this shard.
+      const keep: number[] = [];
+      for (let k = 0; k < n; k++) {
+        const index = batch.indices[k]!;
+        const key = exampleKey(index, batch.augmentation?.[k] ?? null);
+        batchesHash.update(`${key}\n`);
+        if ((shard && index % shard.count !== shard.index - 1) || seen.has(key)) continue;
+        seen.add(key);
+        keep.push(k);
+      }
+      if (keep.length === 0) continue;
+      const out = tf.tidy(() => {
+        const x = keep.length === n ? batch.x : tf.gather(batch.x, keep);
+        return kind === 'logits' ? teacher.logits!(x) : teacher.probs(x, temperature);
+      });
       let values: Float32Array;
       try {
-        if (out.shape[0] !== n || out.shape[1] !== numClasses) {
-          throw new Error(`'${fn}' got teacher output of shape [${out.shape.join(', ')}] for a batch of ${n}, expected [${n}, ${numClasses}]`);
+        if (out.shape[0] !== keep.length || out.shape[1] !== numClasses) {
+          throw new Error(`'${fn}' got teacher output of shape [${out.shape.join(', ')}] for a batch of ${keep.length}, expected [${keep.length}, ${numClasses}]`);
         }
         values = (await out.data()) as Float32Array;
       } finally {
         out.dispose();
       }
-      const rows = Buffer.alloc(n * numClasses * 4);
-      let kept = 0;
-      for (let k = 0; k < n; k++) {
-        const index = batch.indices[k]!;
-        const aug = batch.augmentation?.[k] ?? null;
-        const key = exampleKey(index, aug);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        indices.push(index);
-        for (const name of names) params.push(aug![name]!);
-        for (let c = 0; c < numClasses; c++) rows.writeFloatLE(values[k * numClasses + c]!, (kept * numClasses + c) * 4);
-        kept++;
+      for (const k of keep) {
+        indices.push(batch.indices[k]!);
+        for (const name of names) params.push(batch.augmentation![k]![name]!);
       }
-      writeAll(body, rows.subarray(0, kept * numClasses * 4));
+      const rows = Buffer.alloc(values.length * 4);
+      values.forEach((value, i) => rows.writeFloatLE(value, i * 4));
+      writeAll(body, rows);
     }
     if (paramNames === null) throw new Error(`'${fn}' got no batches: there is nothing to cache`);
     const names = paramNames;
@@ -212,6 +241,7 @@ export async function buildTeacherCache(options: BuildTeacherCacheOptions): Prom
       inputs_fingerprint: inputsFingerprint,
       augmentation_params: JSON.stringify(names),
       ...(kind === 'probs' ? { temperature: String(temperature) } : {}),
+      ...(shard ? { shard: JSON.stringify({ index: shard.index, count: shard.count, batches: batchesHash.digest() }) } : {}),
     };
     const { bytes: header } = encodeHeader(layout, metadata);
     await writeFileAtomic(path, async (write) => {
@@ -253,6 +283,11 @@ export async function buildTeacherCache(options: BuildTeacherCacheOptions): Prom
  * order, a subset, other pixels), is refused with an Error that names both fingerprints. A data set
  * with the same inputs and other labels (`dataset.unlabeled()`, `withLabels(...)`) is accepted: the
  * teacher's outputs do not depend on labels.
+ *
+ * `path` may be the folder of a cache built in shards (`buildTeacherCache` with `shard`, by any
+ * processes on any machines): it then reads as one cache, each shard file checked as a single
+ * file is, and a folder with a shard missing, a shard twice, or a shard of other batches or of
+ * another shard count is refused with an Error naming the shard and its file.
  */
 export function openTeacherCache(options: OpenTeacherCacheOptions): TeacherCache {
   const fn = 'openTeacherCache';
@@ -265,6 +300,34 @@ export function openTeacherCache(options: OpenTeacherCacheOptions): TeacherCache
   }
   assertFingerprinted(fn, 'options.teacher', options.teacher);
   assertInputsFingerprinted(fn, 'options.dataset', options.dataset);
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(path).isDirectory();
+  } catch (error) {
+    throw new Error(`'${fn}' could not open ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  if (!isFolder) {
+    const file = openCacheFile(fn, path, options);
+    return cacheOf(path, file, [file], () => file);
+  }
+  const shards = openCacheShards(fn, path, (file) => openCacheFile(fn, file, options));
+  return cacheOf(path, shards[0]!, shards, (index) => shards[index % shards.length]!);
+}
+
+/** One cache file, open, checked against the teacher and data set, its keys in memory. */
+export interface CacheFile extends Omit<TeacherCacheInfo, 'path'> {
+  readonly path: string;
+  /** The `shard` metadata of a shard file (index, count, hash of every batch's keys), else null. */
+  readonly shard: { index: number; count: number; batches: string } | null;
+  /** The row of an example key, or undefined when the file does not hold it. */
+  rowOf(key: string): number | undefined;
+  /** Reads the outputs of `row` into `buffer` (numClasses float32, little-endian). */
+  readRow(row: number, buffer: Buffer): void;
+  close(): void;
+}
+
+/** Opens and checks one cache file (`fn` names the caller in errors). */
+function openCacheFile(fn: string, path: string, options: OpenTeacherCacheOptions): CacheFile {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -279,7 +342,7 @@ export function openTeacherCache(options: OpenTeacherCacheOptions): TeacherCache
   }
 }
 
-function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheOptions): TeacherCache {
+function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheOptions): CacheFile {
   const what = `'${fn}': ${path}`;
   const { tensors, metadata, dataStart } = readHeader(fd, what);
   if (metadata.format === 'kd-teacher-cache/1') {
@@ -309,6 +372,7 @@ function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheO
   const aug = tensors.augmentation;
   const size = ids?.shape[0] ?? -1;
   const numClasses = values?.shape[1] ?? -1;
+  const shard = metadata.shard === undefined ? null : (JSON.parse(metadata.shard) as CacheFile['shard']);
   if (
     values?.dtype !== 'F32' ||
     ids?.dtype !== 'I32' ||
@@ -318,22 +382,48 @@ function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheO
   ) {
     throw new Error(`${what} is corrupt: its tensors ${JSON.stringify(tensors)} do not match its metadata ${JSON.stringify(metadata)}`);
   }
-  const temperature = kind === 'probs' ? Number(metadata.temperature) : null;
 
   // Only the keys are held in memory; the outputs stay on disk.
   const idBytes = readAt(fd, dataStart + ids.data_offsets[0], size * 4);
   const augBytes = names.length > 0 ? readAt(fd, dataStart + aug!.data_offsets[0], size * names.length * 8) : null;
-  const rowOf = new Map<string, number>();
+  const rows = new Map<string, number>();
   for (let row = 0; row < size; row++) {
     let params: Record<string, number> | null = null;
     if (augBytes) {
       params = {};
       for (let p = 0; p < names.length; p++) params[names[p]!] = augBytes.readDoubleLE((row * names.length + p) * 8);
     }
-    rowOf.set(exampleKey(idBytes.readInt32LE(row * 4), params), row);
+    const index = idBytes.readInt32LE(row * 4);
+    if (shard && index % shard.count !== shard.index - 1) {
+      throw new Error(`${what} is corrupt: it is shard ${shard.index} of ${shard.count}, but holds example ${index}, which is another shard's`);
+    }
+    rows.set(exampleKey(index, params), row);
   }
   const rowBytes = numClasses * 4;
   const valuesStart = dataStart + values.data_offsets[0];
+  return {
+    path,
+    size,
+    numClasses,
+    stores: kind,
+    temperature: kind === 'probs' ? Number(metadata.temperature) : null,
+    teacherFingerprint,
+    inputsFingerprint,
+    augmentationParams: names,
+    shard,
+    rowOf: (key) => rows.get(key),
+    readRow: (row, buffer) => readInto(fd, buffer, valuesStart + row * rowBytes),
+    close: () => closeSync(fd),
+  };
+}
+
+/**
+ * The cache read from `files` (one file, or every shard of one): `fileOf(index)` says which file
+ * holds the examples of data-set index `index`; `first` gives what they all share.
+ */
+function cacheOf(path: string, first: CacheFile, files: readonly CacheFile[], fileOf: (index: number) => CacheFile): TeacherCache {
+  const { numClasses, stores: kind, temperature, augmentationParams: names } = first;
+  const size = files.reduce((sum, file) => sum + file.size, 0);
   let open = true;
 
   const read = (method: string, batch: CacheBatch): Float32Array => {
@@ -343,16 +433,18 @@ function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheO
     }
     const n = batch.indices.length;
     const out = new Float32Array(n * numClasses);
-    const buffer = Buffer.alloc(rowBytes);
+    const buffer = Buffer.alloc(numClasses * 4);
     for (let k = 0; k < n; k++) {
-      const key = exampleKey(batch.indices[k]!, batch.augmentation?.[k] ?? null);
-      const row = rowOf.get(key);
+      const index = batch.indices[k]!;
+      const key = exampleKey(index, batch.augmentation?.[k] ?? null);
+      const file = fileOf(index);
+      const row = file.rowOf(key);
       if (row === undefined) {
         throw new Error(
           `'TeacherCache.${method}' found no cached output for example '${key}' in ${path} (${size} examples cached; augmentation parameters [${names.join(', ')}])`,
         );
       }
-      readInto(fd, buffer, valuesStart + row * rowBytes);
+      file.readRow(row, buffer);
       for (let c = 0; c < numClasses; c++) out[k * numClasses + c] = buffer.readFloatLE(c * 4);
     }
     return out;
@@ -365,11 +457,11 @@ function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheO
     numClasses,
     stores: kind,
     temperature,
-    teacherFingerprint,
-    inputsFingerprint,
+    teacherFingerprint: first.teacherFingerprint,
+    inputsFingerprint: first.inputsFingerprint,
     augmentationParams: names,
     has(index: number, params?: AugmentationParams | null): boolean {
-      return rowOf.has(exampleKey(index, params ?? null));
+      return fileOf(index).rowOf(exampleKey(index, params ?? null)) !== undefined;
     },
     logits(batch: CacheBatch): Tensor2D {
       if (kind !== 'logits') {
@@ -393,7 +485,7 @@ function openFd(fn: string, path: string, fd: number, options: OpenTeacherCacheO
       return soft;
     },
     close(): void {
-      if (open) closeSync(fd);
+      if (open) for (const file of files) file.close();
       open = false;
     },
   };
