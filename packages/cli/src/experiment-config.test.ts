@@ -108,6 +108,29 @@ describe('validateExperimentConfig', () => {
     expect(validateExperimentConfig(edit(valid))).toEqual(problems);
   });
 
+  it('accepts the training recipes: a learning-rate plateau, mixup, early stopping that keeps the last weights', () => {
+    const training = {
+      ...valid.training,
+      reduceLearningRateOnPlateau: { metric: 'errorCount', patience: 4, factor: 0.2, minLearningRate: 1e-6 },
+      mixup: { alpha: 0.2 },
+      earlyStopping: { metric: 'errorCount', patience: 10, restoreBestWeights: false },
+    };
+    expect(validateExperimentConfig({ ...valid, training })).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['a plateau factor of 1', { reduceLearningRateOnPlateau: { metric: 'nll', patience: 2, factor: 1 } }, ['training.reduceLearningRateOnPlateau.factor: expected a number in (0, 1), got 1']],
+    ['a mixup alpha of 0', { mixup: { alpha: 0 } }, ['training.mixup.alpha: expected a finite number > 0, got 0']],
+    ['restoreBestWeights as a string', { earlyStopping: { metric: 'nll', patience: 2, restoreBestWeights: 'yes' } }, ["training.earlyStopping.restoreBestWeights: expected a boolean, got 'yes'"]],
+    [
+      "a plateau on 'agreement' with a baseline",
+      { reduceLearningRateOnPlateau: { metric: 'agreement', patience: 2 } },
+      [`training.reduceLearningRateOnPlateau.metric: 'agreement' compares a model with its teacher, and the baseline ("baseline": true) trains on these settings without one`],
+    ],
+  ])('refuses %s in the training recipes', (_, edit, problems) => {
+    expect(validateExperimentConfig({ ...valid, training: { ...valid.training, ...edit } })).toEqual(problems);
+  });
+
   it('accepts the divergence guard turned off, and a learning rate that warms up from 0', () => {
     expect(validateExperimentConfig({ ...valid, training: { ...valid.training, divergence: false, optimizer: { kind: 'adam', learningRate: { kind: 'linear', from: 0, to: 0.001, epochs: 2 } } } })).toEqual([]);
   });

@@ -57,7 +57,14 @@ const trainingEntries = {
   maxNorm: v.optional(positive()),
   /** Validation metrics. Default `['accuracy', 'nll']`. */
   metrics: v.optional(list(metric, 'an array of metric names')),
-  earlyStopping: v.optional(object({ metric, patience: integer(1), minDelta: v.optional(nonNegative()) })),
+  /** Stop once the validation `metric` has not improved for `patience` epochs; the best epoch's weights are put back unless `restoreBestWeights` is false. */
+  earlyStopping: v.optional(object({ metric, patience: integer(1), minDelta: v.optional(nonNegative()), restoreBestWeights: v.optional(v.boolean(expected('a boolean'))) })),
+  /** Multiply the learning rate by `factor` (default 0.1) once the validation `metric` has not improved for `patience` epochs; the metric is computed whether or not `metrics` names it. */
+  reduceLearningRateOnPlateau: v.optional(
+    object({ metric, patience: integer(1), factor: v.optional(fraction('open', 'open')), minDelta: v.optional(nonNegative()), minLearningRate: v.optional(nonNegative()) }),
+  ),
+  /** Mixup on every batch: inputs and labels (and, when distilling, the teacher's targets on the mixed inputs) mixed in pairs with a Beta(alpha, alpha) weight. Default off. */
+  mixup: v.optional(object({ alpha: positive() })),
   /** Write a checkpoint every this many epochs. Default 1. */
   checkpointEvery: v.optional(integer(1)),
   /** The divergence guard (loss 100x the first step's, or accuracy fallen back to chance for 3 epochs): `false` turns it off. Default on. */
@@ -161,13 +168,15 @@ export function validateExperimentConfig(config: unknown): string[] {
   }
   // The teacher trains alone, and the baseline too: neither has a teacher to agree with.
   if ('train' in teacher) problems.push(...agreementProblems(teacher.train, 'teacher.train', 'the teacher trains without one'));
-  if (baseline) problems.push(...agreementProblems({ earlyStopping: training.earlyStopping }, 'training', 'the baseline ("baseline": true) trains on these settings without one'));
+  if (baseline) problems.push(...agreementProblems({ earlyStopping: training.earlyStopping, reduceLearningRateOnPlateau: training.reduceLearningRateOnPlateau }, 'training', 'the baseline ("baseline": true) trains on these settings without one'));
   return problems;
 }
 
-function agreementProblems(section: Pick<TrainingConfig, 'metrics' | 'earlyStopping'>, path: string, why: string): string[] {
+function agreementProblems(section: Pick<TrainingConfig, 'metrics' | 'earlyStopping' | 'reduceLearningRateOnPlateau'>, path: string, why: string): string[] {
   const problems: string[] = [];
   if (section.metrics?.includes('agreement')) problems.push(`${path}.metrics: 'agreement' compares a model with its teacher, and ${why}`);
-  if (section.earlyStopping?.metric === 'agreement') problems.push(`${path}.earlyStopping.metric: 'agreement' compares a model with its teacher, and ${why}`);
+  for (const key of ['earlyStopping', 'reduceLearningRateOnPlateau'] as const) {
+    if (section[key]?.metric === 'agreement') problems.push(`${path}.${key}.metric: 'agreement' compares a model with its teacher, and ${why}`);
+  }
   return problems;
 }

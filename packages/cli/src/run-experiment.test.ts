@@ -69,6 +69,30 @@ describe(`runExperiment [${backend}]`, () => {
     expect(result.baseline!.test.errorCount).toBeGreaterThan(0);
   });
 
+  it("turns on the config's training recipes: a learning-rate plateau on a metric it adds, mixup, early stopping that keeps the last weights", async () => {
+    const recipes: ExperimentConfig = {
+      ...config,
+      output: 'recipes',
+      baseline: false,
+      training: {
+        ...config.training,
+        epochs: 4,
+        // A plateau every epoch: no improvement is ever as large as minDelta.
+        reduceLearningRateOnPlateau: { metric: 'errorCount', patience: 1, factor: 0.5, minDelta: 1e9 },
+        earlyStopping: { metric: 'nll', patience: 10, restoreBestWeights: false },
+        mixup: { alpha: 0.4 },
+      },
+    };
+    const result = await runExperiment(recipes, { baseDir: dir, progress: false });
+    const log = (await readFile(join(dir, 'recipes', 'student-log.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((l) => l.learningRate)).toEqual([0.003, 0.003, 0.0015, 0.00075]);
+    expect(Object.keys(log[0].validation)).toContain('errorCount');
+    expect(result.student.fit.best?.inModel).toBe(result.student.fit.best?.epoch === 4);
+    const latest = JSON.parse(await readFile(join(dir, 'recipes', 'student-checkpoints', 'latest.json'), 'utf8')).checkpoint as string;
+    const state = JSON.parse(await readFile(join(dir, 'recipes', 'student-checkpoints', latest, 'state.json'), 'utf8'));
+    expect(state.run.mixup).toEqual({ alpha: 0.4 });
+  });
+
   it('distils from a saved teacher and from an ensemble of saved teachers', async () => {
     const first = join(dir, 'first', 'teacher');
     const quick = { ...config, training: { ...config.training, epochs: 1 }, baseline: false };

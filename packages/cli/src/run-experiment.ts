@@ -5,7 +5,7 @@ import type { Teacher } from '@kd/ensemble';
 import { join, resolve } from 'node:path';
 import { fileSystem, writeFileAtomic } from '@kd/core/node';
 import type { FolderLock } from '@kd/core/node';
-import { buildModel, createDistiller, evaluate, modelDataProblems, trainModel } from '@kd/trainer';
+import { buildModel, createDistiller, defaultMetrics, evaluate, modelDataProblems, reduceLearningRateOnPlateau, trainModel } from '@kd/trainer';
 import type { EpochRecord, FitOptions, FitResult, ProgressStream } from '@kd/trainer';
 import { checkpoints, jsonlLogger } from '@kd/trainer/node';
 import { loadExperimentData } from './experiment-data';
@@ -127,13 +127,15 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       ...(training.optimizer !== undefined ? { optimizer: training.optimizer } : {}),
       ...(training.jitter ? { augment: jitter({ maxShift: training.jitter }) } : {}),
       ...(training.maxNorm !== undefined ? { maxNorm: training.maxNorm } : {}),
-      ...(training.metrics !== undefined ? { metrics: training.metrics } : {}),
+      ...metricsOf(training),
+      ...(training.mixup !== undefined ? { mixup: training.mixup } : {}),
       ...(training.earlyStopping !== undefined ? { earlyStopping: training.earlyStopping } : {}),
       ...(training.divergence !== undefined ? { divergence: training.divergence } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       callbacks: [
         checkpoints({ dir: join(output, `${name}-checkpoints`), every: training.checkpointEvery ?? 1, resume: resume ? 'auto' : false }),
         jsonlLogger(join(output, `${name}-log.jsonl`)),
+        ...(training.reduceLearningRateOnPlateau ? [reduceLearningRateOnPlateau(training.reduceLearningRateOnPlateau)] : []),
         ...(options.onEpochEnd ? [{ onEpochEnd: (record: EpochRecord) => options.onEpochEnd!(name, record) }] : []),
       ],
     });
@@ -177,4 +179,11 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     for (const model of models) model.dispose();
     await lock?.release();
   }
+}
+
+/** The validation metrics of a section: those it names (or the trainer's default), with the one its learning-rate plateau watches. */
+function metricsOf(training: TrainingConfig): Pick<FitOptions, 'metrics'> {
+  const watched = training.reduceLearningRateOnPlateau?.metric;
+  if (watched === undefined) return training.metrics !== undefined ? { metrics: training.metrics } : {};
+  return { metrics: [...new Set([...(training.metrics ?? defaultMetrics), watched])] };
 }

@@ -16,6 +16,7 @@ import type { FitOptions } from './fit-options';
 import type { FitResult, StopReason } from './fit-result';
 import { maxNormCallback } from './max-norm';
 import { modelDataProblems } from './model-data-problems';
+import { defaultMetrics } from './metrics';
 import type { MetricName } from './metrics';
 import { createOptimizer, disposeOptimizer, learningRateOf, setLearningRate } from './optimizer';
 import type { OptimizerSpec } from './optimizer';
@@ -128,7 +129,7 @@ export async function runFitLoop(spec: LoopSpec): Promise<FitResult> {
   const batchSize = options.batchSize ?? 128;
   const seed = options.seed ?? 0;
   const optimizerSpec = options.optimizer ?? defaultOptimizer;
-  const metrics: readonly MetricName[] = options.metrics ?? ['accuracy', 'nll'];
+  const metrics: readonly MetricName[] = options.metrics ?? defaultMetrics;
   const flatten = takesFlatInput(model);
   checkLossOnce(spec, batchSize, seed, flatten);
 

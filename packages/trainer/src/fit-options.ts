@@ -56,7 +56,7 @@ export interface FitOptions {
   maxNorm?: number;
   /** Held-out data, evaluated at T = 1 after every epoch. */
   validation?: Dataset;
-  /** Validation metrics. Default `['accuracy', 'nll']`. */
+  /** Validation metrics. Default `defaultMetrics`: `['accuracy', 'nll']`. */
   metrics?: readonly MetricName[];
   earlyStopping?: EarlyStopping;
   /**

@@ -4,6 +4,7 @@ export {
   brierScore,
   computeMetrics,
   confusionMatrix,
+  defaultMetrics,
   errorCount,
   expectedCalibrationError,
   higherIsBetter,

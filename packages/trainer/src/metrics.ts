@@ -226,6 +226,9 @@ export const metricNames = [
 /** One of {@link metricNames}. */
 export type MetricName = (typeof metricNames)[number];
 
+/** The validation metrics a run computes when its options name none. */
+export const defaultMetrics: readonly MetricName[] = ['accuracy', 'nll'];
+
 /** Inputs of {@link computeMetrics}. */
 export interface MetricInputs {
   logits: Tensor;
