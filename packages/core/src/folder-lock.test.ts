@@ -51,6 +51,20 @@ describe('lockFolder', () => {
     await expect(lockFolder(dir, 'x')).rejects.toThrow(/^x is in use: process \d+ on elsewhere .* or if no kd runs there, delete .*\.kd-lock$/);
   });
 
+  it('takes over a lock its caller knows to be stale (takeOver), but never one of a live process here', async () => {
+    const dir = folder();
+    const foreign = { pid: deadPid(), host: 'elsewhere', since: '2026-01-01T00:00:00.000Z' };
+    await writeFile(join(dir, folderLockFile), JSON.stringify(foreign));
+    const seen: unknown[] = [];
+    await expect(lockFolder(dir, 'x', { takeOver: (owner) => (seen.push(owner), false) })).rejects.toThrow(/^x is in use: process \d+ on elsewhere/);
+    expect(seen).toEqual([foreign]);
+    const lock = await lockFolder(dir, 'x', { takeOver: (owner) => owner.host !== hostname() });
+    expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+    await expect(lockFolder(dir, 'x', { takeOver: () => true })).rejects.toThrow(`x is in use: process ${process.pid} (since `);
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('holds while its owner blocks its event loop, and frees at once when the owner is killed', async () => {
     const dir = folder();
     // The owner takes the lock, says so, then blocks its event loop (a long synchronous tfjs call).

@@ -15,11 +15,27 @@ export interface FolderLock {
   release(): Promise<void>;
 }
 
-interface Owner {
+/** Who holds a folder's lock, as its lock file says. */
+export interface LockOwner {
   pid: number;
   host: string;
+  /** When it took the lock (ISO 8601). */
   since: string;
 }
+
+/** Options of {@link lockFolder}. */
+export interface LockFolderOptions {
+  /**
+   * Says whether to take over a lock held by `owner` that is not known to be stale: a lock written
+   * on another host, whose process this one cannot see, is otherwise never broken. For a caller
+   * that knows from elsewhere that the owner is gone: a scheduler runs one instance of a static
+   * shard at a time, a queue hands a job on only once its worker stopped answering. A lock of a
+   * live process on this host is never taken over. Default: none is.
+   */
+  takeOver?: (owner: LockOwner) => boolean;
+}
+
+type Owner = LockOwner;
 
 // A lock file is written right after it is created; one still empty after this long was left by a
 // process killed in between.
@@ -38,8 +54,9 @@ const emptyLockGraceMs = 5000;
  * run had to wait out that limit (9.6 s). A pid says at once whether the owner is alive.
  *
  * @param what the folder in messages: `'run folder runs/x'`.
+ * @param options `takeOver`: locks of other hosts this caller knows to be stale.
  */
-export async function lockFolder(dir: string, what = `folder ${dir}`): Promise<FolderLock> {
+export async function lockFolder(dir: string, what = `folder ${dir}`, options: LockFolderOptions = {}): Promise<FolderLock> {
   const path = join(dir, folderLockFile);
   const me: Owner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -57,7 +74,7 @@ export async function lockFolder(dir: string, what = `folder ${dir}`): Promise<F
     }
     const owner = await readOwner(path);
     if (owner === undefined) continue;
-    if (!isStale(owner)) throw inUse(what, path, owner);
+    if (!isStale(owner) && !mayTakeOver(owner, options)) throw inUse(what, path, owner);
     await removeStale(path, owner.text);
   }
   throw new Error(`${what}: could not take its lock ${path}: other processes keep taking it`);
@@ -79,6 +96,11 @@ type LockContent = NonNullable<Awaited<ReturnType<typeof readOwner>>>;
 /** A lock its owner left: the owner died on this host, or never wrote the lock and is long gone. */
 function isStale({ owner, ageMs }: LockContent): boolean {
   return owner ? owner.host === hostname() && !isProcessRunning(owner.pid) : ageMs > emptyLockGraceMs;
+}
+
+function mayTakeOver({ owner }: LockContent, { takeOver }: LockFolderOptions): boolean {
+  const liveHere = owner?.host === hostname() && isProcessRunning(owner.pid);
+  return owner !== undefined && !liveHere && takeOver?.(owner) === true;
 }
 
 function inUse(what: string, path: string, { owner }: LockContent): Error {
