@@ -111,7 +111,7 @@ const edit = (change: (config: Experiment) => object): object => change(structur
 
 // --- usage ----------------------------------------------------------------------------------
 const usage: Array<[string[], RegExp]> = [
-  [['frobnicate'], /^kd: unknown command 'frobnicate'; commands are run, sweep, eval, report \(see 'kd --help'\)$/],
+  [['frobnicate'], /^kd: unknown command 'frobnicate'; commands are run, sweep, worker, eval, report \(see 'kd --help'\)$/],
   [['run'], /run.*\(see 'kd run --help'\)$/],
   [['run', 'x.json', '--bogus'], /--bogus.*\(see 'kd run --help'\)$/],
   [['run', 'x.json', '--backend', 'tpu'], /'--backend' must be one of .*got 'tpu'/],

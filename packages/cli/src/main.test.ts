@@ -22,7 +22,7 @@ describe('kd --help', () => {
     const { code, stdout, stderr } = await kd(argv);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    for (const command of ['run', 'sweep', 'eval', 'report']) expect(stdout).toMatch(new RegExp(`^  ${command} +\\w`, 'm'));
+    for (const command of ['run', 'sweep', 'worker', 'eval', 'report']) expect(stdout).toMatch(new RegExp(`^  ${command} +\\w`, 'm'));
     expect(stdout).toContain('KD_BACKEND');
   });
 
@@ -31,14 +31,14 @@ describe('kd --help', () => {
     async (name, positionals) => {
       const { code, stdout } = await kd([name, '--help']);
       expect(code).toBe(0);
-      expect(stdout).toContain(`Usage: kd ${name} ${positionals} [options]`);
+      expect(stdout).toContain(`Usage: kd ${[name, positionals].filter(Boolean).join(' ')} [options]`);
       const spec = commands.find((c) => c.spec.name === name)!.spec;
       for (const option of [...Object.keys(spec.options), 'backend', 'debug', 'help']) {
         expect(stdout).toMatch(new RegExp(`--${option}\\b`));
       }
       expect((await kd(['help', name])).stdout).toBe(stdout);
       // --help wins over missing arguments and bad values.
-      expect((await kd([name, '--parallel', 'x', '-h'])).code).toBe(name === 'sweep' ? 0 : 2);
+      expect((await kd([name, '--parallel', 'x', '-h'])).code).toBe('parallel' in spec.options ? 0 : 2);
     },
   );
 
@@ -51,8 +51,8 @@ describe('kd --help', () => {
 
 describe('kd usage errors', () => {
   it.each([
-    [['frobnicate'], "kd: unknown command 'frobnicate'; commands are run, sweep, eval, report (see 'kd --help')"],
-    [['--backend', 'cpu', 'run'], "kd: unknown option '--backend' before a command; commands are run, sweep, eval, report (see 'kd --help')"],
+    [['frobnicate'], "kd: unknown command 'frobnicate'; commands are run, sweep, worker, eval, report (see 'kd --help')"],
+    [['--backend', 'cpu', 'run'], "kd: unknown option '--backend' before a command; commands are run, sweep, worker, eval, report (see 'kd --help')"],
     [['sweep', 'x.json', '--temprature', '1'], "kd: unknown option '--temprature' (see 'kd sweep --help')"],
     [['sweep'], "kd: 'kd sweep' needs <experiment.json> (see 'kd sweep --help')"],
     [['report', 'a', 'b'], "kd: 'kd report' takes <run-folder>, got an extra argument 'b' (see 'kd report --help')"],
@@ -65,7 +65,7 @@ describe('kd usage errors', () => {
     [['sweep', 'x.json', '--temperature', '1', '--parallel', '0'], "kd: option '--parallel' must be an integer >= 1, got '0' (see 'kd sweep --help')"],
     [['sweep', 'x.json', '--temperature', '1', '--select', 'f1'], "kd: option '--select' must be one of accuracy, errorCount, top5Accuracy, nll, ece, brier, agreement, got 'f1' (see 'kd sweep --help')"],
     [['report', 'r', '--example', '0'], "kd: option '--example' must be an integer >= 1, got '0' (see 'kd report --help')"],
-    [['help', 'fly'], "kd: unknown command 'fly'; commands are run, sweep, eval, report (see 'kd --help')"],
+    [['help', 'fly'], "kd: unknown command 'fly'; commands are run, sweep, worker, eval, report (see 'kd --help')"],
     [['run', 'x.json', '--threads', 'all'], "kd: option '--threads' must be an integer >= 1, got 'all' (see 'kd run --help')"],
     [['eval', 'model'], "kd: 'kd eval' needs --data (an experiment config, 'mnist-digits' or an IDX folder) (see 'kd eval --help')"],
     [['eval', 'model', '--data', 'mnist-digits', '--metrics', 'accuracy,agreement'], "kd: option '--metrics' takes names from accuracy, errorCount, top5Accuracy, nll, ece, brier, got 'agreement' (see 'kd eval --help')"],

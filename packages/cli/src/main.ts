@@ -7,6 +7,7 @@ import { evalCommand } from './eval-command';
 import { reportCommand } from './report-command';
 import { runCommand } from './run-command';
 import { sweepCommand } from './sweep-command';
+import { workerCommand } from './worker-command';
 import { version } from '../package.json';
 
 /** A `kd` sub-command: its spec (for parsing and `--help`) and what it does. */
@@ -17,7 +18,7 @@ export interface Command {
 }
 
 /** Every command `kd` knows, in the order `kd --help` lists them. */
-export const commands: readonly Command[] = [runCommand, sweepCommand, evalCommand, reportCommand];
+export const commands: readonly Command[] = [runCommand, sweepCommand, workerCommand, evalCommand, reportCommand];
 
 /**
  * Runs `kd` with `argv` (the words after `kd`) and returns the exit code: 0 on success, 1 when

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKd } from '../../../test/run-kd';
+import { sweepExperiment as experiment } from '../../../test/fake-kd-run';
 
 // A stand-in for `kd run` in the child processes: it trains nothing, it writes the student log
 // and results.json a run folder would hold (the last epoch's validation metrics count). Validation accuracy peaks at T = 4; test accuracy peaks at T = 20, so a
@@ -30,14 +31,6 @@ writeFileSync(join(out, 'student-log.jsonl'), JSON.stringify({ epoch: 1, validat
 writeFileSync(join(out, 'results.json'), JSON.stringify({ student: { test: { accuracy: 0.9 + t / 1000 } } }));
 `;
 
-const experiment = {
-  output: 'runs/one',
-  data: { source: 'mnist-digits' },
-  teacher: { path: 'teacher' },
-  student: { architecture: { type: 'mlp', hidden: [8] } },
-  loss: { key: 'distillation', options: { temperature: 1, softWeight: 0.5, hardWeight: 0.5 } },
-  training: { epochs: 1 },
-};
 let dir = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kd-sweep-command-test-'));

@@ -1,8 +1,13 @@
-import { lockFolder, writeFileAtomic } from '@kd/core/node';
+import { assertFolderFree, lockFolder, writeFileAtomic } from '@kd/core/node';
+import type { LockOwner } from '@kd/core/node';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { SweepCell } from './grid';
+import { shardCells } from './shard';
+import type { ShardSpec } from './shard';
+import { cellResultFile, collectSweepResults, readCellResult } from './sweep-results';
 
 /** What one finished cell measured: validation metrics decide, test metrics are only shown. */
 export interface CellOutcome {
@@ -45,11 +50,20 @@ export interface SweepOptions {
   signal?: AbortSignal;
   /** Runs once no cell runs any more, while the sweep still holds its folder (to write its tables). */
   finish?: (summary: SweepSummary) => Promise<void>;
+  /**
+   * Runs only this shard's cells ({@link shardCells}), so that one process per shard, on one
+   * machine or many, shares the folder: each then holds only the lock of the cell it runs, and a
+   * shard refuses to start while a whole sweep holds the folder. Default: every cell, the folder
+   * locked.
+   */
+  shard?: ShardSpec;
 }
 
 export interface SweepSummary {
-  /** Every finished cell, skipped or run now, in grid order. */
+  /** Every finished cell of the grid, skipped or run now (by this process or another), in grid order. */
   results: CellResult[];
+  /** Cells of the grid with no result yet: failed, not started, or another shard's still running. */
+  missing: SweepCell[];
   failures: Array<{ cell: SweepCell; error: Error }>;
   /** Cells found finished from an earlier run. */
   skipped: number;
@@ -62,7 +76,8 @@ export interface SweepSummary {
  * `result.json` exists; that file is written atomically after the cell's runner returns, so a
  * sweep stopped at any moment resumes by running again: finished cells are skipped, the others
  * start over. A failing cell does not stop the others; it is reported in `failures` and runs
- * again next time. The folder has one writer at a time: a second sweep into it fails at once.
+ * again next time. The folder has one writer at a time: a second sweep into it fails at once;
+ * with `shard`, each process holds only the lock of the cell it runs.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const { dir, cells } = options;
@@ -74,37 +89,44 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   if (ids.size !== cells.length) {
     throw new Error("Argument 'cells' passed to 'runSweep' must have distinct ids");
   }
+  const mine = options.shard ? shardCells(cells, options.shard) : cells;
   await mkdir(dir, { recursive: true });
-  const lock = await lockFolder(dir, `sweep folder ${dir}`);
+  const what = `sweep folder ${dir}`;
+  if (options.shard) await assertFolderFree(dir, what);
+  const lock = options.shard ? undefined : await lockFolder(dir, what);
   try {
     if (options.manifest !== undefined) await checkManifest(dir, options.manifest);
-    const summary = await runCells(options, parallel);
+    const ran = await runCells(options, mine, parallel);
+    const summary = { ...(await collectSweepResults(dir, cells)), ...ran };
     await options.finish?.(summary);
     return summary;
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 
-async function runCells(options: SweepOptions, parallel: number): Promise<SweepSummary> {
-  const { dir, cells, runCell, onEvent } = options;
+async function runCells(
+  options: SweepOptions,
+  cells: readonly SweepCell[],
+  parallel: number,
+): Promise<Pick<SweepSummary, 'failures' | 'skipped' | 'ran'>> {
+  const { dir, runCell, onEvent } = options;
 
   const total = cells.length;
-  const finished = new Map<string, CellResult>();
   const failures: SweepSummary['failures'] = [];
   let done = 0;
+  let skipped = 0;
   const pending: SweepCell[] = [];
   for (const cell of cells) {
-    const previous = await readResult(join(dir, cell.id, 'result.json'));
+    const previous = await readCellResult(dir, cell);
     if (previous) {
-      finished.set(cell.id, previous);
+      skipped++;
       done++;
       onEvent?.({ type: 'skipped', cell, result: previous, done, total });
     } else {
       pending.push(cell);
     }
   }
-  const skipped = finished.size;
 
   let next = 0;
   let started = 0;
@@ -112,22 +134,11 @@ async function runCells(options: SweepOptions, parallel: number): Promise<SweepS
     while (next < pending.length && !options.signal?.aborted) {
       const cell = pending[next++]!;
       started++;
-      const cellDir = join(dir, cell.id);
       onEvent?.({ type: 'started', cell, done, total });
-      const startTime = performance.now();
       try {
-        await mkdir(cellDir, { recursive: true });
-        const outcome = checkOutcome(cell, await runCell(cell, cellDir));
-        const result: CellResult = {
-          id: cell.id,
-          params: cell.params,
-          seconds: (performance.now() - startTime) / 1000,
-          ...outcome,
-        };
-        await writeFileAtomic(join(cellDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
-        finished.set(cell.id, result);
+        const { result, ran } = await runSweepCell(dir, cell, runCell, { takeOverOtherHosts: options.shard !== undefined });
         done++;
-        onEvent?.({ type: 'finished', cell, result, done, total });
+        onEvent?.({ type: ran ? 'finished' : 'skipped', cell, result, done, total });
       } catch (caught) {
         const error = caught instanceof Error ? caught : new Error(String(caught));
         failures.push({ cell, error });
@@ -139,25 +150,50 @@ async function runCells(options: SweepOptions, parallel: number): Promise<SweepS
   await Promise.all(Array.from({ length: Math.min(parallel, pending.length) }, worker));
 
   return {
-    results: cells.flatMap((cell) => finished.get(cell.id) ?? []),
     failures: cells.flatMap((cell) => failures.filter((failure) => failure.cell === cell)),
     skipped,
     ran: started,
   };
 }
 
-async function readResult(path: string): Promise<CellResult | undefined> {
-  let text: string;
+/**
+ * Runs one cell of a sweep in `<dir>/<cell id>/` while holding that folder's lock, and writes its
+ * `result.json` (atomically) once `runCell` returns. A cell some other process finished meanwhile
+ * (a shard, a queue worker, a retried job whose first attempt got that far) is not run again:
+ * `ran` is false and the result is that process's. So a cell is finished once, whoever runs it.
+ *
+ * `takeOverOtherHosts`: the locks of the cell and of its run folder written on another host are
+ * taken over, for a caller that knows their owner is gone: a static shard (the scheduler runs one
+ * instance of it at a time, and a rerun may land on another machine) or a queue worker (the queue
+ * hands a cell on once its worker stopped answering). A live owner on this host always keeps them.
+ */
+export async function runSweepCell(
+  dir: string,
+  cell: SweepCell,
+  runCell: CellRunner,
+  { takeOverOtherHosts = false }: { takeOverOtherHosts?: boolean } = {},
+): Promise<{ result: CellResult; ran: boolean }> {
+  const cellDir = join(dir, cell.id);
+  await mkdir(cellDir, { recursive: true });
+  const options = takeOverOtherHosts ? { takeOver: (owner: LockOwner) => owner.host !== hostname() } : {};
+  const lock = await lockFolder(cellDir, `sweep cell ${cellDir}`, options);
   try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    return JSON.parse(text) as CellResult;
-  } catch {
-    throw new Error(`${path} is not valid JSON: delete it to run that cell again`);
+    const previous = await readCellResult(dir, cell);
+    if (previous) return { result: previous, ran: false };
+    // The cell's run folder may hold the lock of the same dead process on another host.
+    if (takeOverOtherHosts && existsSync(join(cellDir, 'run'))) await (await lockFolder(join(cellDir, 'run'), `run folder of ${cellDir}`, options)).release();
+    const startTime = performance.now();
+    const outcome = checkOutcome(cell, await runCell(cell, cellDir));
+    const result: CellResult = {
+      id: cell.id,
+      params: cell.params,
+      seconds: (performance.now() - startTime) / 1000,
+      ...outcome,
+    };
+    await writeFileAtomic(join(cellDir, cellResultFile), `${JSON.stringify(result, null, 2)}\n`);
+    return { result, ran: true };
+  } finally {
+    await lock.release();
   }
 }
 

@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SweepCell } from './grid';
+import type { CellResult } from './sweep';
+
+/** The file that marks a sweep cell finished, in the cell's folder. */
+export const cellResultFile = 'result.json';
+
+/** A cell's `result.json`, or undefined while the cell has none (it is not finished). */
+export async function readCellResult(dir: string, cell: SweepCell): Promise<CellResult | undefined> {
+  const path = join(dir, cell.id, cellResultFile);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as CellResult;
+  } catch {
+    throw new Error(`${path} is not valid JSON: delete it to run that cell again`);
+  }
+}
+
+/** What a sweep folder holds of a grid: the finished cells, in grid order, and the others. */
+export interface SweepResults {
+  results: CellResult[];
+  /** Cells without a `result.json`: not started, running, failed or another process's still. */
+  missing: SweepCell[];
+}
+
+/**
+ * Reads every cell's `result.json` under `dir`, whichever process wrote it (the whole sweep, a
+ * shard, a queue worker): the one source the ranked table is made from.
+ */
+export async function collectSweepResults(dir: string, cells: readonly SweepCell[]): Promise<SweepResults> {
+  const results: CellResult[] = [];
+  const missing: SweepCell[] = [];
+  for (const cell of cells) {
+    const result = await readCellResult(dir, cell);
+    if (result) results.push(result);
+    else missing.push(cell);
+  }
+  return { results, missing };
+}
