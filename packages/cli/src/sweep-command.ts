@@ -1,4 +1,5 @@
 import { readJsonFile } from '@kd/core/node';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { maxTemperature } from '@kd/losses';
 import { higherIsBetter, metricNames } from '@kd/trainer';
@@ -18,7 +19,7 @@ import type { Selection } from './results-table';
 import { parseShard, shardCells } from './shard';
 import type { ShardSpec } from './shard';
 import type { CellResult, SweepEvent } from './sweep';
-import { runSweep } from './sweep';
+import { checkSweepManifest, runSweep } from './sweep';
 import { enqueueSweep, parseQueueUrl, sweepJobStates } from './sweep-queue';
 import { collectSweepResults } from './sweep-results';
 import { describeSweepStatus } from './sweep-status';
@@ -86,6 +87,7 @@ export const sweepCommand: Command = {
           `${options.out} holds ${results.length} of ${cells.length} cells' results; missing: ${missing.map((cell) => cell.id).join(', ')} (run their shards again, or see 'kd sweep --status')`,
         );
       }
+      await checkSweepManifest(options.out, config);
       ctx.stdout(await writeSweepTables(options.out, results, options.selection));
       return 0;
     }
@@ -96,6 +98,8 @@ export const sweepCommand: Command = {
     }
     const shared = { baseDir: dirname(options.configPath), backend: options.backend };
     if (options.queue) {
+      await mkdir(options.out, { recursive: true });
+      await checkSweepManifest(options.out, config);
       const queued = await enqueueSweep(options.queue, { dir: options.out, cells, config, selection: options.selection, ...shared });
       ctx.stdout(
         `kd sweep: ${queued.queued} cells queued and ${queued.finished} finished earlier, of ${cells.length}, on ${options.queue}; run 'kd worker --queue ${options.queue}' on every machine that sees ${options.out}; the worker that finishes the last cell writes the table ('kd sweep ... --status' shows progress)\n`,

@@ -97,6 +97,13 @@ describe('kd sweep --queue and kd worker', () => {
     expect((await kd(['sweep', 'mnist.json', ...grid, '--out', 'queued', '--queue', url])).stdout).toContain('0 cells queued and 6 finished earlier');
   }, 120_000);
 
+  it('refuses to queue another experiment into a sweep folder', async () => {
+    await writeFile(join(dir, 'other.json'), JSON.stringify({ ...experiment, training: { epochs: 2 } }));
+    const other = await kd(['sweep', 'other.json', ...grid, '--out', 'queued', '--queue', redis!.url]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toBe(`kd: ${join(dir, 'queued')} holds a sweep of a different experiment (its sweep.json differs): choose another output folder\n`);
+  });
+
   it('names a queue it cannot reach, and checks its options', async () => {
     const unreachable = await kd(['sweep', 'mnist.json', ...grid, '--out', 'nowhere', '--queue', 'redis://127.0.0.1:1']);
     expect(unreachable.code).toBe(1);

@@ -98,6 +98,8 @@ describe('kd sweep --shard', () => {
     expect(attempts[0].resumedFrom).toBe(0);
     expect(attempts[1].resumedFrom).toBeGreaterThanOrEqual(1);
     expect(existsSync(join(halfDone, folderLockFile)) || existsSync(join(halfDone, 'run', folderLockFile))).toBe(false);
+    await writeFile(join(dir, 'other.json'), JSON.stringify({ ...experiment, training: { epochs: 2 } }));
+    expect((await kd(['sweep', 'other.json', ...grid, '--out', 'partial', '--collect'])).stderr).toMatch(/holds a sweep of a different experiment/);
     const collected = await kd(['sweep', 'mnist.json', ...grid, '--out', 'partial', '--collect']);
     expect(collected.code).toBe(0);
     expect(await readFile(join(dir, 'partial', 'results.md'), 'utf8')).toBe(serialTable);

@@ -95,7 +95,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   if (options.shard) await assertFolderFree(dir, what);
   const lock = options.shard ? undefined : await lockFolder(dir, what);
   try {
-    if (options.manifest !== undefined) await checkManifest(dir, options.manifest);
+    if (options.manifest !== undefined) await checkSweepManifest(dir, options.manifest);
     const ran = await runCells(options, mine, parallel);
     const summary = { ...(await collectSweepResults(dir, cells)), ...ran };
     await options.finish?.(summary);
@@ -197,7 +197,12 @@ export async function runSweepCell(
   }
 }
 
-async function checkManifest(dir: string, manifest: unknown): Promise<void> {
+/**
+ * Records `manifest` (what the cells share: the base config) in `<dir>/sweep.json`, or checks it
+ * against the one recorded: results of two experiments never end up in one table, whichever
+ * process (a sweep, a shard, `kd sweep --queue`, `--collect`) comes first.
+ */
+export async function checkSweepManifest(dir: string, manifest: unknown): Promise<void> {
   const path = join(dir, 'sweep.json');
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   let stored: string;
