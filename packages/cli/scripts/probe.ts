@@ -463,7 +463,8 @@ add('concurrency', 'two kd run into one new folder at once: one runs, the other 
   const [a, b] = await Promise.all([kd(dir, ['run', 'x.json']), kd(dir, ['run', 'x.json'])]);
   const [winner, loser] = a.code === 0 ? [a, b] : [b, a];
   if (winner.code !== 0) return `neither finished: ${a.stderr.slice(-200)} / ${b.stderr.slice(-200)}`;
-  if (loser.seconds > winner.seconds / 2) return `the second took ${loser.seconds.toFixed(1)} s of the first's ${winner.seconds.toFixed(1)} s`;
+  // Both started together: the refused one must end while the other still trains, not wait for it.
+  if (loser.seconds >= winner.seconds) return `the refused one ended after the other had finished (${loser.seconds.toFixed(1)} s against ${winner.seconds.toFixed(1)} s)`;
   const epochs = (await readFile(join(dir, 'run', 'teacher-log.jsonl'), 'utf8')).trimEnd().split('\n').map((line) => (JSON.parse(line) as { epoch: number }).epoch);
   const once = epochs.join() === Array.from({ length: 30 }, (_, i) => i + 1).join();
   return refusal(loser, /run folder .*run is in use: process \d+ \(since .*\) writes it, and a folder has one writer at a time/) ?? (once ? undefined : `teacher log epochs ${epochs.join()}`);
