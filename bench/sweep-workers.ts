@@ -20,7 +20,9 @@ const softWeights = [0.5, 0.9];
 const cells = temperatures.length * softWeights.length;
 
 const cli = fileURLToPath(new URL('../packages/cli/src/cli.ts', import.meta.url));
-const kdArgs = (argv: string[]): string[] => ['--conditions=@kd/source', '--import', 'tsx', cli, ...argv];
+// tsx by its resolved URL: the cells run in a temporary folder, where a bare 'tsx' does not resolve.
+const tsx = import.meta.resolve('tsx');
+const kdArgs = (argv: string[]): string[] => ['--conditions=@kd/source', '--import', tsx, cli, ...argv];
 const dir = mkdtempSync(join(tmpdir(), 'kd-bench-sweep-workers-'));
 const load = (): string => loadavg().map((value) => value.toFixed(2)).join(' ');
 
