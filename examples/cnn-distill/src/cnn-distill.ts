@@ -3,8 +3,8 @@ import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
   chooseOnValidation,
-  convergenceText,
   cnnTeacher,
+  convergenceText,
   distilStudent,
   formatMeanStd,
   gapClosed,
@@ -13,8 +13,10 @@ import {
   mean,
   mergeSeedResults,
   modelErrors,
+  modelErrorsReporter,
   paperStudent,
   provenance,
+  seedRunOptions,
   teacherFor,
   trainOnLabels,
   validationErrorCurve,
@@ -130,17 +132,8 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
-    const run: RunOptions = {
-      seed,
-      epochs: s.studentEpochs,
-      validation: data.validation,
-      progress: !flags.quick,
-      ...(flags.patience !== null ? { patience: flags.patience } : {}),
-      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
-      ...(flags.quick ? { learningRate: 0.005 } : {}),
-    };
-    const report = (name: string, e: ModelErrors) =>
-      console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (best epoch ${e.bestEpoch} of ${e.epochs}, ${e.seconds} s)`);
+    const run: RunOptions = { ...seedRunOptions(flags, seed, data.validation), epochs: s.studentEpochs };
+    const report = modelErrorsReporter(seed, data.test.size);
     const firstSeed: boolean = choice === null;
 
     const teacherWith = (jitter: number) =>

@@ -18,6 +18,7 @@ import {
   mergeSeedResults,
   mlp,
   provenance,
+  seedRunOptions,
   trainOnLabels,
   withTeacherCache,
   writeResultFile,
@@ -100,7 +101,6 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
   const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
   const base = flags.quick ? { ...settings, ...quickSettings } : settings;
   const s: EnsembleDistillSettings = flags.epochs === null ? base : { ...base, memberEpochs: flags.epochs, studentEpochs: flags.epochs };
-  const progress = !flags.quick;
   const spec = mlp(s.width);
   const seeds: SeedResult[] = [];
   const files: string[] = [];
@@ -110,13 +110,8 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
-    const run = {
-      validation: data.validation,
-      progress,
-      ...(flags.patience !== null ? { patience: flags.patience } : {}),
-      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
-      ...(flags.quick ? { learningRate: 0.005 } : {}),
-    };
+    // Each member and student sets its own seed over this one.
+    const run = seedRunOptions(flags, seed, data.validation);
     const members = [];
     for (let k = 0; k < s.members; k++) {
       // Member k of seed s gets seed 100 s + k: the ten differ only in initial weights and batch order.

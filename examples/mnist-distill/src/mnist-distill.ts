@@ -11,10 +11,12 @@ import {
   mean,
   mergeSeedResults,
   modelErrors,
+  modelErrorsReporter,
   paperStudent,
   paperTeacher,
   paperTeacherChosen,
   provenance,
+  seedRunOptions,
   trainOnLabels,
   validationErrorCurve,
   withTeacherCache,
@@ -103,7 +105,6 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
   const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
   const base = flags.quick ? { ...settings, ...quickEpochs } : settings;
   const s: MnistDistillSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
-  const progress = !flags.quick;
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
@@ -113,16 +114,8 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
-    const run = {
-      seed,
-      validation: data.validation,
-      progress,
-      ...(flags.patience !== null ? { patience: flags.patience } : {}),
-      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
-      ...(flags.quick ? { learningRate: 0.005 } : {}),
-    };
-    const report = (name: string, e: ModelErrors) =>
-      console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (best epoch ${e.bestEpoch} of ${e.epochs}, ${e.seconds} s)`);
+    const run = seedRunOptions(flags, seed, data.validation);
+    const report = modelErrorsReporter(seed, data.test.size);
     const firstSeed: boolean = choice === null;
 
     const picked = await paperTeacherChosen(

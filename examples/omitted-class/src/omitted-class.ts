@@ -6,6 +6,7 @@ import { layersModelTeacher } from '@kd/ensemble';
 import { confusionMatrix, predictLogits, tuneClassBias } from '@kd/trainer';
 import {
   architectureName,
+  convergenceText,
   distilStudent,
   errorCount,
   formatPercent,
@@ -14,10 +15,10 @@ import {
   mean,
   mergeSeedResults,
   paperStudent,
-  convergenceText,
   paperTeacher,
   paperTeacherChosen,
   provenance,
+  seedRunOptions,
   withTeacherCache,
   writeResultFile,
   writeSeedResults,
@@ -105,7 +106,6 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
   const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
   const base = flags.quick ? { ...settings, ...quickEpochs } : settings;
   const s: OmittedClassSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
-  const progress = !flags.quick;
   const transfer = data.train.withoutClasses([s.omit]);
   const omittedInTest = data.test.onlyClasses([s.omit]).size;
   const className = data.train.classNames?.[s.omit] ?? String(s.omit);
@@ -119,14 +119,7 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
-    const run = {
-      seed,
-      validation: data.validation,
-      progress,
-      ...(flags.patience !== null ? { patience: flags.patience } : {}),
-      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
-      ...(flags.quick ? { learningRate: 0.005 } : {}),
-    };
+    const run = seedRunOptions(flags, seed, data.validation);
     const picked = await paperTeacherChosen(
       data.train,
       { ...run, validation: data.validation, quick: flags.quick, epochs: s.teacherEpochs },

@@ -12,6 +12,7 @@ import { fileSystem, modelFileNames, writeFileAtomic } from '@kd/core/node';
 import { buildModel, createDistiller, evaluate, predictLogits, reduceLearningRateOnPlateau, trainModel } from '@kd/trainer';
 import type { Architecture, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
 import type { ExampleData } from './data';
+import type { CommonFlags } from './flags';
 import { paperTeacher } from './architectures';
 
 /** What the examples vary between training runs; everything else is fixed (Adam, lr 0.001, batch 128). */
@@ -147,6 +148,22 @@ export async function withTeacherCache<T>(teacher: Teacher, transfer: Dataset, b
   }
 }
 
+/**
+ * What every model of one seed trains with, from the common flags: its seed and validation data,
+ * progress unless `--quick`, early stopping (`--patience`), learning-rate cuts (`--lr-plateau`),
+ * and the quick run's larger learning rate.
+ */
+export function seedRunOptions(flags: CommonFlags, seed: number, validation: Dataset): Omit<RunOptions, 'epochs'> {
+  return {
+    seed,
+    validation,
+    progress: !flags.quick,
+    ...(flags.patience !== null ? { patience: flags.patience } : {}),
+    ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
+    ...(flags.quick ? { learningRate: 0.005 } : {}),
+  };
+}
+
 /** One model's errors, and how long it trained. */
 export interface ModelErrors {
   validationErrors: number;
@@ -170,6 +187,12 @@ export function modelErrors(t: Trained, data: ExampleData): ModelErrors {
     epochs: t.fit?.epochs ?? curve.length,
     bestEpoch: t.fit?.best?.inModel ? t.fit.best.epoch : (t.fit?.epochs ?? curve.length),
   };
+}
+
+/** Prints one line per model of a seed: its validation and test errors, best epoch and time. */
+export function modelErrorsReporter(seed: number, testSize: number): (name: string, e: ModelErrors) => void {
+  return (name, e) =>
+    console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${testSize} (best epoch ${e.bestEpoch} of ${e.epochs}, ${e.seconds} s)`);
 }
 
 /** Test or validation errors of `model` on `data`, at T = 1, dropout off. */

@@ -9,9 +9,11 @@ import {
   mean,
   mergeSeedResults,
   modelErrors,
+  modelErrorsReporter,
   paperStudent,
   paperTeacherChosen,
   provenance,
+  seedRunOptions,
   trainOnLabels,
   withTeacherCache,
   writeResultFile,
@@ -99,17 +101,8 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
-    const run: RunOptions = {
-      seed,
-      epochs: s.studentEpochs,
-      validation: data.validation,
-      progress: !flags.quick,
-      ...(flags.patience !== null ? { patience: flags.patience } : {}),
-      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
-      ...(flags.quick ? { learningRate: 0.005 } : {}),
-    };
-    const report = (name: string, e: ModelErrors) =>
-      console.log(`seed ${seed} ${name}: ${e.validationErrors} validation errors, ${e.testErrors} test errors / ${data.test.size} (best epoch ${e.bestEpoch} of ${e.epochs}, ${e.seconds} s)`);
+    const run: RunOptions = { ...seedRunOptions(flags, seed, data.validation), epochs: s.studentEpochs };
+    const report = modelErrorsReporter(seed, data.test.size);
     const firstSeed: boolean = choice === null;
     const picked = await paperTeacherChosen(
       data.train,

@@ -12,6 +12,7 @@ import {
   mlp,
   paperTeacher,
   provenance,
+  seedRunOptions,
   teacherFor,
   withTeacherCache,
   writeResultFile,
@@ -79,7 +80,6 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
   const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
   const base = flags.quick ? { ...settings, ...quickSettings } : settings;
   const s: TemperatureSweepSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
-  const progress = !flags.quick;
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   let summaryState = { text: '', files: [] as string[], bestTemperature: {} as Record<string, number> };
@@ -87,14 +87,7 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
-    const run = {
-      seed,
-      validation: data.validation,
-      progress,
-      ...(flags.patience !== null ? { patience: flags.patience } : {}),
-      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
-      ...(flags.quick ? { learningRate: 0.005 } : {}),
-    };
+    const run = seedRunOptions(flags, seed, data.validation);
     const teacher = await teacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: 2 });
     const teacherTestErrors = errorCount(teacher.model, data.test);
     console.log(`seed ${seed} teacher: ${teacherTestErrors} test errors / ${data.test.size}`);
