@@ -22,7 +22,7 @@ export function backendFlag(values: ParsedCommandLine['values'], command: string
  * the fastest present (@kd/backend's `useBackend`), and prints one line on stderr saying what was
  * chosen.
  *
- * @param threads WebAssembly threads; default `KD_THREADS`, else every core (a sweep passes its share).
+ * @param threads threads of the native kernels or of WebAssembly; default `KD_THREADS`, else every core (a sweep passes its share).
  */
 export async function chooseBackend(flag: string | undefined, ctx: CliContext, threads?: number): Promise<BackendInfo> {
   const preference = (flag ?? backendPreferenceFromEnv(ctx.env)) as Parameters<typeof useBackend>[0];

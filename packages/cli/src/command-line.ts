@@ -124,7 +124,7 @@ export function formatOverview(specs: readonly CommandSpec[], version: string): 
     ...table(specs.map((spec) => [spec.name, spec.summary])),
     '',
     "Run 'kd <command> --help' for a command's arguments and options.",
-    'Environment: KD_BACKEND (default for --backend), KD_THREADS (WebAssembly threads; default every core), KD_DEBUG=1 (same as --debug).',
+    'Environment: KD_BACKEND (default for --backend), KD_THREADS (threads of the native kernels or of WebAssembly; default every core), KD_DEBUG=1 (same as --debug).',
     '',
   ].join('\n');
 }

@@ -26,7 +26,7 @@ export const runCommand: Command = {
     options: {
       out: { type: 'string', value: 'dir', description: "the run folder (default: the config's output)" },
       resume: { type: 'boolean', description: 'continue an interrupted run from its checkpoints' },
-      threads: { type: 'string', value: 'n', description: 'threads of the WebAssembly backend (default: every core)' },
+      threads: { type: 'string', value: 'n', description: 'threads of the native kernels or of WebAssembly (default: every core)' },
       'base-dir': {
         type: 'string',
         value: 'dir',

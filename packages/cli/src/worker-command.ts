@@ -27,7 +27,7 @@ export const workerCommand: Command = {
     options: {
       queue: { type: 'string', value: 'url', description: 'the Redis server, redis://host:port' },
       parallel: { type: 'string', value: 'n', description: 'cells this worker runs at the same time (default 1)' },
-      threads: { type: 'string', value: 'n', description: "WebAssembly threads of each cell (default: the cores divided by --parallel)" },
+      threads: { type: 'string', value: 'n', description: "threads of each cell, native or WebAssembly (default: the cores divided by --parallel)" },
       'stalled-after': {
         type: 'string',
         value: 'seconds',
