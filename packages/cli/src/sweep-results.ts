@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readJsonFile } from '@kd/core/node';
 import type { SweepCell } from './grid';
 import type { CellResult } from './sweep';
 
@@ -8,18 +8,13 @@ export const cellResultFile = 'result.json';
 
 /** A cell's `result.json`, or undefined while the cell has none (it is not finished). */
 export async function readCellResult(dir: string, cell: SweepCell): Promise<CellResult | undefined> {
-  const path = join(dir, cell.id, cellResultFile);
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return (await readJsonFile(join(dir, cell.id, cellResultFile), 'sweep cell result')) as CellResult;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const cause = (error as Error).cause;
+    if ((cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    if (cause instanceof SyntaxError) throw new Error(`${(error as Error).message}: delete it to run that cell again`, { cause: error });
     throw error;
-  }
-  try {
-    return JSON.parse(text) as CellResult;
-  } catch {
-    throw new Error(`${path} is not valid JSON: delete it to run that cell again`);
   }
 }
 
