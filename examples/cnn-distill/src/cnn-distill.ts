@@ -16,6 +16,7 @@ import {
   modelErrorsReporter,
   paperStudent,
   provenance,
+  recordedChoice,
   seedRunOptions,
   teacherFor,
   trainOnLabels,
@@ -127,7 +128,7 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
   const files: string[] = [];
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
   let summary = { text: '', files: [] as string[], meanGapClosed: null as number | null };
-  let choice: { jitter: number; temperature: number; recipe: Recipe } | null = null;
+  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, temperature: r.temperature, recipe: r.recipe }));
   console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {

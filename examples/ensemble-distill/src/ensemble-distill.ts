@@ -18,6 +18,7 @@ import {
   mergeSeedResults,
   mlp,
   provenance,
+  recordedChoice,
   seedRunOptions,
   trainOnLabels,
   withTeacherCache,
@@ -105,7 +106,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   let summaryState = { text: '', files: [] as string[], meanGainKept: null as number | null };
-  let chosen: SeedResult['chosen'] | null = null;
+  let chosen = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => r.chosen);
   console.log(`data: ${data.source}; ${s.members} members ${architectureName(spec)}`);
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {

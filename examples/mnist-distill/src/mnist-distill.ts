@@ -16,6 +16,7 @@ import {
   paperTeacher,
   paperTeacherChosen,
   provenance,
+  recordedChoice,
   seedRunOptions,
   trainOnLabels,
   validationErrorCurve,
@@ -109,7 +110,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
   const files: string[] = [];
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
   let summary = { text: '', files: [] as string[], meanGapClosed: null as number | null };
-  let choice: { jitter: number; dropout: number; temperature: number } | null = null;
+  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, dropout: r.teacherDropout, temperature: r.temperature }));
   console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {

@@ -5,7 +5,7 @@ export { loadExampleData } from './data';
 export type { ExampleData, LoadExampleDataOptions } from './data';
 export { commonOptions, commonUsage, integerList, numberList, parseFlags, positiveInteger } from './flags';
 export type { CommonFlags } from './flags';
-export { createRunContext, machineInfo, markdownTable, mergeSeedResults, provenance, runHeader, writeResultFile, writeSeedResults } from './results';
+export { createRunContext, machineInfo, markdownTable, mergeSeedResults, provenance, recordedChoice, runHeader, writeResultFile, writeSeedResults } from './results';
 export type { Machine, RunContext } from './results';
 export { formatMeanStd, formatPercent, gapClosed, mean, std } from './stats';
 export {

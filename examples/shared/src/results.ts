@@ -97,6 +97,18 @@ export function markdownTable(headers: readonly string[], rows: ReadonlyArray<Re
   return [tableLine(headers), tableLine(headers.map(() => '---')), ...rows.map(tableLine)].join('\n');
 }
 
+/** The seed results earlier runs wrote to the results folder for the same data and the same settings. */
+async function recordedSeedResults<T extends { seed: number }>(context: RunContext, dataName: string, settings: object): Promise<Array<T & { command?: string }>> {
+  const pattern = new RegExp(`^${dataName.replace(/[^a-z0-9]/gi, (c) => `\\${c}`)}-seed(\\d+)\\.json$`);
+  const names = await readdir(context.out).catch(() => [] as string[]);
+  const records: Array<T & { command?: string }> = [];
+  for (const name of names.filter((n) => pattern.test(n))) {
+    const record = JSON.parse(await readFile(join(context.out, name), 'utf8')) as T & { settings?: unknown; command?: string };
+    if (JSON.stringify(record.settings) === JSON.stringify(settings)) records.push(record);
+  }
+  return records;
+}
+
 /**
  * This run's seed results together with those earlier runs wrote to the same folder for the same
  * data and the same settings (this run's win for a seed both have), in seed order, and the commands
@@ -104,15 +116,33 @@ export function markdownTable(headers: readonly string[], rows: ReadonlyArray<Re
  */
 export async function mergeSeedResults<T extends { seed: number }>(context: RunContext, dataName: string, settings: object, current: readonly T[]): Promise<{ seeds: T[]; commands: string[] }> {
   const bySeed = new Map<number, { result: T; command: string }>();
-  const pattern = new RegExp(`^${dataName.replace(/[^a-z0-9]/gi, (c) => `\\${c}`)}-seed(\\d+)\\.json$`);
-  const names = await readdir(context.out).catch(() => [] as string[]);
-  for (const name of names.filter((n) => pattern.test(n))) {
-    const record = JSON.parse(await readFile(join(context.out, name), 'utf8')) as T & { settings?: unknown; command?: string };
-    if (JSON.stringify(record.settings) === JSON.stringify(settings)) bySeed.set(record.seed, { result: record, command: record.command ?? 'unknown' });
-  }
+  for (const record of await recordedSeedResults<T>(context, dataName, settings)) bySeed.set(record.seed, { result: record, command: record.command ?? 'unknown' });
   for (const result of current) bySeed.set(result.seed, { result, command: context.command });
   const merged = [...bySeed.values()].toSorted((a, b) => a.result.seed - b.result.seed);
   return { seeds: merged.map((m) => m.result), commands: [...new Set(merged.map((m) => m.command))] };
+}
+
+/**
+ * The choices made on validation data that an earlier run of the same data and settings recorded
+ * for a seed below every seed of this run (the lowest such seed), read from its results by `pick`;
+ * null when there is none, and this run's first seed chooses. So seeds run as separate processes
+ * (`--seeds 0`, then `--seeds 1,2`) make their choices on the same seed one run of 0,1,2 would.
+ */
+export async function recordedChoice<T extends { seed: number }, C>(
+  context: RunContext,
+  dataName: string,
+  settings: object,
+  seeds: readonly number[],
+  pick: (record: T) => C,
+): Promise<C | null> {
+  if (seeds.length === 0) return null;
+  const lowest = Math.min(...seeds);
+  const earlier = (await recordedSeedResults<T>(context, dataName, settings)).filter((r) => r.seed < lowest).toSorted((a, b) => a.seed - b.seed);
+  const record = earlier[0];
+  if (record === undefined) return null;
+  const choice = pick(record);
+  console.log(`choices made on seed ${record.seed}'s validation data, as recorded in ${join(context.out, `${dataName}-seed${record.seed}.json`)}: ${JSON.stringify(choice)}`);
+  return choice;
 }
 
 /** The lines under a summary's title that say how it was made. */

@@ -13,6 +13,7 @@ import {
   paperStudent,
   paperTeacherChosen,
   provenance,
+  recordedChoice,
   seedRunOptions,
   trainOnLabels,
   withTeacherCache,
@@ -97,7 +98,7 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   let summary = { text: '', files: [] as string[], meanRecovered: null as number | null };
-  let choice: { jitter: number; dropout: number; temperature: number } | null = null;
+  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, dropout: r.teacherDropout, temperature: r.temperature }));
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();

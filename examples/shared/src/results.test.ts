@@ -1,0 +1,54 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { machineInfo, mergeSeedResults, recordedChoice } from './results';
+import type { RunContext } from './results';
+
+interface Seed {
+  seed: number;
+  temperature: number;
+}
+
+const pickTemperature = (r: Seed) => r.temperature;
+
+describe('seed results of separate runs', () => {
+  let context: RunContext;
+  const settings = { temperatures: [2, 4] };
+  const record = (seed: number, temperature: number, recordSettings: object = settings, command = `run of seed ${seed}`) =>
+    writeFile(join(context.out, `fashion-mnist-seed${seed}.json`), JSON.stringify({ seed, temperature, settings: recordSettings, command }));
+
+  beforeEach(async () => {
+    const out = await mkdtemp(join(tmpdir(), 'kd-results-'));
+    context = { example: 'test', command: 'this run', backend: { kind: 'cpu', name: 'cpu', threads: 1, simd: false, accelerated: false }, machine: machineInfo(), out };
+  });
+  afterEach(() => rm(context.out, { recursive: true, force: true }));
+
+  it("reuses the choice recorded for a seed below this run's seeds, the lowest one", async () => {
+    await record(0, 4);
+    await record(1, 2);
+    expect(await recordedChoice(context, 'fashion-mnist', settings, [2, 3], pickTemperature)).toBe(4);
+    expect(await recordedChoice(context, 'fashion-mnist', settings, [1], pickTemperature)).toBe(4);
+  });
+
+  it('chooses again when this run holds the lowest seed, or the record has other settings or data', async () => {
+    await record(1, 4);
+    await record(0, 8, { temperatures: [8] });
+    expect(await recordedChoice(context, 'fashion-mnist', settings, [0, 2], pickTemperature)).toBeNull();
+    expect(await recordedChoice(context, 'fashion-mnist', settings, [1, 2], pickTemperature)).toBeNull();
+    expect(await recordedChoice(context, 'mnist-digits', settings, [2], pickTemperature)).toBeNull();
+    expect(await recordedChoice(context, 'fashion-mnist', settings, [], pickTemperature)).toBeNull();
+  });
+
+  it('merges recorded seeds of the same settings with this run, this run winning', async () => {
+    await record(0, 4);
+    await record(1, 2);
+    await record(2, 8, { temperatures: [8] });
+    const merged = await mergeSeedResults<Seed>(context, 'fashion-mnist', settings, [{ seed: 1, temperature: 4 }]);
+    expect(merged.seeds.map((s) => [s.seed, s.temperature])).toEqual([
+      [0, 4],
+      [1, 4],
+    ]);
+    expect(merged.commands).toEqual(['run of seed 0', 'this run']);
+  });
+});
