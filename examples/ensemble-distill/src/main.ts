@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
+import { FlagError, numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
 import { combines, defaultSettings, runEnsembleDistill } from './ensemble-distill';
 import type { EnsembleCombine } from '@kd/ensemble';
 
 function combineList(text: string): EnsembleCombine[] {
   const names = text.split(',').map((c) => c.trim());
   const bad = names.find((c) => !(combines as readonly string[]).includes(c));
-  if (bad !== undefined) throw new Error(`--combines must be a list of ${combines.join(', ')}, got '${text}'`);
+  if (bad !== undefined) throw new FlagError(`--combines must be a list of ${combines.join(', ')}, got '${text}'`);
   return names as EnsembleCombine[];
 }
 

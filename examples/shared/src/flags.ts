@@ -26,6 +26,11 @@ export interface CommonFlags {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** A flag with a value it does not take: `runExampleMain` prints its message on one line and exits with code 2. */
+export class FlagError extends Error {
+  override name = 'FlagError';
+}
+
 /** The parseArgs options of {@link CommonFlags}, for examples to extend with their own. */
 export const commonOptions = {
   data: { type: 'string' },
@@ -80,7 +85,7 @@ export function parseFlags<E extends Options>(
 
 export function positiveInteger(flag: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be an integer >= 1, got '${text}'`);
+  if (!Number.isInteger(n) || n < 1) throw new FlagError(`${flag} must be an integer >= 1, got '${text}'`);
   return n;
 }
 
@@ -88,7 +93,7 @@ export function integerList(flag: string, text: string): number[] {
   const items = text.split(',').map((s) => s.trim());
   const numbers = items.map(Number);
   if (items.length === 0 || numbers.some((n, i) => items[i] === '' || !Number.isSafeInteger(n) || n < 0)) {
-    throw new Error(`${flag} must be a comma-separated list of integers >= 0, got '${text}'`);
+    throw new FlagError(`${flag} must be a comma-separated list of integers >= 0, got '${text}'`);
   }
   return numbers;
 }
@@ -97,7 +102,7 @@ export function numberList(flag: string, text: string): number[] {
   const items = text.split(',').map((s) => s.trim());
   const numbers = items.map(Number);
   if (numbers.some((n, i) => items[i] === '' || !Number.isFinite(n) || n <= 0)) {
-    throw new Error(`${flag} must be a comma-separated list of numbers > 0, got '${text}'`);
+    throw new FlagError(`${flag} must be a comma-separated list of numbers > 0, got '${text}'`);
   }
   return numbers;
 }

@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import { setupBackend } from './backend';
-import { commonUsage, parseFlags } from './flags';
+import { commonUsage, FlagError, parseFlags } from './flags';
 import type { CommonFlags } from './flags';
 import { createRunContext } from './results';
 import type { RunContext } from './results';
@@ -21,8 +21,8 @@ export interface ExampleMain<E extends NonNullable<ParseArgsConfig['options']>> 
 
 /**
  * Parses the command line, prints `--help`, chooses the backend (`useBackend('auto')`, or
- * `KD_BACKEND`), runs the example and lists the files it wrote. A bad flag exits with code 2 and
- * one line saying why.
+ * `KD_BACKEND`), runs the example and lists the files it wrote. A bad flag (one parseArgs refuses,
+ * or a {@link FlagError} the example's `run` throws) exits with code 2 and one line saying why.
  */
 export async function runExampleMain<E extends NonNullable<ParseArgsConfig['options']>>(main: ExampleMain<E>, argv: readonly string[]): Promise<void> {
   let parsed: ReturnType<typeof parseFlags>;
@@ -39,6 +39,14 @@ export async function runExampleMain<E extends NonNullable<ParseArgsConfig['opti
   }
   const backend = await setupBackend();
   const context = createRunContext(main.name, argv, parsed.flags, backend, main.exampleDir);
-  const { files } = await main.run(parsed.flags, parsed.values, context);
+  let files: string[];
+  try {
+    ({ files } = await main.run(parsed.flags, parsed.values, context));
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    console.error(`${main.name}: ${error.message} (see --help)`);
+    process.exitCode = 2;
+    return;
+  }
   console.log(`\nwrote ${files.join('\n      ')}`);
 }
