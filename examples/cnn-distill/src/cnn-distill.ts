@@ -5,6 +5,7 @@ import {
   chooseOnValidation,
   cnnTeacher,
   convergenceText,
+  distilRecipes,
   distilStudent,
   formatMeanStd,
   gapClosed,
@@ -16,28 +17,19 @@ import {
   modelErrorsReporter,
   paperStudent,
   provenance,
+  recipeAugmentation,
   recordedChoice,
   seedRunOptions,
   teacherFor,
   trainOnLabels,
   validationErrorCurve,
-  withTeacherCache,
   writeResultFile,
   writeSeedResults,
 } from '@kd-examples/shared';
-import type { Candidate, CommonFlags, ExampleData, ModelErrors, RunContext, RunOptions, Trained } from '@kd-examples/shared';
+import type { Candidate, CommonFlags, ExampleData, ModelErrors, Recipe, RecipeSettings, RunContext, RunOptions, Trained } from '@kd-examples/shared';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 
-/**
- * How the student sees the transfer set: `plain` (the teacher's outputs on the plain images,
- * cached once), `jitter` (images shifted by up to `studentJitter` pixels, the teacher scoring the
- * same shifted images: consistent teaching), `mixup` (pairs of images mixed, the teacher scoring
- * the mixed images: function matching, Beyer et al. 2022).
- */
-export type Recipe = 'plain' | 'jitter' | 'mixup';
-export const recipeNames: readonly Recipe[] = ['plain', 'jitter', 'mixup'];
-
-export interface CnnDistillSettings {
+export interface CnnDistillSettings extends RecipeSettings {
   teacherEpochs: number;
   studentEpochs: number;
   /** Candidate temperatures, chosen on the first seed's validation data with the plain recipe. */
@@ -48,10 +40,6 @@ export interface CnnDistillSettings {
   teacherJitters: number[];
   /** Candidate recipes, chosen on the first seed's validation data at the chosen temperature. */
   recipes: Recipe[];
-  /** Pixels of the `jitter` recipe. */
-  studentJitter: number;
-  /** Beta(alpha, alpha) of the `mixup` recipe. */
-  mixupAlpha: number;
 }
 
 export const defaultSettings: CnnDistillSettings = {
@@ -104,13 +92,6 @@ export interface CnnDistillResult {
 /** The PyTorch reference of shared/reference (seed 0, Fashion-MNIST, 10,000 test images). */
 export const reference = { teacherErrors: 824, hardStudentErrors: 1072, distilledErrors: 988, temperature: 4, gapClosed: 0.34 };
 
-/** The augmentation of a recipe, as training options. */
-function augmentation(recipe: Recipe, s: CnnDistillSettings): Pick<RunOptions, 'jitterPixels' | 'mixupAlpha'> {
-  if (recipe === 'jitter') return { jitterPixels: s.studentJitter };
-  if (recipe === 'mixup') return { mixupAlpha: s.mixupAlpha };
-  return {};
-}
-
 /**
  * For each seed: the CNN teacher, the 800-800 MLP student on hard labels, and the same student
  * distilled from the teacher, the temperature and the recipe chosen on the first seed's
@@ -154,38 +135,20 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
     }
     hardTrained.model.dispose();
 
-    const live = layersModelTeacher(teacherModel.model);
     const distil = async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe): Promise<Distilled> => {
-      const student = await distilStudent(source, studentSpec, data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, ...augmentation(recipe, s), label: `student T=${temperature} ${recipe}` });
+      const student = await distilStudent(source, studentSpec, data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, ...recipeAugmentation(recipe, s), label: `student T=${temperature} ${recipe}` });
       const e = modelErrors(student, data);
       report(`student distilled at T = ${temperature}, ${recipe}`, e);
       if (firstSeed) curves.push({ name: `student, T = ${temperature}, ${recipe}`, points: validationErrorCurve(student.fit) });
       student.model.dispose();
       return { ...e, temperature, recipe };
     };
-    const fewest = (list: Distilled[]) => list.reduce((best, d) => (d.validationErrors < best.validationErrors ? d : best));
-    const candidates: Distilled[] = [];
-    if (firstSeed) {
-      // The temperature on the plain recipe (outputs cached once), then the recipe at that temperature.
-      await withTeacherCache(live, data.train, async (cache) => {
-        for (const temperature of s.temperatures) candidates.push(await distil(cache, temperature, 'plain'));
-      });
-      const temperature = fewest(candidates).temperature;
-      for (const recipe of s.recipes.filter((r) => r !== 'plain')) candidates.push(await distil(live, temperature, recipe));
-      const best = fewest(candidates.filter((c) => c.temperature === temperature && s.recipes.includes(c.recipe)));
-      choice = { jitter: picked.chosen, temperature, recipe: best.recipe };
-    } else if (choice!.recipe === 'plain') {
-      await withTeacherCache(live, data.train, async (cache) => {
-        candidates.push(await distil(cache, choice!.temperature, 'plain'));
-      });
-    } else {
-      candidates.push(await distil(live, choice!.temperature, choice!.recipe));
-    }
-    const chosen = choice!;
-    const distilled = candidates.find((c) => c.temperature === chosen.temperature && c.recipe === chosen.recipe)!;
+    const { students: candidates, chosen: distilled } = await distilRecipes(layersModelTeacher(teacherModel.model), data.train, s, choice, distil);
+    choice ??= { jitter: picked.chosen, temperature: distilled.temperature, recipe: distilled.recipe };
+    const chosen = choice;
     let hardStudentAugmented: ModelErrors | null = null;
     if (chosen.recipe !== 'plain') {
-      const control = await trainOnLabels(studentSpec, data.train, { ...run, ...augmentation(chosen.recipe, s), label: `hard-label student, ${chosen.recipe}` });
+      const control = await trainOnLabels(studentSpec, data.train, { ...run, ...recipeAugmentation(chosen.recipe, s), label: `hard-label student, ${chosen.recipe}` });
       hardStudentAugmented = modelErrors(control, data);
       report(`hard-label student, ${chosen.recipe}`, hardStudentAugmented);
       control.model.dispose();

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { integerList, numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
+import { integerList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain } from '@kd-examples/shared';
 import { defaultSettings, runSoftTargets } from './soft-targets';
 
 await runExampleMain(
@@ -14,6 +14,7 @@ await runExampleMain(
       'teacher-jitter': { type: 'string' },
       'teacher-dropout': { type: 'string' },
       temperatures: { type: 'string' },
+      ...recipeOptions,
     },
     usage: `  --fraction <f>         the share of the training set the small students see, default ${defaultSettings.fraction}
   --teacher-epochs <n>   default ${defaultSettings.teacherEpochs}
@@ -23,7 +24,8 @@ await runExampleMain(
   --teacher-dropout 0.5,0.3
                          the teacher's hidden dropout, chosen after the jitter; default ${defaultSettings.teacherDropouts.join(',')}
   --temperatures 2,4,8   candidate temperatures of the soft-target student, chosen on the first seed's
-                         validation data; default ${defaultSettings.temperatures.join(',')}`,
+                         validation data; default ${defaultSettings.temperatures.join(',')}
+${recipeUsage(defaultSettings)}`,
     run: (flags, values, context) =>
       runSoftTargets(flags, context, {
         ...defaultSettings,
@@ -33,6 +35,7 @@ await runExampleMain(
         ...(values['teacher-jitter'] !== undefined ? { teacherJitters: integerList('--teacher-jitter', values['teacher-jitter'] as string) } : {}),
         ...(values['teacher-dropout'] !== undefined ? { teacherDropouts: numberList('--teacher-dropout', values['teacher-dropout'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
+        ...recipeFlags(values),
       }),
   },
   process.argv.slice(2),

@@ -14,20 +14,27 @@ beforeAll(() => activateBackend(backend));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe(`soft-targets --quick [${backend}]`, () => {
-  it('trains on all the data and on the small share with hard and soft targets, and reports the share recovered', async () => {
+  it('trains on all the data and on the small share with hard and soft targets, chooses the temperature and the recipe, and reports the share recovered', async () => {
     const tensorsBefore = tf.memory().numTensors;
-    const argv = ['--quick', '--seeds', '1', '--out', join(out, backend)];
+    const argv = ['--quick', '--seeds', '1,2', '--out', join(out, backend)];
     const { flags } = parseFlags(argv, { seeds: [0] });
     const context = createRunContext('soft-targets', argv, flags, currentBackend(), fileURLToPath(new URL('..', import.meta.url)));
-    const result = await runSoftTargets(flags, context, { ...defaultSettings, fraction: 0.1, temperatures: [2, 4] });
+    const result = await runSoftTargets(flags, context, { ...defaultSettings, fraction: 0.1, temperatures: [2, 4], recipes: ['plain', 'jitter', 'mixup'] });
     // 10 % of the quick run's 600 training digits, stratified over 10 classes.
     expect(result.smallSize).toBe(60);
-    const [seed] = result.seeds;
-    expect(seed!.candidates.map((c) => c.temperature)).toEqual([2, 4]);
-    expect(seed!.softSmall.validationErrors).toBe(Math.min(...seed!.candidates.map((c) => c.validationErrors)));
-    const gap = seed!.hardSmall.testErrors - seed!.allData.testErrors;
-    expect(seed!.recovered).toBe(gap > 0 ? (seed!.hardSmall.testErrors - seed!.softSmall.testErrors) / gap : null);
-    expect(result.files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mnist-digits-quick-seed1.json', 'mnist-digits-quick-summary.md']);
+    const [first, second] = result.seeds;
+    // The first seed tries both temperatures plain, then the other recipes at the better one.
+    expect(first!.candidates.map((c) => `${c.temperature} ${c.recipe}`)).toEqual(['2 plain', '4 plain', `${first!.temperature} jitter`, `${first!.temperature} mixup`]);
+    const atChosen = first!.candidates.filter((c) => c.temperature === first!.temperature);
+    expect(first!.softSmall.validationErrors).toBe(Math.min(...atChosen.map((c) => c.validationErrors)));
+    // The second seed trains only the chosen student, and the control when the recipe augments.
+    expect(second!.candidates.map((c) => `${c.temperature} ${c.recipe}`)).toEqual([`${first!.temperature} ${first!.recipe}`]);
+    for (const seed of [first!, second!]) {
+      expect(seed.hardSmallAugmented === null).toBe(first!.recipe === 'plain');
+      const gap = seed.hardSmall.testErrors - seed.allData.testErrors;
+      expect(seed.recovered).toBe(gap > 0 ? (seed.hardSmall.testErrors - seed.softSmall.testErrors) / gap : null);
+    }
+    expect(result.files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mnist-digits-quick-seed1.json', 'mnist-digits-quick-seed2.json', 'mnist-digits-quick-summary.md']);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 });

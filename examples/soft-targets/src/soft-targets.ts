@@ -2,6 +2,7 @@ import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
   convergenceText,
+  distilRecipes,
   distilStudent,
   formatMeanStd,
   loadExampleData,
@@ -13,16 +14,17 @@ import {
   paperStudent,
   paperTeacherChosen,
   provenance,
+  recipeAugmentation,
   recordedChoice,
   seedRunOptions,
   trainOnLabels,
-  withTeacherCache,
   writeResultFile,
   writeSeedResults,
 } from '@kd-examples/shared';
-import type { CommonFlags, ExampleData, ModelErrors, PaperTeacherChoice, RunContext, RunOptions, Trained } from '@kd-examples/shared';
+import type { CommonFlags, ExampleData, ModelErrors, PaperTeacherChoice, Recipe, RecipeSettings, RunContext, RunOptions, Trained } from '@kd-examples/shared';
+import type { Teacher, TeacherCache } from '@kd/ensemble';
 
-export interface SoftTargetsSettings {
+export interface SoftTargetsSettings extends RecipeSettings {
   /** The share of the training set the small students see (the paper: 3 %). */
   fraction: number;
   teacherEpochs: number;
@@ -35,6 +37,8 @@ export interface SoftTargetsSettings {
   teacherJitters: number[];
   /** Candidate dropout rates of the teacher's hidden units, chosen after the jitter (as in mnist-distill). */
   teacherDropouts: number[];
+  /** Candidate recipes of the soft-target student, chosen on the first seed's validation data at the chosen temperature. */
+  recipes: Recipe[];
 }
 
 export const defaultSettings: SoftTargetsSettings = {
@@ -46,6 +50,9 @@ export const defaultSettings: SoftTargetsSettings = {
   hardWeight: 0.1,
   teacherJitters: [2],
   teacherDropouts: [0.5],
+  recipes: ['plain'],
+  studentJitter: 2,
+  mixupAlpha: 1,
 };
 
 const quickEpochs = { teacherEpochs: 6, studentEpochs: 8 };
@@ -60,13 +67,20 @@ export interface SeedResult {
   allData: ModelErrors;
   /** The student on the small share, hard labels. */
   hardSmall: ModelErrors;
-  /** Soft-target students on the small share: every candidate temperature on the seed that chose, the chosen one on the others. */
-  candidates: Array<ModelErrors & { temperature: number }>;
+  /** The student on the small share, hard labels, with the chosen recipe's augmentation (a control: what augmentation alone gives); null with `plain`. */
+  hardSmallAugmented: ModelErrors | null;
+  /** Soft-target students on the small share: every candidate on the seed that chose, the chosen one on the others. */
+  candidates: SoftStudent[];
   temperature: number;
-  softSmall: ModelErrors;
+  recipe: Recipe;
+  softSmall: SoftStudent;
   /** (hard on the share − soft on the share) / (hard on the share − all data): the share of the gap soft targets recover. */
   recovered: number | null;
+  /** The same from the augmented hard-label student: what soft targets add beyond the augmentation. */
+  recoveredBeyondAugmentation: number | null;
 }
+
+type SoftStudent = ModelErrors & { temperature: number; recipe: Recipe };
 
 export interface SoftTargetsResult {
   data: string;
@@ -98,7 +112,7 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   let summary = { text: '', files: [] as string[], meanRecovered: null as number | null };
-  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, dropout: r.teacherDropout, temperature: r.temperature }));
+  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, dropout: r.teacherDropout, temperature: r.temperature, recipe: r.recipe }));
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
@@ -123,23 +137,24 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
     };
     const allData = await scored('student, all data, hard labels', trainOnLabels(student, data.train, { ...run, label: 'student, all data' }));
     const hardSmall = await scored(`student, ${small.size} examples, hard labels`, trainOnLabels(student, small, { ...run, label: 'student, small share, hard labels' }));
-    const temperatures = firstSeed ? s.temperatures : [choice!.temperature];
-    const candidates = await withTeacherCache(layersModelTeacher(picked.trained.model), small, async (cache) => {
-      const out: SeedResult['candidates'] = [];
-      for (const temperature of temperatures) {
-        const e = await scored(
-          `student, ${small.size} examples, soft targets at T = ${temperature}`,
-          distilStudent(cache, student, small, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, label: `student, small share, T=${temperature}` }),
-        );
-        out.push({ ...e, temperature });
-      }
-      return out;
-    });
+    const distil = async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe): Promise<SoftStudent> => {
+      const e = await scored(
+        `student, ${small.size} examples, soft targets at T = ${temperature}, ${recipe}`,
+        distilStudent(source, student, small, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, ...recipeAugmentation(recipe, s), label: `student, small share, T=${temperature} ${recipe}` }),
+      );
+      return { ...e, temperature, recipe };
+    };
+    const { students: candidates, chosen: softSmall } = await distilRecipes(layersModelTeacher(picked.trained.model), small, s, choice, distil);
     picked.trained.model.dispose();
-    const chosenTemperature = candidates.reduce((best, c) => (c.validationErrors < best.validationErrors ? c : best)).temperature;
-    choice ??= { jitter: picked.jitter, dropout: picked.dropout, temperature: chosenTemperature };
-    const softSmall = candidates.find((c) => c.temperature === choice!.temperature)!;
-    const gap = hardSmall.testErrors - allData.testErrors;
+    choice ??= { jitter: picked.jitter, dropout: picked.dropout, temperature: softSmall.temperature, recipe: softSmall.recipe };
+    const hardSmallAugmented =
+      choice.recipe === 'plain'
+        ? null
+        : await scored(`student, ${small.size} examples, hard labels, ${choice.recipe}`, trainOnLabels(student, small, { ...run, ...recipeAugmentation(choice.recipe, s), label: `student, small share, hard labels, ${choice.recipe}` }));
+    const recovered = (hard: ModelErrors) => {
+      const gap = hard.testErrors - allData.testErrors;
+      return gap > 0 ? (hard.testErrors - softSmall.testErrors) / gap : null;
+    };
     const result: SeedResult = {
       seed,
       teacherJitter: picked.jitter,
@@ -148,10 +163,13 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
       teacher,
       allData,
       hardSmall,
+      hardSmallAugmented,
       candidates,
       temperature: choice.temperature,
+      recipe: choice.recipe,
       softSmall,
-      recovered: gap > 0 ? (hardSmall.testErrors - softSmall.testErrors) / gap : null,
+      recovered: recovered(hardSmall),
+      recoveredBeyondAugmentation: hardSmallAugmented ? recovered(hardSmallAugmented) : null,
     };
     seeds.push(result);
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, plateau: flags.plateau, smallSize: small.size, paper, ...result }));
@@ -175,7 +193,8 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
 
 function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: number, quick: boolean, patience: number | null, plateau: number | null, seeds: readonly SeedResult[], meanRecovered: number | null, how: string): string {
   const testSize = data.test.size;
-  const row = (name: string, models: ModelErrors[], paperAccuracy: number | null) => [
+  const row = (name: string, models: Array<ModelErrors | null>, paperAccuracy: number | null) => rowOf(name, models.filter((m): m is ModelErrors => m !== null), paperAccuracy);
+  const rowOf = (name: string, models: ModelErrors[], paperAccuracy: number | null) => [
     name,
     models.map((m) => m.testErrors).join(', '),
     `${formatMeanStd(models.map((m) => 100 - (100 * m.testErrors) / testSize), 2)} %`,
@@ -185,15 +204,17 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
   const name = architectureName(paperStudent(quick));
   const chooser = seeds.find((r) => r.teacherCandidates !== null);
   const temperature = seeds[0]?.temperature ?? s.temperatures[0]!;
+  const recipe = seeds[0]?.recipe ?? s.recipes[0]!;
+  const perSeed = (values: Array<number | null>) => values.map((v) => (v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`)).join(', ');
   return [
     `# soft-targets on ${data.name}`,
     '',
     how,
-    `- the small share: ${smallSize} of ${data.train.size} training examples (${(100 * s.fraction).toFixed(0)} %, stratified, the same for every seed); epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${convergenceText(patience, plateau)}; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128`,
+    `- the small share: ${smallSize} of ${data.train.size} training examples (${(100 * s.fraction).toFixed(0)} %, stratified, the same for every seed); epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${convergenceText(patience, plateau)}; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; recipes: jitter ${s.studentJitter} px, mixup alpha ${s.mixupAlpha}`,
     '',
     ...(chooser
       ? [
-          `Chosen on validation data (seed ${chooser.seed}): the teacher's jitter ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px${chooser.teacherCandidates!.dropout.length > 0 ? `, then its hidden dropout ${chooser.teacherCandidates!.dropout.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherDropout}` : ''}; the temperature ${chooser.candidates.map((c) => `T = ${c.temperature}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}.`,
+          `Chosen on validation data (seed ${chooser.seed}): the teacher's jitter ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px${chooser.teacherCandidates!.dropout.length > 0 ? `, then its hidden dropout ${chooser.teacherCandidates!.dropout.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherDropout}` : ''}; the temperature and the recipe ${chooser.candidates.map((c) => `T = ${c.temperature} ${c.recipe}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}, ${chooser.recipe} (their test errors, not used to choose: ${chooser.candidates.map((c) => c.testErrors).join(', ')}).`,
           '',
         ]
       : []),
@@ -204,10 +225,12 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
       [
         row(`student ${name}, all the data, hard labels`, seeds.map((r) => r.allData), paper.allData),
         row(`student ${name}, ${smallSize} examples, hard labels`, seeds.map((r) => r.hardSmall), paper.hardSmall),
-        row(`student ${name}, ${smallSize} examples, soft targets at T = ${temperature}`, seeds.map((r) => r.softSmall), paper.softSmall),
+        ...(recipe !== 'plain' ? [row(`student ${name}, ${smallSize} examples, hard labels, ${recipe} (control)`, seeds.map((r) => r.hardSmallAugmented), null)] : []),
+        row(`student ${name}, ${smallSize} examples, soft targets at T = ${temperature}${recipe === 'plain' ? '' : `, ${recipe}`}`, seeds.map((r) => r.softSmall), paper.softSmall),
       ],
     ),
     '',
-    `Recovered = (errors, hard labels on the share − errors, soft targets on the share) / (errors, hard labels on the share − errors, all the data): ${meanRecovered === null ? 'n/a' : `${(100 * meanRecovered).toFixed(0)} % on average`} (per seed: ${seeds.map((r) => (r.recovered === null ? 'n/a' : `${(100 * r.recovered).toFixed(0)} %`)).join(', ')}); the paper: ${((100 * (paper.softSmall - paper.hardSmall)) / (paper.allData - paper.hardSmall)).toFixed(0)} %.`,
+    `Recovered = (errors, hard labels on the share − errors, soft targets on the share) / (errors, hard labels on the share − errors, all the data): ${meanRecovered === null ? 'n/a' : `${(100 * meanRecovered).toFixed(0)} % on average`} (per seed: ${perSeed(seeds.map((r) => r.recovered))}); the paper: ${((100 * (paper.softSmall - paper.hardSmall)) / (paper.allData - paper.hardSmall)).toFixed(0)} %.`,
+    ...(recipe !== 'plain' ? ['', `The same from the hard-label student with the same ${recipe} augmentation (what soft targets add beyond it): ${perSeed(seeds.map((r) => r.recoveredBeyondAugmentation))}.`] : []),
   ].join('\n');
 }

@@ -1,0 +1,106 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Dataset } from '@kd/data';
+import type { Teacher, TeacherCache } from '@kd/ensemble';
+import { FlagError, numberList, positiveInteger } from './flags';
+import type { RunOptions } from './training';
+import { withTeacherCache } from './training';
+
+/**
+ * How a student sees the transfer set: `plain` (the teacher's outputs on the plain images, cached
+ * once), `jitter` (images shifted by up to `studentJitter` pixels, the teacher scoring the same
+ * shifted images: consistent teaching), `mixup` (pairs of images mixed, the teacher scoring the
+ * mixed images: function matching, Beyer et al. 2022).
+ */
+export type Recipe = 'plain' | 'jitter' | 'mixup';
+const recipeNames: readonly Recipe[] = ['plain', 'jitter', 'mixup'];
+
+/** The settings of the augmenting recipes. */
+export interface RecipeSettings {
+  /** Pixels of the `jitter` recipe. */
+  studentJitter: number;
+  /** Beta(alpha, alpha) of the `mixup` recipe. */
+  mixupAlpha: number;
+}
+
+/** The flags of the recipes (`--recipes`, `--student-jitter`, `--mixup-alpha`), as parseArgs options. */
+export const recipeOptions = {
+  recipes: { type: 'string' },
+  'student-jitter': { type: 'string' },
+  'mixup-alpha': { type: 'string' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+/** The help lines of {@link recipeOptions}, with the example's defaults. */
+export function recipeUsage(defaults: RecipeSettings & { recipes: readonly Recipe[] }): string {
+  return `  --recipes plain,jitter,mixup
+                         how the student sees its transfer set, chosen on the first seed's validation
+                         data at the chosen temperature: plain (the teacher's outputs cached once),
+                         jitter (images shifted by up to --student-jitter pixels, the teacher scoring
+                         the same shifted images), mixup (pairs mixed with --mixup-alpha, the teacher
+                         scoring the mixed images); default ${defaults.recipes.join(',')}
+  --student-jitter <px>  default ${defaults.studentJitter}
+  --mixup-alpha <a>      default ${defaults.mixupAlpha}`;
+}
+
+/** The settings {@link recipeOptions} give, each flag checked (an Error names the flag and what it takes). */
+export function recipeFlags(values: Record<string, string | boolean | undefined>): Partial<RecipeSettings & { recipes: Recipe[] }> {
+  const text = (flag: string) => values[flag] as string | undefined;
+  const recipes = text('recipes');
+  if (recipes !== undefined && recipes.split(',').some((r) => !(recipeNames as readonly string[]).includes(r.trim()))) {
+    throw new FlagError(`--recipes must be a list of ${recipeNames.join(', ')}, got '${recipes}'`);
+  }
+  const jitterText = text('student-jitter');
+  const alphaText = text('mixup-alpha');
+  const alphas = alphaText === undefined ? [] : numberList('--mixup-alpha', alphaText);
+  if (alphas.length > 1) throw new FlagError(`--mixup-alpha must be one number > 0, got '${alphaText}'`);
+  return {
+    ...(recipes !== undefined ? { recipes: recipes.split(',').map((r) => r.trim() as Recipe) } : {}),
+    ...(jitterText !== undefined ? { studentJitter: positiveInteger('--student-jitter', jitterText) } : {}),
+    ...(alphas.length === 1 ? { mixupAlpha: alphas[0]! } : {}),
+  };
+}
+
+/** The augmentation of a recipe, as training options. */
+export function recipeAugmentation(recipe: Recipe, s: RecipeSettings): Pick<RunOptions, 'jitterPixels' | 'mixupAlpha'> {
+  if (recipe === 'jitter') return { jitterPixels: s.studentJitter };
+  if (recipe === 'mixup') return { mixupAlpha: s.mixupAlpha };
+  return {};
+}
+
+/** A distilled student's numbers, as `distilRecipes` needs them. */
+export interface RecipeStudent {
+  temperature: number;
+  recipe: Recipe;
+  validationErrors: number;
+}
+
+/**
+ * Students distilled from `teacher` on `transfer` by `distil`. With `fixed` (another seed's
+ * choice), only that one. Otherwise the temperature first, one student per candidate on the plain
+ * recipe (the teacher's outputs cached once), then one per augmenting recipe at the temperature
+ * whose student had the fewest validation errors; the chosen student is the one with the fewest
+ * validation errors at that temperature among `recipes` (ties to the earlier). Returns every
+ * student trained and the chosen one.
+ */
+export async function distilRecipes<D extends RecipeStudent>(
+  teacher: Teacher,
+  transfer: Dataset,
+  candidates: { temperatures: readonly number[]; recipes: readonly Recipe[] },
+  fixed: { temperature: number; recipe: Recipe } | null,
+  distil: (source: Teacher | TeacherCache, temperature: number, recipe: Recipe) => Promise<D>,
+): Promise<{ students: D[]; chosen: D }> {
+  const students: D[] = [];
+  const plain = (temperatures: readonly number[]) =>
+    withTeacherCache(teacher, transfer, async (cache) => {
+      for (const temperature of temperatures) students.push(await distil(cache, temperature, 'plain'));
+    });
+  const fewest = (list: D[]) => list.reduce((best, d) => (d.validationErrors < best.validationErrors ? d : best));
+  if (fixed !== null) {
+    if (fixed.recipe === 'plain') await plain([fixed.temperature]);
+    else students.push(await distil(teacher, fixed.temperature, fixed.recipe));
+    return { students, chosen: students[0]! };
+  }
+  await plain(candidates.temperatures);
+  const temperature = fewest(students).temperature;
+  for (const recipe of candidates.recipes.filter((r) => r !== 'plain')) students.push(await distil(teacher, temperature, recipe));
+  return { students, chosen: fewest(students.filter((d) => d.temperature === temperature && candidates.recipes.includes(d.recipe))) };
+}
