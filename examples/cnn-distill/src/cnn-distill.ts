@@ -8,6 +8,7 @@ import {
   distilRecipes,
   distilStudent,
   formatMeanStd,
+  formatShares,
   gapClosed,
   loadExampleData,
   markdownTable,
@@ -195,11 +196,6 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGapClosed: summary.meanGapClosed, files };
 }
 
-/** A share as a whole percentage, or n/a. */
-function percent(v: number | null): string {
-  return v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`;
-}
-
 function summaryMarkdown(data: ExampleData, s: CnnDistillSettings, quick: boolean, patience: number | null, plateau: number | null, seeds: readonly SeedResult[], meanGap: number | null, how: string): string {
   const testSize = data.test.size;
   const pct = (errors: number[]) => `${formatMeanStd(errors.map((e) => (100 * e) / testSize), 2)} %`;
@@ -239,7 +235,7 @@ function summaryMarkdown(data: ExampleData, s: CnnDistillSettings, quick: boolea
     '',
     'Gap closed = (errors of the hard-label student − errors distilled) / (errors of the hard-label student − errors of the teacher):',
     '',
-    `- from the plain hard-label student (the target's measure): ${meanGap === null ? 'n/a' : `${(100 * meanGap).toFixed(0)} % on average`} (per seed: ${seeds.map((r) => percent(r.gapClosed)).join(', ')}); the reference: ${(100 * reference.gapClosed).toFixed(0)} % (T = ${reference.temperature}, plain)`,
-    ...(recipe !== 'plain' ? [`- from the hard-label student with the same ${recipe} augmentation (what distillation adds beyond it): ${seeds.map((r) => percent(r.gapClosedBeyondAugmentation)).join(', ')}`] : []),
+    `- from the plain hard-label student (the target's measure): ${meanGap === null ? 'n/a' : `${(100 * meanGap).toFixed(0)} % on average`} (per seed: ${formatShares(seeds.map((r) => r.gapClosed))}); the reference: ${(100 * reference.gapClosed).toFixed(0)} % (T = ${reference.temperature}, plain)`,
+    ...(recipe !== 'plain' ? [`- from the hard-label student with the same ${recipe} augmentation (what distillation adds beyond it): ${formatShares(seeds.map((r) => r.gapClosedBeyondAugmentation))}`] : []),
   ].join('\n');
 }

@@ -5,6 +5,7 @@ import {
   convergenceText,
   distilStudent,
   formatMeanStd,
+  formatShares,
   gapClosed,
   loadExampleData,
   markdownTable,
@@ -258,6 +259,6 @@ function summaryMarkdown(
     `The teacher is ahead of the hard-label student by ${gaps.join(', ')} test errors per seed (${formatMeanStd(gaps, 0)}).`,
     'Gap closed = (errors of the hard-label student − errors distilled) / (errors of the hard-label student − errors of the teacher), mean over seeds:',
     '',
-    `- T = ${temperature}: ${closed} (per seed: ${perSeed.map((v) => (v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`)).join(', ')}); the paper (T = 20): ${(100 * paper.gapClosed).toFixed(0)} %`,
+    `- T = ${temperature}: ${closed} (per seed: ${formatShares(perSeed)}); the paper (T = 20): ${(100 * paper.gapClosed).toFixed(0)} %`,
   ].join('\n');
 }

@@ -9,7 +9,7 @@ export { distilRecipes, recipeAugmentation, recipeFlags, recipeOptions, recipeUs
 export type { Recipe, RecipeSettings, RecipeStudent } from './recipes';
 export { createRunContext, machineInfo, markdownTable, mergeSeedResults, provenance, recordedChoice, runHeader, writeResultFile, writeSeedResults } from './results';
 export type { Machine, RunContext } from './results';
-export { formatMeanStd, formatPercent, gapClosed, mean, std } from './stats';
+export { formatMeanStd, formatPercent, formatShares, gapClosed, mean, std } from './stats';
 export {
   cachedTraining,
   chooseOnValidation,

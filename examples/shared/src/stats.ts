@@ -26,6 +26,11 @@ export function formatMeanStd(values: readonly number[], digits = 1): string {
   return values.length === 1 ? values[0]!.toFixed(digits) : `${mean(values).toFixed(digits)} ± ${std(values).toFixed(digits)}`;
 }
 
+/** Shares as whole percentages, comma-separated, `n/a` for a null (a share with nothing to share). */
+export function formatShares(shares: ReadonlyArray<number | null>): string {
+  return shares.map((v) => (v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`)).join(', ');
+}
+
 /** Fractions as percentages, `mean ± std %`. */
 export function formatPercent(fractions: readonly number[], digits = 1): string {
   return `${formatMeanStd(fractions.map((f) => 100 * f), digits)} %`;

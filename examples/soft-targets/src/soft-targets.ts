@@ -5,6 +5,8 @@ import {
   distilRecipes,
   distilStudent,
   formatMeanStd,
+  formatShares,
+  gapClosed,
   loadExampleData,
   markdownTable,
   mean,
@@ -151,10 +153,6 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
       choice.recipe === 'plain'
         ? null
         : await scored(`student, ${small.size} examples, hard labels, ${choice.recipe}`, trainOnLabels(student, small, { ...run, ...recipeAugmentation(choice.recipe, s), label: `student, small share, hard labels, ${choice.recipe}` }));
-    const recovered = (hard: ModelErrors) => {
-      const gap = hard.testErrors - allData.testErrors;
-      return gap > 0 ? (hard.testErrors - softSmall.testErrors) / gap : null;
-    };
     const result: SeedResult = {
       seed,
       teacherJitter: picked.jitter,
@@ -168,8 +166,8 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
       temperature: choice.temperature,
       recipe: choice.recipe,
       softSmall,
-      recovered: recovered(hardSmall),
-      recoveredBeyondAugmentation: hardSmallAugmented ? recovered(hardSmallAugmented) : null,
+      recovered: gapClosed(hardSmall.testErrors, softSmall.testErrors, allData.testErrors),
+      recoveredBeyondAugmentation: hardSmallAugmented ? gapClosed(hardSmallAugmented.testErrors, softSmall.testErrors, allData.testErrors) : null,
     };
     seeds.push(result);
     files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, plateau: flags.plateau, smallSize: small.size, paper, ...result }));
@@ -205,7 +203,6 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
   const chooser = seeds.find((r) => r.teacherCandidates !== null);
   const temperature = seeds[0]?.temperature ?? s.temperatures[0]!;
   const recipe = seeds[0]?.recipe ?? s.recipes[0]!;
-  const perSeed = (values: Array<number | null>) => values.map((v) => (v === null ? 'n/a' : `${(100 * v).toFixed(0)} %`)).join(', ');
   return [
     `# soft-targets on ${data.name}`,
     '',
@@ -230,7 +227,7 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
       ],
     ),
     '',
-    `Recovered = (errors, hard labels on the share − errors, soft targets on the share) / (errors, hard labels on the share − errors, all the data): ${meanRecovered === null ? 'n/a' : `${(100 * meanRecovered).toFixed(0)} % on average`} (per seed: ${perSeed(seeds.map((r) => r.recovered))}); the paper: ${((100 * (paper.softSmall - paper.hardSmall)) / (paper.allData - paper.hardSmall)).toFixed(0)} %.`,
-    ...(recipe !== 'plain' ? ['', `The same from the hard-label student with the same ${recipe} augmentation (what soft targets add beyond it): ${perSeed(seeds.map((r) => r.recoveredBeyondAugmentation))}.`] : []),
+    `Recovered = (errors, hard labels on the share − errors, soft targets on the share) / (errors, hard labels on the share − errors, all the data): ${meanRecovered === null ? 'n/a' : `${(100 * meanRecovered).toFixed(0)} % on average`} (per seed: ${formatShares(seeds.map((r) => r.recovered))}); the paper: ${((100 * (paper.softSmall - paper.hardSmall)) / (paper.allData - paper.hardSmall)).toFixed(0)} %.`,
+    ...(recipe !== 'plain' ? ['', `The same from the hard-label student with the same ${recipe} augmentation (what soft targets add beyond it): ${formatShares(seeds.map((r) => r.recoveredBeyondAugmentation))}.`] : []),
   ].join('\n');
 }
