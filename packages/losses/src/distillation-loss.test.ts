@@ -154,6 +154,16 @@ describeBackends('distillationLoss', () => {
     ['label rows not summing to 1', () => ({ studentLogits: tf.zeros([2, 3]), teacherLogits: tf.zeros([2, 3]), labels: tf.tensor2d([[1, 1, 0], [0, 1, 0]]), temperature: 1 }), /row 0 sums to 2/],
     ['labels that are not a tensor', () => ({ studentLogits: tf.zeros([2, 3]), teacherLogits: tf.zeros([2, 3]), labels: [0, 1] as never, temperature: 1 }), /'labels' passed to 'distillationLoss' must be a Tensor, got an array/],
   ];
+  it('takes teacher probabilities that float32 rounding put one step above 1', () => {
+    tf.tidy(() => {
+      // What an arithmetic ensemble's mean of softmax outputs gave in a real run.
+      const teacherProbs = tf.tensor2d([[1 + 2 ** -23, 0, 0]]);
+      const { total } = distillationLoss({ studentLogits: tf.tensor2d([[2, -1, 0]]), teacherProbs, temperature: 4 });
+      expect(Number.isFinite(total.dataSync()[0])).toBe(true);
+      expect(() => distillationLoss({ studentLogits: tf.zeros([1, 3]), teacherProbs: tf.tensor2d([[1.001, 0, 0]]), temperature: 4 })).toThrow(/must hold probabilities in \[0, 1\], got 1.00100/);
+    });
+  });
+
   it.each(bad)('rejects %s with an error naming the function and the argument', (_, args, message) => {
     tf.tidy(() => {
       expect(() => distillationLoss(args())).toThrow(message);

@@ -50,6 +50,12 @@ export function pickOne<T>(fn: string, argA: string, a: T | undefined, argB: str
 }
 
 /**
+ * How far above 1 a float32 probability may be: a mean of softmax outputs (an arithmetic ensemble)
+ * rounds to 1 + 2^-23 now and then, and that is a probability, not a misplaced logit.
+ */
+const probabilityRounding = 1e-6;
+
+/**
  * Teacher probabilities: float32, the student's shape, each row a distribution. Reads the values
  * back (one small synchronous download per batch) because passing logits where probabilities
  * belong silently gives a negative "KL divergence".
@@ -64,7 +70,7 @@ export function assertProbabilities(fn: string, arg: string, value: unknown, lik
     let sum = 0;
     for (let c = 0; c < classes; c++) {
       const p = data[row * classes + c]!;
-      if (!(p >= 0 && p <= 1)) {
+      if (!(p >= 0 && p <= 1 + probabilityRounding)) {
         throw new Error(`Argument '${arg}' passed to '${fn}' must hold probabilities in [0, 1], got ${p} in row ${row}`);
       }
       sum += p;
