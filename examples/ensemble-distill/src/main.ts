@@ -1,14 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { FlagError, numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
+import { nameList, numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
 import { combines, defaultSettings, runEnsembleDistill } from './ensemble-distill';
-import type { EnsembleCombine } from '@kd/ensemble';
-
-function combineList(text: string): EnsembleCombine[] {
-  const names = text.split(',').map((c) => c.trim());
-  const bad = names.find((c) => !(combines as readonly string[]).includes(c));
-  if (bad !== undefined) throw new FlagError(`--combines must be a list of ${combines.join(', ')}, got '${text}'`);
-  return names as EnsembleCombine[];
-}
 
 await runExampleMain(
   {
@@ -39,7 +31,7 @@ await runExampleMain(
         ...(values['member-epochs'] !== undefined ? { memberEpochs: positiveInteger('--member-epochs', values['member-epochs'] as string) } : {}),
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
-        ...(values.combines !== undefined ? { combines: combineList(values.combines as string) } : {}),
+        ...(values.combines !== undefined ? { combines: nameList('--combines', values.combines as string, combines) } : {}),
       }),
   },
   process.argv.slice(2),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFlags } from './flags';
+import { FlagError, nameList, parseFlags } from './flags';
 import { formatMeanStd, gapClosed } from './stats';
 
 describe('parseFlags', () => {
@@ -19,6 +19,16 @@ describe('parseFlags', () => {
     [['--nope'], /Unknown option '--nope'/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseFlags(argv, { seeds: [0] })).toThrow(message);
+  });
+});
+
+describe('nameList', () => {
+  it('reads a comma-separated list of known names', () => {
+    expect(nameList('--combines', 'arithmetic, logits', ['arithmetic', 'geometric', 'logits'])).toEqual(['arithmetic', 'logits']);
+  });
+
+  it('refuses an unknown name with a FlagError naming the flag and the names it takes', () => {
+    expect(() => nameList('--combines', 'arithmetic,median', ['arithmetic', 'logits'])).toThrow(new FlagError("--combines must be a list of arithmetic, logits, got 'arithmetic,median'"));
   });
 });
 

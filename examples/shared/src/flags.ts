@@ -98,6 +98,13 @@ export function integerList(flag: string, text: string): number[] {
   return numbers;
 }
 
+/** A comma-separated list of `names`, each one of them, or a FlagError naming the flag and the names it takes. */
+export function nameList<T extends string>(flag: string, text: string, names: readonly T[]): T[] {
+  const items = text.split(',').map((s) => s.trim());
+  if (items.some((item) => !(names as readonly string[]).includes(item))) throw new FlagError(`${flag} must be a list of ${names.join(', ')}, got '${text}'`);
+  return items as T[];
+}
+
 export function numberList(flag: string, text: string): number[] {
   const items = text.split(',').map((s) => s.trim());
   const numbers = items.map(Number);

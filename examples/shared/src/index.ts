@@ -3,7 +3,7 @@ export { currentBackend, describeBackend, setupBackend } from './backend';
 export type { BackendSummary } from './backend';
 export { loadExampleData } from './data';
 export type { ExampleData, LoadExampleDataOptions } from './data';
-export { commonOptions, commonUsage, FlagError, integerList, numberList, parseFlags, positiveInteger } from './flags';
+export { commonOptions, commonUsage, FlagError, integerList, nameList, numberList, parseFlags, positiveInteger } from './flags';
 export type { CommonFlags } from './flags';
 export { distilRecipes, recipeAugmentation, recipeFlags, recipeOptions, recipeUsage } from './recipes';
 export type { Recipe, RecipeSettings, RecipeStudent } from './recipes';

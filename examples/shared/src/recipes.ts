@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Dataset } from '@kd/data';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
-import { FlagError, numberList, positiveInteger } from './flags';
+import { FlagError, nameList, numberList, positiveInteger } from './flags';
 import type { RunOptions } from './training';
 import { withTeacherCache } from './training';
 
@@ -44,16 +44,14 @@ export function recipeUsage(defaults: RecipeSettings & { recipes: readonly Recip
 /** The settings {@link recipeOptions} give, each flag checked (an Error names the flag and what it takes). */
 export function recipeFlags(values: Record<string, string | boolean | undefined>): Partial<RecipeSettings & { recipes: Recipe[] }> {
   const text = (flag: string) => values[flag] as string | undefined;
-  const recipes = text('recipes');
-  if (recipes !== undefined && recipes.split(',').some((r) => !(recipeNames as readonly string[]).includes(r.trim()))) {
-    throw new FlagError(`--recipes must be a list of ${recipeNames.join(', ')}, got '${recipes}'`);
-  }
+  const recipesText = text('recipes');
+  const recipes = recipesText === undefined ? undefined : nameList('--recipes', recipesText, recipeNames);
   const jitterText = text('student-jitter');
   const alphaText = text('mixup-alpha');
   const alphas = alphaText === undefined ? [] : numberList('--mixup-alpha', alphaText);
   if (alphas.length > 1) throw new FlagError(`--mixup-alpha must be one number > 0, got '${alphaText}'`);
   return {
-    ...(recipes !== undefined ? { recipes: recipes.split(',').map((r) => r.trim() as Recipe) } : {}),
+    ...(recipes !== undefined ? { recipes } : {}),
     ...(jitterText !== undefined ? { studentJitter: positiveInteger('--student-jitter', jitterText) } : {}),
     ...(alphas.length === 1 ? { mixupAlpha: alphas[0]! } : {}),
   };

@@ -191,14 +191,16 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
 
 function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: number, quick: boolean, patience: number | null, plateau: number | null, seeds: readonly SeedResult[], meanRecovered: number | null, how: string): string {
   const testSize = data.test.size;
-  const row = (name: string, models: Array<ModelErrors | null>, paperAccuracy: number | null) => rowOf(name, models.filter((m): m is ModelErrors => m !== null), paperAccuracy);
-  const rowOf = (name: string, models: ModelErrors[], paperAccuracy: number | null) => [
-    name,
-    models.map((m) => m.testErrors).join(', '),
-    `${formatMeanStd(models.map((m) => 100 - (100 * m.testErrors) / testSize), 2)} %`,
-    models.map((m) => m.bestEpoch).join(', '),
-    paperAccuracy === null ? '—' : `${(100 * paperAccuracy).toFixed(1)} %`,
-  ];
+  const row = (name: string, perSeed: Array<ModelErrors | null>, paperAccuracy: number | null) => {
+    const models = perSeed.filter((m): m is ModelErrors => m !== null);
+    return [
+      name,
+      models.map((m) => m.testErrors).join(', '),
+      `${formatMeanStd(models.map((m) => 100 - (100 * m.testErrors) / testSize), 2)} %`,
+      models.map((m) => m.bestEpoch).join(', '),
+      paperAccuracy === null ? '—' : `${(100 * paperAccuracy).toFixed(1)} %`,
+    ];
+  };
   const name = architectureName(paperStudent(quick));
   const chooser = seeds.find((r) => r.teacherCandidates !== null);
   const temperature = seeds[0]?.temperature ?? s.temperatures[0]!;
