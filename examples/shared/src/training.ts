@@ -38,6 +38,12 @@ export interface RunOptions {
   label?: string;
   /** Adam's learning rate. Default 0.001. */
   learningRate?: number;
+  /**
+   * A long schedule fixed in advance instead of early stopping: every one of `epochs` runs, the
+   * learning rate falls on half a cosine from its start to 0, and the weights of the epoch with the
+   * fewest validation errors are kept. `patience` and `plateau` are then not used. Needs `validation`.
+   */
+  cosine?: boolean;
   /** Shift each training image by up to this many pixels (when distilling from a live teacher, it scores the shifted image). Default 0. */
   jitterPixels?: number;
   /** Mixup on every batch, λ ~ Beta(alpha, alpha) (when distilling, the live teacher scores the mixed images). Default none. */
@@ -54,18 +60,23 @@ export interface Trained {
 
 function fitOptions(options: RunOptions): FitOptions {
   const validation = options.validation;
-  const plateau = options.plateau !== undefined && validation ? [reduceLearningRateOnPlateau({ metric: 'errorCount', patience: options.plateau, factor: 0.2 })] : [];
+  const cosine = options.cosine === true;
+  if (cosine && !validation) throw new Error("RunOptions 'cosine' keeps the weights of the best validation epoch: give 'validation'");
+  const learningRate = options.learningRate ?? 0.001;
+  const plateau = !cosine && options.plateau !== undefined && validation ? [reduceLearningRateOnPlateau({ metric: 'errorCount', patience: options.plateau, factor: 0.2 })] : [];
+  // With the cosine schedule, a patience of every epoch never stops early: it only keeps the best weights.
+  const patience = cosine ? options.epochs : options.patience;
   const errors = (r: EpochRecord) => (validation ? `, ${r.validation!.errorCount} validation errors / ${validation.size}` : '');
   return {
     epochs: options.epochs,
     seed: options.seed,
     ...(validation ? { validation, metrics: ['accuracy', 'errorCount'] as const } : {}),
-    ...(options.patience !== undefined ? { earlyStopping: { metric: 'errorCount' as const, patience: options.patience } } : {}),
+    ...(patience !== undefined ? { earlyStopping: { metric: 'errorCount' as const, patience } } : {}),
     ...(options.jitterPixels ? { augment: jitter({ maxShift: options.jitterPixels }) } : {}),
     ...(options.mixupAlpha !== undefined ? { mixup: { alpha: options.mixupAlpha } } : {}),
     progress: options.progress,
     batchSize: 128,
-    optimizer: { kind: 'adam', learningRate: options.learningRate ?? 0.001 },
+    optimizer: { kind: 'adam', learningRate: cosine ? { kind: 'cosine', initial: learningRate, final: 0, epochs: options.epochs } : learningRate },
     callbacks: [
       ...plateau,
       ...(options.progress

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { integerList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain } from '@kd-examples/shared';
-import { defaultSettings, runSoftTargets } from './soft-targets';
+import { integerList, nameList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain } from '@kd-examples/shared';
+import { defaultSettings, runSoftTargets, smallScheduleNames } from './soft-targets';
 
 await runExampleMain(
   {
@@ -14,6 +14,7 @@ await runExampleMain(
       'teacher-jitter': { type: 'string' },
       'teacher-dropout': { type: 'string' },
       temperatures: { type: 'string' },
+      schedules: { type: 'string' },
       ...recipeOptions,
     },
     usage: `  --fraction <f>         the share of the training set the small students see, default ${defaultSettings.fraction}
@@ -25,7 +26,13 @@ await runExampleMain(
                          the teacher's hidden dropout, chosen after the jitter; default ${defaultSettings.teacherDropouts.join(',')}
   --temperatures 2,4,8   candidate temperatures of the soft-target student, chosen on the first seed's
                          validation data; default ${defaultSettings.temperatures.join(',')}
-${recipeUsage(defaultSettings)}`,
+${recipeUsage(defaultSettings)}
+  --schedules early-stop,cosine
+                         how the students on the small share train, chosen last on the first seed's
+                         validation data (the soft-target student's at the chosen temperature and
+                         recipe; the hard-label student's on its own): early-stop (--patience,
+                         --lr-plateau) or cosine (all --student-epochs epochs, the learning rate on
+                         half a cosine to 0, the best validation epoch's weights kept); default ${defaultSettings.schedules.join(',')}`,
     run: (flags, values, context) =>
       runSoftTargets(flags, context, {
         ...defaultSettings,
@@ -35,6 +42,7 @@ ${recipeUsage(defaultSettings)}`,
         ...(values['teacher-jitter'] !== undefined ? { teacherJitters: integerList('--teacher-jitter', values['teacher-jitter'] as string) } : {}),
         ...(values['teacher-dropout'] !== undefined ? { teacherDropouts: numberList('--teacher-dropout', values['teacher-dropout'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
+        ...(values.schedules !== undefined ? { schedules: nameList('--schedules', values.schedules as string, smallScheduleNames) } : {}),
         ...recipeFlags(values),
       }),
   },

@@ -41,7 +41,19 @@ export interface SoftTargetsSettings extends RecipeSettings {
   teacherDropouts: number[];
   /** Candidate recipes of the soft-target student, chosen on the first seed's validation data at the chosen temperature. */
   recipes: Recipe[];
+  /**
+   * Candidate schedules of the students on the small share, chosen last on the first seed's
+   * validation data (the chosen temperature and recipe under each): `early-stop` (the common
+   * `--patience` and `--lr-plateau`) or `cosine` (all `studentEpochs` epochs, the learning rate on
+   * half a cosine to 0, the best validation epoch's weights kept: a long schedule fixed in advance).
+   * The hard-label students on the share train with the chosen one.
+   */
+  schedules: SmallSchedule[];
 }
+
+/** How the students on the small share train: see {@link SoftTargetsSettings.schedules}. */
+export type SmallSchedule = 'early-stop' | 'cosine';
+export const smallScheduleNames: readonly SmallSchedule[] = ['early-stop', 'cosine'];
 
 export const defaultSettings: SoftTargetsSettings = {
   fraction: 0.03,
@@ -53,6 +65,7 @@ export const defaultSettings: SoftTargetsSettings = {
   teacherJitters: [2],
   teacherDropouts: [0.5],
   recipes: ['plain'],
+  schedules: ['early-stop'],
   studentJitter: 2,
   mixupAlpha: 1,
 };
@@ -67,14 +80,17 @@ export interface SeedResult {
   teacher: ModelErrors;
   /** The student on all the training data, hard labels. */
   allData: ModelErrors;
-  /** The student on the small share, hard labels. */
-  hardSmall: ModelErrors;
+  /** The student on the small share, hard labels: the one of `hardCandidates` with the fewest validation errors. */
+  hardSmall: HardStudent;
+  /** The hard-label students on the share: one per candidate schedule on the seed that chose, the chosen one on the others. */
+  hardCandidates: HardStudent[];
   /** The student on the small share, hard labels, with the chosen recipe's augmentation (a control: what augmentation alone gives); null with `plain`. */
   hardSmallAugmented: ModelErrors | null;
   /** Soft-target students on the small share: every candidate on the seed that chose, the chosen one on the others. */
   candidates: SoftStudent[];
   temperature: number;
   recipe: Recipe;
+  schedule: SmallSchedule;
   softSmall: SoftStudent;
   /** (hard on the share − soft on the share) / (hard on the share − all data): the share of the gap soft targets recover. */
   recovered: number | null;
@@ -82,7 +98,8 @@ export interface SeedResult {
   recoveredBeyondAugmentation: number | null;
 }
 
-type SoftStudent = ModelErrors & { temperature: number; recipe: Recipe };
+type SoftStudent = ModelErrors & { temperature: number; recipe: Recipe; schedule: SmallSchedule };
+type HardStudent = ModelErrors & { schedule: SmallSchedule };
 
 export interface SoftTargetsResult {
   data: string;
@@ -114,7 +131,7 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
   const seeds: SeedResult[] = [];
   const files: string[] = [];
   let summary = { text: '', files: [] as string[], meanRecovered: null as number | null };
-  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, dropout: r.teacherDropout, temperature: r.temperature, recipe: r.recipe }));
+  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, dropout: r.teacherDropout, temperature: r.temperature, recipe: r.recipe, schedule: r.schedule, hardSchedule: r.hardSmall.schedule }));
 
   for (const seed of flags.summaryOnly ? [] : flags.seeds) {
     const seedStarted = performance.now();
@@ -138,21 +155,45 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
       return e;
     };
     const allData = await scored('student, all data, hard labels', trainOnLabels(student, data.train, { ...run, label: 'student, all data' }));
-    const hardSmall = await scored(`student, ${small.size} examples, hard labels`, trainOnLabels(student, small, { ...run, label: 'student, small share, hard labels' }));
+    const smallRun = (schedule: SmallSchedule): RunOptions => (schedule === 'cosine' ? { ...run, cosine: true } : run);
+    // The schedule the soft-target students train with: another seed's choice, or the first candidate while this seed chooses.
+    let schedule = choice?.schedule ?? s.schedules[0]!;
     const distil = async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe): Promise<SoftStudent> => {
       const e = await scored(
-        `student, ${small.size} examples, soft targets at T = ${temperature}, ${recipe}`,
-        distilStudent(source, student, small, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, ...recipeAugmentation(recipe, s), label: `student, small share, T=${temperature} ${recipe}` }),
+        `student, ${small.size} examples, soft targets at T = ${temperature}, ${recipe}, ${schedule}`,
+        distilStudent(source, student, small, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...smallRun(schedule), ...recipeAugmentation(recipe, s), label: `student, small share, T=${temperature} ${recipe} ${schedule}` }),
       );
-      return { ...e, temperature, recipe };
+      return { ...e, temperature, recipe, schedule };
     };
-    const { students: candidates, chosen: softSmall } = await distilRecipes(layersModelTeacher(picked.trained.model), small, s, choice, distil);
+    const teacherModel = layersModelTeacher(picked.trained.model);
+    const recipes = await distilRecipes(teacherModel, small, s, choice, distil);
+    const candidates = recipes.students;
+    let softSmall = recipes.chosen;
+    if (choice === null) {
+      // The schedule last: the chosen temperature and recipe under each other candidate schedule.
+      for (schedule of s.schedules.slice(1)) {
+        const again = await distilRecipes(teacherModel, small, s, { temperature: softSmall.temperature, recipe: softSmall.recipe }, distil);
+        candidates.push(again.chosen);
+        if (again.chosen.validationErrors < softSmall.validationErrors) softSmall = again.chosen;
+      }
+    }
     picked.trained.model.dispose();
-    choice ??= { jitter: picked.jitter, dropout: picked.dropout, temperature: softSmall.temperature, recipe: softSmall.recipe };
+    // The hard-label student on the share, its schedule chosen on its own validation errors (the first seed tries each).
+    const hardCandidates: HardStudent[] = [];
+    for (const hardSchedule of firstSeed ? s.schedules : [choice!.hardSchedule]) {
+      const e = await scored(`student, ${small.size} examples, hard labels, ${hardSchedule}`, trainOnLabels(student, small, { ...smallRun(hardSchedule), label: `student, small share, hard labels ${hardSchedule}` }));
+      hardCandidates.push({ ...e, schedule: hardSchedule });
+    }
+    const hardSmall = hardCandidates.reduce((best, h) => (h.validationErrors < best.validationErrors ? h : best));
+    choice ??= { jitter: picked.jitter, dropout: picked.dropout, temperature: softSmall.temperature, recipe: softSmall.recipe, schedule: softSmall.schedule, hardSchedule: hardSmall.schedule };
+    // The control: the soft-target student's recipe and schedule, with hard labels.
     const hardSmallAugmented =
       choice.recipe === 'plain'
         ? null
-        : await scored(`student, ${small.size} examples, hard labels, ${choice.recipe}`, trainOnLabels(student, small, { ...run, ...recipeAugmentation(choice.recipe, s), label: `student, small share, hard labels, ${choice.recipe}` }));
+        : await scored(
+            `student, ${small.size} examples, hard labels, ${choice.recipe}, ${choice.schedule}`,
+            trainOnLabels(student, small, { ...smallRun(choice.schedule), ...recipeAugmentation(choice.recipe, s), label: `student, small share, hard labels, ${choice.recipe} ${choice.schedule}` }),
+          );
     const result: SeedResult = {
       seed,
       teacherJitter: picked.jitter,
@@ -161,10 +202,12 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
       teacher,
       allData,
       hardSmall,
+      hardCandidates,
       hardSmallAugmented,
       candidates,
       temperature: choice.temperature,
       recipe: choice.recipe,
+      schedule: choice.schedule,
       softSmall,
       recovered: gapClosed(hardSmall.testErrors, softSmall.testErrors, allData.testErrors),
       recoveredBeyondAugmentation: hardSmallAugmented ? gapClosed(hardSmallAugmented.testErrors, softSmall.testErrors, allData.testErrors) : null,
@@ -205,15 +248,21 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
   const chooser = seeds.find((r) => r.teacherCandidates !== null);
   const temperature = seeds[0]?.temperature ?? s.temperatures[0]!;
   const recipe = seeds[0]?.recipe ?? s.recipes[0]!;
+  const schedule = seeds[0]?.schedule ?? s.schedules[0]!;
+  const hardSchedule = seeds[0]?.hardSmall.schedule ?? s.schedules[0]!;
+  const cosineText = s.schedules.includes('cosine')
+    ? `; schedules of the students on the share: \`early-stop\` (as above) or \`cosine\` (all ${s.studentEpochs} epochs, the learning rate on half a cosine from its start to 0, the best validation epoch's weights kept)`
+    : '';
+  const scheduleText = (candidate: SmallSchedule) => (s.schedules.length > 1 ? ` ${candidate}` : '');
   return [
     `# soft-targets on ${data.name}`,
     '',
     how,
-    `- the small share: ${smallSize} of ${data.train.size} training examples (${(100 * s.fraction).toFixed(0)} %, stratified, the same for every seed); epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${convergenceText(patience, plateau)}; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; recipes: jitter ${s.studentJitter} px, mixup alpha ${s.mixupAlpha}`,
+    `- the small share: ${smallSize} of ${data.train.size} training examples (${(100 * s.fraction).toFixed(0)} %, stratified, the same for every seed); epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${convergenceText(patience, plateau)}; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; recipes: jitter ${s.studentJitter} px, mixup alpha ${s.mixupAlpha}${cosineText}`,
     '',
     ...(chooser
       ? [
-          `Chosen on validation data (seed ${chooser.seed}): the teacher's jitter ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px${chooser.teacherCandidates!.dropout.length > 0 ? `, then its hidden dropout ${chooser.teacherCandidates!.dropout.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherDropout}` : ''}; the temperature and the recipe ${chooser.candidates.map((c) => `T = ${c.temperature} ${c.recipe}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}, ${chooser.recipe} (their test errors, not used to choose: ${chooser.candidates.map((c) => c.testErrors).join(', ')}).`,
+          `Chosen on validation data (seed ${chooser.seed}): the teacher's jitter ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px${chooser.teacherCandidates!.dropout.length > 0 ? `, then its hidden dropout ${chooser.teacherCandidates!.dropout.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherDropout}` : ''}; the temperature, the recipe${s.schedules.length > 1 ? ' and the schedule' : ''} ${chooser.candidates.map((c) => `T = ${c.temperature} ${c.recipe}${scheduleText(c.schedule)}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}, ${chooser.recipe}${scheduleText(chooser.schedule)} (their test errors, not used to choose: ${chooser.candidates.map((c) => c.testErrors).join(', ')})${s.schedules.length > 1 ? `; the hard-label student's schedule ${chooser.hardCandidates.map((c) => `${c.schedule}: ${c.validationErrors}`).join(', ')} → ${chooser.hardSmall.schedule}` : ''}.`,
           '',
         ]
       : []),
@@ -223,9 +272,9 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
       ['model', 'test errors per seed', 'test accuracy', 'best epoch per seed', 'paper'],
       [
         row(`student ${name}, all the data, hard labels`, seeds.map((r) => r.allData), paper.allData),
-        row(`student ${name}, ${smallSize} examples, hard labels`, seeds.map((r) => r.hardSmall), paper.hardSmall),
-        ...(recipe !== 'plain' ? [row(`student ${name}, ${smallSize} examples, hard labels, ${recipe} (control)`, seeds.map((r) => r.hardSmallAugmented), null)] : []),
-        row(`student ${name}, ${smallSize} examples, soft targets at T = ${temperature}${recipe === 'plain' ? '' : `, ${recipe}`}`, seeds.map((r) => r.softSmall), paper.softSmall),
+        row(`student ${name}, ${smallSize} examples, hard labels${scheduleText(hardSchedule)}`, seeds.map((r) => r.hardSmall), paper.hardSmall),
+        ...(recipe !== 'plain' ? [row(`student ${name}, ${smallSize} examples, hard labels, ${recipe}${scheduleText(schedule)} (control)`, seeds.map((r) => r.hardSmallAugmented), null)] : []),
+        row(`student ${name}, ${smallSize} examples, soft targets at T = ${temperature}${recipe === 'plain' ? '' : `, ${recipe}`}${scheduleText(schedule)}`, seeds.map((r) => r.softSmall), paper.softSmall),
       ],
     ),
     '',
