@@ -13,19 +13,18 @@ import {
   loadExampleData,
   markdownTable,
   mean,
-  mergeSeedResults,
   modelErrors,
   modelErrorsReporter,
   paperStudent,
   provenance,
   recipeAugmentation,
   recordedChoice,
+  runSeeds,
   seedRunOptions,
   teacherFor,
   trainOnLabels,
   validationErrorCurve,
   writeResultFile,
-  writeSeedResults,
 } from '@kd-examples/shared';
 import type { Candidate, CommonFlags, ExampleData, ModelErrors, Recipe, RecipeSettings, RunContext, RunOptions, Trained } from '@kd-examples/shared';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
@@ -106,15 +105,11 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
   const base = flags.quick ? { ...settings, ...quickEpochs } : settings;
   const s: CnnDistillSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
   const studentSpec = paperStudent(flags.quick);
-  const seeds: SeedResult[] = [];
-  const files: string[] = [];
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
-  let summary = { text: '', files: [] as string[], meanGapClosed: null as number | null };
   let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, temperature: r.temperature, recipe: r.recipe }));
   console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
 
-  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
-    const seedStarted = performance.now();
+  const { seeds, files, summary } = await runSeeds(flags, context, data, s, { patience: flags.patience, plateau: flags.plateau, reference }, async (seed): Promise<SeedResult> => {
     const run: RunOptions = { ...seedRunOptions(flags, seed, data.validation), epochs: s.studentEpochs };
     const report = modelErrorsReporter(seed, data.test.size);
     const firstSeed: boolean = choice === null;
@@ -156,7 +151,7 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
     }
     teacherModel.model.dispose();
 
-    const result: SeedResult = {
+    return {
       seed,
       teacherLoaded: picked.trained.loaded === true,
       teacherJitter: picked.chosen,
@@ -171,16 +166,9 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
       gapClosed: gapClosed(hardStudent.testErrors, distilled.testErrors, teacher.testErrors),
       gapClosedBeyondAugmentation: hardStudentAugmented ? gapClosed(hardStudentAugmented.testErrors, distilled.testErrors, teacher.testErrors) : null,
     };
-    seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, plateau: flags.plateau, reference, ...result }));
-    summary = await writeSummary();
-  }
-  if (flags.summaryOnly) summary = await writeSummary();
-  files.push(...summary.files);
-  console.log(`\n${summary.text}`);
+  }, writeSummary);
 
-  async function writeSummary(): Promise<{ text: string; files: string[]; meanGapClosed: number | null }> {
-    const merged = await mergeSeedResults(context, data.name, s, seeds);
+  async function writeSummary(merged: { seeds: SeedResult[]; commands: string[] }): Promise<{ text: string; files: string[]; meanGapClosed: number | null }> {
     const all = merged.seeds;
     const gaps = all.map((r) => r.gapClosed);
     const meanGap = gaps.length > 0 && gaps.every((g) => g !== null) ? mean(gaps as number[]) : null;

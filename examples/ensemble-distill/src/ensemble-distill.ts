@@ -15,15 +15,14 @@ import {
   loadExampleData,
   markdownTable,
   mean,
-  mergeSeedResults,
   mlp,
   provenance,
   recordedChoice,
+  runSeeds,
   seedRunOptions,
   trainOnLabels,
   withTeacherCache,
   writeResultFile,
-  writeSeedResults,
 } from '@kd-examples/shared';
 import type { CommonFlags, RunContext } from '@kd-examples/shared';
 
@@ -103,14 +102,10 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
   const base = flags.quick ? { ...settings, ...quickSettings } : settings;
   const s: EnsembleDistillSettings = flags.epochs === null ? base : { ...base, memberEpochs: flags.epochs, studentEpochs: flags.epochs };
   const spec = mlp(s.width);
-  const seeds: SeedResult[] = [];
-  const files: string[] = [];
-  let summaryState = { text: '', files: [] as string[], meanGainKept: null as number | null };
   let chosen = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => r.chosen);
   console.log(`data: ${data.source}; ${s.members} members ${architectureName(spec)}`);
 
-  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
-    const seedStarted = performance.now();
+  const { seeds, files, summary: summaryState } = await runSeeds(flags, context, data, s, { patience: flags.patience, plateau: flags.plateau, paper }, async (seed): Promise<SeedResult> => {
     // Each member and student sets its own seed over this one.
     const run = seedRunOptions(flags, seed, data.validation);
     const members = [];
@@ -171,18 +166,10 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       const best = results.reduce((a, b) => (b.studentValidationErrors < a.studentValidationErrors ? b : a));
       chosen = { combine: best.combine, temperature: best.temperature };
     }
-    const result: SeedResult = { seed, memberTestErrors, meanMemberTestErrors: single, combines: results, chosen };
-    seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, plateau: flags.plateau, paper, ...result }));
-    summaryState = await writeSummary();
-  }
-  if (flags.summaryOnly) summaryState = await writeSummary();
-  files.push(...summaryState.files);
-  console.log(`\n${summaryState.text}`);
+    return { seed, memberTestErrors, meanMemberTestErrors: single, combines: results, chosen };
+  }, writeSummary);
 
-  // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
-  async function writeSummary(): Promise<{ text: string; files: string[]; meanGainKept: number | null }> {
-    const merged = await mergeSeedResults(context, data.name, s, seeds);
+  async function writeSummary(merged: { seeds: SeedResult[]; commands: string[] }): Promise<{ text: string; files: string[]; meanGainKept: number | null }> {
     const all = merged.seeds;
     const written: string[] = [];
     const kept = all.map((r) => chosenOf(r).gainKept);

@@ -10,7 +10,6 @@ import {
   loadExampleData,
   markdownTable,
   mean,
-  mergeSeedResults,
   modelErrors,
   modelErrorsReporter,
   paperStudent,
@@ -18,12 +17,12 @@ import {
   paperTeacherChosen,
   provenance,
   recordedChoice,
+  runSeeds,
   seedRunOptions,
   trainOnLabels,
   validationErrorCurve,
   withTeacherCache,
   writeResultFile,
-  writeSeedResults,
 } from '@kd-examples/shared';
 import type { CommonFlags, ModelErrors, PaperTeacherChoice, RunContext } from '@kd-examples/shared';
 
@@ -107,15 +106,11 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
   const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
   const base = flags.quick ? { ...settings, ...quickEpochs } : settings;
   const s: MnistDistillSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
-  const seeds: SeedResult[] = [];
-  const files: string[] = [];
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
-  let summary = { text: '', files: [] as string[], meanGapClosed: null as number | null };
   let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, dropout: r.teacherDropout, temperature: r.temperature }));
   console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
 
-  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
-    const seedStarted = performance.now();
+  const { seeds, files, summary } = await runSeeds(flags, context, data, s, { patience: flags.patience, plateau: flags.plateau, paper }, async (seed): Promise<SeedResult> => {
     const run = seedRunOptions(flags, seed, data.validation);
     const report = modelErrorsReporter(seed, data.test.size);
     const firstSeed: boolean = choice === null;
@@ -156,7 +151,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     const temperature = distilled.reduce((best, d) => (d.validationErrors < best.validationErrors ? d : best)).temperature;
     choice ??= { jitter: picked.jitter, dropout: picked.dropout, temperature };
 
-    const result: SeedResult = {
+    return {
       seed,
       teacherLoaded: teacher.loaded === true,
       teacherJitter: picked.jitter,
@@ -167,17 +162,9 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
       distilled,
       temperature: choice.temperature,
     };
-    seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, plateau: flags.plateau, paper, ...result }));
-    summary = await writeSummary();
-  }
-  if (flags.summaryOnly) summary = await writeSummary();
-  files.push(...summary.files);
-  console.log(`\n${summary.text}`);
+  }, writeSummary);
 
-  // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
-  async function writeSummary(): Promise<{ text: string; files: string[]; meanGapClosed: number | null }> {
-    const merged = await mergeSeedResults(context, data.name, s, seeds);
+  async function writeSummary(merged: { seeds: SeedResult[]; commands: string[] }): Promise<{ text: string; files: string[]; meanGapClosed: number | null }> {
     const all = merged.seeds;
     const gaps = all.map((r) => chosenStudent(r).gapClosed);
     const meanGap = gaps.length > 0 && gaps.every((g) => g !== null) ? mean(gaps as number[]) : null;

@@ -13,15 +13,14 @@ import {
   loadExampleData,
   markdownTable,
   mean,
-  mergeSeedResults,
   paperStudent,
   paperTeacher,
   paperTeacherChosen,
   provenance,
+  runSeeds,
   seedRunOptions,
   withTeacherCache,
   writeResultFile,
-  writeSeedResults,
 } from '@kd-examples/shared';
 import type { CommonFlags, RunContext } from '@kd-examples/shared';
 
@@ -111,14 +110,10 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
   const className = data.train.classNames?.[s.omit] ?? String(s.omit);
   const classPlural = /(s|sh|ch|x)$/.test(className) ? `${className}es` : `${className}s`;
   console.log(`data: ${data.source}; transfer set without class ${className}: ${transfer.size} of ${data.train.size} training examples`);
-  const seeds: SeedResult[] = [];
-  const files: string[] = [];
   const matrices: Record<string, number[][]> = {};
-  let summary = { text: '', files: [] as string[] };
   let teacherChoice: { jitter: number; dropout: number } | null = null;
 
-  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
-    const seedStarted = performance.now();
+  const { seeds, files } = await runSeeds(flags, context, data, s, { paper, omittedInTest }, async (seed): Promise<SeedResult> => {
     const run = seedRunOptions(flags, seed, data.validation);
     const picked = await paperTeacherChosen(
       data.train,
@@ -137,15 +132,15 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
     );
     teacher.model.dispose();
     const before = omittedErrors(student.model, data.test, s.omit);
-    if (seeds.length === 0) matrices.before = confusion(student.model, data.test);
+    matrices.before ??= confusion(student.model, data.test);
     const choice = tuneClassBias(student.model, data.validation, s.omit);
     const after = omittedErrors(student.model, data.test, s.omit);
-    if (seeds.length === 0) matrices.after = confusion(student.model, data.test);
+    matrices.after ??= confusion(student.model, data.test);
     student.model.dispose();
     console.log(
       `seed ${seed} student: ${before.testErrors} test errors (${before.omittedClassErrors} of ${omittedInTest} ${classPlural}); bias +${choice.offset} (validation errors ${choice.errorsBefore} -> ${choice.errorsAfter}): ${after.testErrors} test errors (${after.omittedClassErrors} on ${classPlural})`,
     );
-    const result: SeedResult = {
+    return {
       seed,
       teacherLoaded: teacher.loaded === true,
       teacherJitter: picked.jitter,
@@ -157,18 +152,10 @@ export async function runOmittedClass(flags: CommonFlags, context: RunContext, s
       biasFix: { offset: choice.offset, validationErrorsBefore: choice.errorsBefore, validationErrorsAfter: choice.errorsAfter },
       after,
     };
-    seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, omittedInTest, ...result }));
-    summary = await writeSummary();
-  }
-  if (flags.summaryOnly) summary = await writeSummary();
-  files.push(...summary.files);
-  console.log(`\n${summary.text}`);
+  }, writeSummary);
   const meanRecognisedAfter = mean(seeds.map((r) => r.after.omittedClassRecognised));
 
-  // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
-  async function writeSummary(): Promise<{ text: string; files: string[] }> {
-    const merged = await mergeSeedResults(context, data.name, s, seeds);
+  async function writeSummary(merged: { seeds: SeedResult[]; commands: string[] }): Promise<{ text: string; files: string[] }> {
     const all = merged.seeds;
     const wall = (performance.now() - started) / 1000;
     const text = summaryMarkdown(data.name, data.test.size, omittedInTest, className, classPlural, s, flags.quick, flags.patience, flags.plateau, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));

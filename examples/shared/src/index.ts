@@ -7,8 +7,8 @@ export { commonOptions, commonUsage, FlagError, integerList, nameList, numberLis
 export type { CommonFlags } from './flags';
 export { distilRecipes, recipeAugmentation, recipeFlags, recipeOptions, recipeUsage } from './recipes';
 export type { Recipe, RecipeSettings, RecipeStudent } from './recipes';
-export { createRunContext, machineInfo, markdownTable, mergeSeedResults, provenance, recordedChoice, runHeader, writeResultFile, writeSeedResults } from './results';
-export type { Machine, RunContext } from './results';
+export { createRunContext, machineInfo, markdownTable, provenance, recordedChoice, runHeader, runSeeds, writeResultFile } from './results';
+export type { Machine, RunContext, SeedsRun } from './results';
 export { formatMeanStd, formatPercent, formatShares, gapClosed, mean, std } from './stats';
 export {
   cachedTraining,

@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { machineInfo, mergeSeedResults, recordedChoice } from './results';
+import { readFile } from 'node:fs/promises';
+import { machineInfo, mergeSeedResults, recordedChoice, runSeeds } from './results';
+import type { ExampleData } from './data';
 import type { RunContext } from './results';
 
 interface Seed {
@@ -50,5 +52,33 @@ describe('seed results of separate runs', () => {
       [1, 4],
     ]);
     expect(merged.commands).toEqual(['run of seed 0', 'this run']);
+  });
+
+  it('runs each seed, writes its results with the settings, and summarises after every seed with the recorded seeds', async () => {
+    await record(0, 2);
+    const data = { name: 'fashion-mnist', source: 'test', train: { size: 3 }, validation: { size: 2 }, test: { size: 1 } } as unknown as ExampleData;
+    const summaries: number[][] = [];
+    const summarize = async (merged: { seeds: Seed[]; commands: string[] }) => {
+      summaries.push(merged.seeds.map((r) => r.seed));
+      return { text: `${merged.seeds.length} seeds`, files: [`summary of ${merged.seeds.length}`] };
+    };
+    const run = await runSeeds({ seeds: [1, 2], summaryOnly: false }, context, data, settings, { paper: 'p' }, async (seed) => ({ seed, temperature: 4 }), summarize);
+    expect(run.seeds).toEqual([
+      { seed: 1, temperature: 4 },
+      { seed: 2, temperature: 4 },
+    ]);
+    expect(summaries).toEqual([
+      [0, 1],
+      [0, 1, 2],
+    ]);
+    expect(run.files).toEqual([join(context.out, 'fashion-mnist-seed1.json'), join(context.out, 'fashion-mnist-seed2.json'), 'summary of 3']);
+    expect(run.summary.text).toBe('3 seeds');
+    const written = JSON.parse(await readFile(join(context.out, 'fashion-mnist-seed2.json'), 'utf8'));
+    expect([written.seed, written.temperature, written.paper, written.settings, written.command]).toEqual([2, 4, 'p', settings, 'this run']);
+
+    // --summary-only: no seed is run, the recorded ones are summarised once.
+    summaries.length = 0;
+    const again = await runSeeds({ seeds: [5], summaryOnly: true }, context, data, settings, {}, () => Promise.reject(new Error('no seed runs')), summarize);
+    expect([again.seeds, summaries, again.files]).toEqual([[], [[0, 1, 2]], ['summary of 3']]);
   });
 });

@@ -122,6 +122,46 @@ export async function mergeSeedResults<T extends { seed: number }>(context: RunC
   return { seeds: merged.map((m) => m.result), commands: [...new Set(merged.map((m) => m.command))] };
 }
 
+/** What {@link runSeeds} gives back: this run's seed results, the files written and the last summary. */
+export interface SeedsRun<R, S> {
+  seeds: R[];
+  files: string[];
+  summary: S;
+}
+
+/**
+ * The loop of an example with seeds: `runSeed` for each of `--seeds` (none with `--summary-only`),
+ * each seed's result written to `<data>-seed<k>.json` as it finishes, with `settings` and `record`
+ * beside it, then `summarize` on this run's seeds merged with those earlier runs recorded for the
+ * same settings (see {@link mergeSeedResults}): after every seed, so a run stopped early still
+ * leaves the summary of the seeds it finished. The summary's text is printed at the end.
+ */
+export async function runSeeds<R extends { seed: number }, S extends { text: string; files: string[] }>(
+  flags: Pick<CommonFlags, 'seeds' | 'summaryOnly'>,
+  context: RunContext,
+  data: ExampleData,
+  settings: object,
+  record: object,
+  runSeed: (seed: number) => Promise<R>,
+  summarize: (merged: { seeds: R[]; commands: string[] }) => Promise<S>,
+): Promise<SeedsRun<R, S>> {
+  const seeds: R[] = [];
+  const files: string[] = [];
+  const summarizeAll = async () => summarize(await mergeSeedResults(context, data.name, settings, seeds));
+  let summary: S | null = null;
+  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
+    const started = performance.now();
+    const result = await runSeed(seed);
+    seeds.push(result);
+    files.push(await writeSeedResults(context, data, seed, (performance.now() - started) / 1000, { settings, ...record, ...result }));
+    summary = await summarizeAll();
+  }
+  summary ??= await summarizeAll();
+  files.push(...summary.files);
+  console.log(`\n${summary.text}`);
+  return { seeds, files, summary };
+}
+
 /**
  * The choices made on validation data that an earlier run of the same data and settings recorded
  * for a seed below every seed of this run (the lowest such seed), read from its results by `pick`;

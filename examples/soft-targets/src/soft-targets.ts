@@ -10,7 +10,6 @@ import {
   loadExampleData,
   markdownTable,
   mean,
-  mergeSeedResults,
   modelErrors,
   modelErrorsReporter,
   paperStudent,
@@ -18,10 +17,10 @@ import {
   provenance,
   recipeAugmentation,
   recordedChoice,
+  runSeeds,
   seedRunOptions,
   trainOnLabels,
   writeResultFile,
-  writeSeedResults,
 } from '@kd-examples/shared';
 import type { CommonFlags, ExampleData, ModelErrors, PaperTeacherChoice, Recipe, RecipeSettings, RunContext, RunOptions, Trained } from '@kd-examples/shared';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
@@ -128,13 +127,9 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
   const small = data.train.subsample({ fraction: s.fraction, seed: 0 });
   const student = paperStudent(flags.quick);
   console.log(`data: ${data.source}; ${data.train.size} train (the small share: ${small.size}) / ${data.validation.size} validation / ${data.test.size} test`);
-  const seeds: SeedResult[] = [];
-  const files: string[] = [];
-  let summary = { text: '', files: [] as string[], meanRecovered: null as number | null };
   let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, dropout: r.teacherDropout, temperature: r.temperature, recipe: r.recipe, schedule: r.schedule, hardSchedule: r.hardSmall.schedule }));
 
-  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
-    const seedStarted = performance.now();
+  const { seeds, files, summary } = await runSeeds(flags, context, data, s, { patience: flags.patience, plateau: flags.plateau, smallSize: small.size, paper }, async (seed): Promise<SeedResult> => {
     const run: RunOptions = { ...seedRunOptions(flags, seed, data.validation), epochs: s.studentEpochs };
     const report = modelErrorsReporter(seed, data.test.size);
     const firstSeed: boolean = choice === null;
@@ -194,7 +189,7 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
             `student, ${small.size} examples, hard labels, ${choice.recipe}, ${choice.schedule}`,
             trainOnLabels(student, small, { ...smallRun(choice.schedule), ...recipeAugmentation(choice.recipe, s), label: `student, small share, hard labels, ${choice.recipe} ${choice.schedule}` }),
           );
-    const result: SeedResult = {
+    return {
       seed,
       teacherJitter: picked.jitter,
       teacherDropout: picked.dropout,
@@ -212,16 +207,9 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
       recovered: gapClosed(hardSmall.testErrors, softSmall.testErrors, allData.testErrors),
       recoveredBeyondAugmentation: hardSmallAugmented ? gapClosed(hardSmallAugmented.testErrors, softSmall.testErrors, allData.testErrors) : null,
     };
-    seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, patience: flags.patience, plateau: flags.plateau, smallSize: small.size, paper, ...result }));
-    summary = await writeSummary();
-  }
-  if (flags.summaryOnly) summary = await writeSummary();
-  files.push(...summary.files);
-  console.log(`\n${summary.text}`);
+  }, writeSummary);
 
-  async function writeSummary(): Promise<{ text: string; files: string[]; meanRecovered: number | null }> {
-    const merged = await mergeSeedResults(context, data.name, s, seeds);
+  async function writeSummary(merged: { seeds: SeedResult[]; commands: string[] }): Promise<{ text: string; files: string[]; meanRecovered: number | null }> {
     const all = merged.seeds;
     const values = all.map((r) => r.recovered);
     const meanRecovered = values.length > 0 && values.every((v) => v !== null) ? mean(values as number[]) : null;

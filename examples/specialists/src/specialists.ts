@@ -11,14 +11,13 @@ import {
   loadExampleData,
   markdownTable,
   mean,
-  mergeSeedResults,
   mlp,
   predictProbs,
   provenance,
+  runSeeds,
   trainModelOnLabels,
   trainOnLabels,
   writeResultFile,
-  writeSeedResults,
 } from '@kd-examples/shared';
 import type { CommonFlags, RunContext } from '@kd-examples/shared';
 
@@ -103,14 +102,10 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
   const progress = !flags.quick;
   const names = data.train.classNames ?? Array.from({ length: data.train.numClasses }, (_, c) => String(c));
   const numClasses = data.train.numClasses;
-  const seeds: SeedResult[] = [];
-  const files: string[] = [];
   let firstMatrices: { generalist: number[][]; combined: number[][] } | undefined;
-  let summary = { text: '', files: [] as string[] };
   console.log(`data: ${data.source}; generalist ${architectureName(mlp(s.width))}`);
 
-  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
-    const seedStarted = performance.now();
+  const { seeds, files } = await runSeeds(flags, context, data, s, { paper }, async (seed): Promise<SeedResult> => {
     const run = { seed, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
     // Early stopping and the learning-rate cuts apply to the generalist (the specialists have no validation set of their own).
     const generalist = await trainOnLabels(mlp(s.width), data.train, {
@@ -164,7 +159,8 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
     if (firstMatrices === undefined) {
       firstMatrices = { generalist: confusionOf(generalistProbs, numClasses, labels), combined: confusionOf(combinedProbs, numClasses, labels) };
     }
-    const result: SeedResult = {
+    console.log(`seed ${seed}: generalist ${generalistTestErrors}, generalist + ${specialists.length} specialists ${combinedTestErrors} test errors / ${data.test.size}`);
+    return {
       seed,
       clusters,
       generalistTestErrors,
@@ -173,18 +169,9 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
       combinedAccuracy: 1 - combinedTestErrors / data.test.size,
       specialists,
     };
-    console.log(`seed ${seed}: generalist ${generalistTestErrors}, generalist + ${specialists.length} specialists ${combinedTestErrors} test errors / ${data.test.size}`);
-    seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
-    summary = await writeSummary();
-  }
-  if (flags.summaryOnly) summary = await writeSummary();
-  files.push(...summary.files);
-  console.log(`\n${summary.text}`);
+  }, writeSummary);
 
-  // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
-  async function writeSummary(): Promise<{ text: string; files: string[] }> {
-    const merged = await mergeSeedResults(context, data.name, s, seeds);
+  async function writeSummary(merged: { seeds: SeedResult[]; commands: string[] }): Promise<{ text: string; files: string[] }> {
     const all = merged.seeds;
     const wall = (performance.now() - started) / 1000;
     const text = summaryMarkdown(data.name, data.test.size, s, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));

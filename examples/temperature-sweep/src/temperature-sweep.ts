@@ -8,15 +8,14 @@ import {
   loadExampleData,
   markdownTable,
   mean,
-  mergeSeedResults,
   mlp,
   paperTeacher,
   provenance,
+  runSeeds,
   seedRunOptions,
   teacherFor,
   withTeacherCache,
   writeResultFile,
-  writeSeedResults,
 } from '@kd-examples/shared';
 import type { CommonFlags, RunContext } from '@kd-examples/shared';
 
@@ -80,13 +79,9 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
   const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
   const base = flags.quick ? { ...settings, ...quickSettings } : settings;
   const s: TemperatureSweepSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
-  const seeds: SeedResult[] = [];
-  const files: string[] = [];
-  let summaryState = { text: '', files: [] as string[], bestTemperature: {} as Record<string, number> };
   console.log(`data: ${data.source}; widths ${s.widths.join(', ')}; temperatures ${s.temperatures.join(', ')}`);
 
-  for (const seed of flags.summaryOnly ? [] : flags.seeds) {
-    const seedStarted = performance.now();
+  const { seeds, files, summary: summaryState } = await runSeeds(flags, context, data, s, { paper }, async (seed): Promise<SeedResult> => {
     const run = seedRunOptions(flags, seed, data.validation);
     const teacher = await teacherFor(paperTeacher(flags.quick), data.train, { ...run, label: 'teacher', epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: 2 });
     const teacherTestErrors = errorCount(teacher.model, data.test);
@@ -105,18 +100,10 @@ export async function runTemperatureSweep(flags: CommonFlags, context: RunContex
       return out;
     });
     teacher.model.dispose();
-    const result: SeedResult = { seed, teacherLoaded: teacher.loaded, teacherTestErrors, cells };
-    seeds.push(result);
-    files.push(await writeSeedResults(context, data, seed, (performance.now() - seedStarted) / 1000, { settings: s, paper, ...result }));
-    summaryState = await writeSummary();
-  }
-  if (flags.summaryOnly) summaryState = await writeSummary();
-  files.push(...summaryState.files);
-  console.log(`\n${summaryState.text}`);
+    return { seed, teacherLoaded: teacher.loaded, teacherTestErrors, cells };
+  }, writeSummary);
 
-  // After every seed, so a run stopped early still leaves the summary of the seeds it finished.
-  async function writeSummary(): Promise<{ text: string; files: string[]; bestTemperature: Record<string, number> }> {
-    const merged = await mergeSeedResults(context, data.name, s, seeds);
+  async function writeSummary(merged: { seeds: SeedResult[]; commands: string[] }): Promise<{ text: string; files: string[]; bestTemperature: Record<string, number> }> {
     const all = merged.seeds;
     const written: string[] = [];
     const meanOf = (width: number, temperature: number, key: 'validationErrors' | 'testErrors') =>
