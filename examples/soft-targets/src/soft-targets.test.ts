@@ -49,7 +49,7 @@ describe(`soft-targets --quick [${backend}]`, () => {
       const gap = seed.hardSmall.testErrors - seed.allData.testErrors;
       expect(seed.recovered).toBe(gap > 0 ? (seed.hardSmall.testErrors - seed.softSmall.testErrors) / gap : null);
     }
-    expect(result.files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mnist-digits-quick-seed1.json', 'mnist-digits-quick-seed2.json', 'mnist-digits-quick-summary.md']);
+    expect(result.files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mnist-digits-quick-seed1.json', 'mnist-digits-quick-seed2.json', 'mnist-digits-quick-summary.md', 'mnist-digits-quick-validation-curves.svg']);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 });

@@ -1,4 +1,5 @@
 import { layersModelTeacher } from '@kd/ensemble';
+import { lineChartSvg } from '@kd/plots';
 import {
   architectureName,
   convergenceText,
@@ -215,9 +216,31 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
     const meanRecovered = values.length > 0 && values.every((v) => v !== null) ? mean(values as number[]) : null;
     const wall = (performance.now() - started) / 1000;
     const text = summaryMarkdown(data, s, small.size, flags.quick, flags.patience, flags.plateau, all, meanRecovered, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
-    return { text, meanRecovered, files: [await writeResultFile(context, `${data.name}-summary.md`, text)] };
+    const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
+    const chart = curvesChart(data, small.size, all);
+    if (chart !== null) written.push(await writeResultFile(context, `${data.name}-validation-curves.svg`, chart));
+    return { text, meanRecovered, files: written };
   }
   return { data: data.name, settings: s, smallSize: small.size, seeds, meanRecovered: summary.meanRecovered, files };
+}
+
+/** A model's validation errors per epoch as a chart's line. */
+function line(name: string, m: ModelErrors): { name: string; points: Array<[number, number]> } {
+  return { name, points: m.validationCurve.map((errors, i) => [i + 1, errors]) };
+}
+
+/** The validation errors per epoch of the models the choosing seed trained, from its results (null when no seed chose). */
+function curvesChart(data: ExampleData, smallSize: number, seeds: readonly SeedResult[]): string | null {
+  const chooser = seeds.find((r) => r.teacherCandidates !== null);
+  if (chooser === undefined) return null;
+  const series = [
+    line('all the data, hard labels', chooser.allData),
+    ...chooser.hardCandidates.map((h) => line(`${smallSize}, hard labels, ${h.schedule}`, h)),
+    ...(chooser.hardSmallAugmented ? [line(`${smallSize}, hard labels, ${chooser.recipe}, ${chooser.schedule} (control)`, chooser.hardSmallAugmented)] : []),
+    // The soft-target students at the chosen temperature (the others are in the summary's choice line).
+    ...chooser.candidates.filter((c) => c.temperature === chooser.temperature).map((c) => line(`${smallSize}, soft targets, T = ${c.temperature}, ${c.recipe}, ${c.schedule}`, c)),
+  ];
+  return lineChartSvg({ title: `Validation errors per epoch (${data.name}, seed ${chooser.seed})`, xLabel: 'epoch', yLabel: `errors / ${data.validation.size}`, series, width: 800, height: 480 });
 }
 
 function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: number, quick: boolean, patience: number | null, plateau: number | null, seeds: readonly SeedResult[], meanRecovered: number | null, how: string): string {
