@@ -46,7 +46,8 @@ export interface SoftTargetsSettings extends RecipeSettings {
    * validation data (the chosen temperature and recipe under each): `early-stop` (the common
    * `--patience` and `--lr-plateau`) or `cosine` (all `studentEpochs` epochs, the learning rate on
    * half a cosine to 0, the best validation epoch's weights kept: a long schedule fixed in advance).
-   * The hard-label students on the share train with the chosen one.
+   * The hard-label student on the share chooses among them on its own validation errors; the
+   * augmented control trains with the soft-target student's.
    */
   schedules: SmallSchedule[];
 }
@@ -165,7 +166,7 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
     const recipes = await distilRecipes(teacherModel, small, s, choice, distil);
     const candidates = recipes.students;
     let softSmall = recipes.chosen;
-    if (choice === null) {
+    if (firstSeed) {
       // The schedule last: the chosen temperature and recipe under each other candidate schedule.
       for (schedule of s.schedules.slice(1)) {
         const again = await distilRecipes(teacherModel, small, s, { temperature: softSmall.temperature, recipe: softSmall.recipe }, distil);
