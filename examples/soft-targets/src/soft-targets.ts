@@ -153,23 +153,24 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
     };
     const allData = await scored('student, all data, hard labels', trainOnLabels(student, data.train, { ...run, label: 'student, all data' }));
     const smallRun = (schedule: SmallSchedule): RunOptions => (schedule === 'cosine' ? { ...run, cosine: true } : run);
-    // The schedule the soft-target students train with: another seed's choice, or the first candidate while this seed chooses.
-    let schedule = choice?.schedule ?? s.schedules[0]!;
-    const distil = async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe): Promise<SoftStudent> => {
-      const e = await scored(
-        `student, ${small.size} examples, soft targets at T = ${temperature}, ${recipe}, ${schedule}`,
-        distilStudent(source, student, small, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...smallRun(schedule), ...recipeAugmentation(recipe, s), label: `student, small share, T=${temperature} ${recipe} ${schedule}` }),
-      );
-      return { ...e, temperature, recipe, schedule };
-    };
+    const distilOn =
+      (schedule: SmallSchedule) =>
+      async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe): Promise<SoftStudent> => {
+        const e = await scored(
+          `student, ${small.size} examples, soft targets at T = ${temperature}, ${recipe}, ${schedule}`,
+          distilStudent(source, student, small, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...smallRun(schedule), ...recipeAugmentation(recipe, s), label: `student, small share, T=${temperature} ${recipe} ${schedule}` }),
+        );
+        return { ...e, temperature, recipe, schedule };
+      };
     const teacherModel = layersModelTeacher(picked.trained.model);
-    const recipes = await distilRecipes(teacherModel, small, s, choice, distil);
+    // Another seed's choice, or, while this seed chooses, the temperature and recipe on the first candidate schedule.
+    const recipes = await distilRecipes(teacherModel, small, s, choice, distilOn(choice?.schedule ?? s.schedules[0]!));
     const candidates = recipes.students;
     let softSmall = recipes.chosen;
     if (firstSeed) {
       // The schedule last: the chosen temperature and recipe under each other candidate schedule.
-      for (schedule of s.schedules.slice(1)) {
-        const again = await distilRecipes(teacherModel, small, s, { temperature: softSmall.temperature, recipe: softSmall.recipe }, distil);
+      for (const schedule of s.schedules.slice(1)) {
+        const again = await distilRecipes(teacherModel, small, s, { temperature: softSmall.temperature, recipe: softSmall.recipe }, distilOn(schedule));
         candidates.push(again.chosen);
         if (again.chosen.validationErrors < softSmall.validationErrors) softSmall = again.chosen;
       }
