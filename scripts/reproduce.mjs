@@ -29,7 +29,7 @@ const experiments = [
     after: [],
     args: [...converge, '--teacher-jitter', '0,1', '--teacher-epochs', '150', '--student-epochs', '150', '--temperatures', '2,4,8', '--recipes', 'plain,jitter,mixup', '--student-jitter', '1', '--mixup-alpha', '0.2'],
   },
-  { name: 'ensemble-distill', after: [], args: [...converge, '--member-epochs', '100', '--student-epochs', '100', '--temperatures', '4,8', '--combines', 'arithmetic,logits'] },
+  { name: 'ensemble-distill', after: [], args: [...converge, '--member-epochs', '100', '--student-epochs', '100', '--temperatures', '4,8', '--combines', 'arithmetic,logits', '--schedules', 'early-stop,cosine'] },
   { name: 'omitted-class', after: ['mnist-distill'], args: [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperature', chosenTemperature] },
   { name: 'soft-targets', after: ['mnist-distill'], args: [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '1000', '--temperatures', '4,8,20', '--recipes', 'plain,jitter,mixup', '--schedules', 'early-stop,cosine'] },
 ];

@@ -20,13 +20,15 @@ import {
   recipeAugmentation,
   recordedChoice,
   runSeeds,
+  scheduleRun,
   seedRunOptions,
   teacherFor,
   trainOnLabels,
+  trainSchedules,
   validationErrorCurve,
   writeResultFile,
 } from '@kd-examples/shared';
-import type { Candidate, CommonFlags, ExampleData, ModelErrors, Recipe, RecipeSettings, RunContext, RunOptions, Trained } from '@kd-examples/shared';
+import type { Candidate, CommonFlags, ExampleData, ModelErrors, Recipe, RecipeSettings, RunContext, RunOptions, Schedule, Trained } from '@kd-examples/shared';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 
 export interface CnnDistillSettings extends RecipeSettings {
@@ -40,6 +42,12 @@ export interface CnnDistillSettings extends RecipeSettings {
   teacherJitters: number[];
   /** Candidate recipes, chosen on the first seed's validation data at the chosen temperature. */
   recipes: Recipe[];
+  /**
+   * Candidate schedules of the students, chosen last on the first seed's validation data (the
+   * chosen temperature and recipe under each); the hard-label student chooses among them on its
+   * own validation errors, the control trains under the distilled student's.
+   */
+  schedules: Schedule[];
 }
 
 export const defaultSettings: CnnDistillSettings = {
@@ -50,13 +58,15 @@ export const defaultSettings: CnnDistillSettings = {
   hardWeight: 0.1,
   teacherJitters: [0],
   recipes: ['plain'],
+  schedules: ['early-stop'],
   studentJitter: 1,
   mixupAlpha: 0.2,
 };
 
 const quickEpochs = { teacherEpochs: 4, studentEpochs: 4 };
 
-type Distilled = ModelErrors & { temperature: number; recipe: Recipe };
+type Distilled = ModelErrors & { temperature: number; recipe: Recipe; schedule: Schedule };
+type HardStudent = ModelErrors & { schedule: Schedule };
 
 export interface SeedResult {
   seed: number;
@@ -65,14 +75,17 @@ export interface SeedResult {
   /** On the seed that chose, each candidate jitter's validation errors; else null. */
   teacherCandidates: Array<Candidate<number>> | null;
   teacher: ModelErrors;
-  /** The student on hard labels, plain: the baseline the gap is measured from. */
-  hardStudent: ModelErrors;
+  /** The student on hard labels, plain: the baseline the gap is measured from; the one of `hardCandidates` with the fewest validation errors. */
+  hardStudent: HardStudent;
+  /** The hard-label students: one per candidate schedule on the seed that chose, the chosen one on the others. */
+  hardCandidates: HardStudent[];
   /** The student on hard labels with the chosen recipe's augmentation (a control: what augmentation alone gives); null with `plain`. */
   hardStudentAugmented: ModelErrors | null;
   /** Every student distilled on this seed: the candidates on the seed that chose, the chosen one on the others. */
   candidates: Distilled[];
   temperature: number;
   recipe: Recipe;
+  schedule: Schedule;
   distilled: Distilled;
   /** Share of the gap between the hard-label student and the teacher the distilled student closed. */
   gapClosed: number | null;
@@ -106,7 +119,7 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
   const s: CnnDistillSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
   const studentSpec = paperStudent(flags.quick);
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
-  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, temperature: r.temperature, recipe: r.recipe }));
+  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, temperature: r.temperature, recipe: r.recipe, schedule: r.schedule, hardSchedule: r.hardStudent.schedule }));
   console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
 
   const { seeds, files, summary } = await runSeeds(flags, context, data, s, { patience: flags.patience, plateau: flags.plateau, reference }, async (seed): Promise<SeedResult> => {
@@ -122,33 +135,40 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
     const teacherModel = picked.trained;
     const teacher = modelErrors(teacherModel, data);
     report(`CNN teacher (jitter ${picked.chosen})`, teacher);
-    const hardTrained = await trainOnLabels(studentSpec, data.train, { ...run, label: 'hard-label student' });
-    const hardStudent = modelErrors(hardTrained, data);
-    report('hard-label student', hardStudent);
-    if (firstSeed) {
-      curves.push({ name: 'CNN teacher', points: validationErrorCurve(teacherModel.fit) });
-      curves.push({ name: 'student, hard labels', points: validationErrorCurve(hardTrained.fit) });
-    }
-    hardTrained.model.dispose();
+    if (firstSeed) curves.push({ name: 'CNN teacher', points: validationErrorCurve(teacherModel.fit) });
+    const scheduleText = (schedule: Schedule) => (s.schedules.length > 1 ? `, ${schedule}` : '');
+    // A student's errors (its validation curve drawn on the seed that chooses), the model disposed.
+    const scored = async (name: string, trained: Promise<Trained>): Promise<ModelErrors> => {
+      const t = await trained;
+      const e = modelErrors(t, data);
+      report(name, e);
+      if (firstSeed) curves.push({ name, points: validationErrorCurve(t.fit) });
+      t.model.dispose();
+      return e;
+    };
+    // The hard-label student, its schedule chosen on its own validation errors (the first seed tries each).
+    const { candidates: hardCandidates, chosen: hardStudent } = await trainSchedules(firstSeed ? s.schedules : [choice!.hardSchedule], (schedule) =>
+      scored(`student, hard labels${scheduleText(schedule)}`, trainOnLabels(studentSpec, data.train, { ...scheduleRun(run, schedule), label: `hard-label student ${schedule}` })),
+    );
 
-    const distil = async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe): Promise<Distilled> => {
-      const student = await distilStudent(source, studentSpec, data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, ...recipeAugmentation(recipe, s), label: `student T=${temperature} ${recipe}` });
-      const e = modelErrors(student, data);
-      report(`student distilled at T = ${temperature}, ${recipe}`, e);
-      if (firstSeed) curves.push({ name: `student, T = ${temperature}, ${recipe}`, points: validationErrorCurve(student.fit) });
-      student.model.dispose();
-      return { ...e, temperature, recipe };
+    const distil = async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe, schedule: Schedule): Promise<Distilled> => {
+      const e = await scored(
+        `student, T = ${temperature}, ${recipe}${scheduleText(schedule)}`,
+        distilStudent(source, studentSpec, data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...scheduleRun(run, schedule), ...recipeAugmentation(recipe, s), label: `student T=${temperature} ${recipe} ${schedule}` }),
+      );
+      return { ...e, temperature, recipe, schedule };
     };
     const { students: candidates, chosen: distilled } = await distilRecipes(layersModelTeacher(teacherModel.model), data.train, s, choice, distil);
-    choice ??= { jitter: picked.chosen, temperature: distilled.temperature, recipe: distilled.recipe };
+    choice ??= { jitter: picked.chosen, temperature: distilled.temperature, recipe: distilled.recipe, schedule: distilled.schedule, hardSchedule: hardStudent.schedule };
     const chosen = choice;
-    let hardStudentAugmented: ModelErrors | null = null;
-    if (chosen.recipe !== 'plain') {
-      const control = await trainOnLabels(studentSpec, data.train, { ...run, ...recipeAugmentation(chosen.recipe, s), label: `hard-label student, ${chosen.recipe}` });
-      hardStudentAugmented = modelErrors(control, data);
-      report(`hard-label student, ${chosen.recipe}`, hardStudentAugmented);
-      control.model.dispose();
-    }
+    // The control: the distilled student's recipe and schedule, with hard labels.
+    const hardStudentAugmented =
+      chosen.recipe === 'plain'
+        ? null
+        : await scored(
+            `student, hard labels, ${chosen.recipe}${scheduleText(chosen.schedule)} (control)`,
+            trainOnLabels(studentSpec, data.train, { ...scheduleRun(run, chosen.schedule), ...recipeAugmentation(chosen.recipe, s), label: `hard-label student, ${chosen.recipe} ${chosen.schedule}` }),
+          );
     teacherModel.model.dispose();
 
     return {
@@ -158,10 +178,12 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
       teacherCandidates: picked.candidates,
       teacher,
       hardStudent,
+      hardCandidates,
       hardStudentAugmented,
       candidates,
       temperature: chosen.temperature,
       recipe: chosen.recipe,
+      schedule: chosen.schedule,
       distilled,
       gapClosed: gapClosed(hardStudent.testErrors, distilled.testErrors, teacher.testErrors),
       gapClosedBeyondAugmentation: hardStudentAugmented ? gapClosed(hardStudentAugmented.testErrors, distilled.testErrors, teacher.testErrors) : null,
@@ -195,25 +217,31 @@ function summaryMarkdown(data: ExampleData, s: CnnDistillSettings, quick: boolea
   const student = architectureName(paperStudent(quick));
   const recipe = first?.recipe ?? s.recipes[0]!;
   const temperature = first?.temperature ?? s.temperatures[0]!;
+  const schedule = first?.schedule ?? s.schedules[0]!;
+  const scheduleText = (candidate: Schedule) => (s.schedules.length > 1 ? `, ${candidate}` : '');
   const rows = [
     row(`teacher ${architectureName(cnnTeacher(quick))}, dropout${(first?.teacherJitter ?? 0) > 0 ? `, ${first!.teacherJitter}-pixel jitter` : ''}`, seeds.map((r) => r.teacher), reference.teacherErrors),
-    row(`student ${student}, hard labels`, seeds.map((r) => r.hardStudent), reference.hardStudentErrors),
-    ...(recipe !== 'plain' ? [row(`student ${student}, hard labels, ${recipe} (control)`, seeds.map((r) => r.hardStudentAugmented), null)] : []),
-    row(`student ${student}, distilled at T = ${temperature}, ${recipe}`, seeds.map((r) => r.distilled), reference.distilledErrors),
+    row(`student ${student}, hard labels${scheduleText(first?.hardStudent.schedule ?? schedule)}`, seeds.map((r) => r.hardStudent), reference.hardStudentErrors),
+    ...(recipe !== 'plain' ? [row(`student ${student}, hard labels, ${recipe}${scheduleText(schedule)} (control)`, seeds.map((r) => r.hardStudentAugmented), null)] : []),
+    row(`student ${student}, distilled at T = ${temperature}, ${recipe}${scheduleText(schedule)}`, seeds.map((r) => r.distilled), reference.distilledErrors),
   ];
+  const cosineText = s.schedules.includes('cosine')
+    ? `; schedules: \`early-stop\` (as above) or \`cosine\` (all ${s.studentEpochs} epochs, the learning rate on half a cosine from its start to 0, the best validation epoch's weights kept)`
+    : '';
   const chooser = seeds.find((r) => r.teacherCandidates !== null);
   return [
     `# cnn-distill on ${data.name}`,
     '',
     how,
-    `- epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${convergenceText(patience, plateau)}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; recipes: jitter ${s.studentJitter} px, mixup alpha ${s.mixupAlpha}`,
+    `- epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${convergenceText(patience, plateau)}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; recipes: jitter ${s.studentJitter} px, mixup alpha ${s.mixupAlpha}${cosineText}`,
     '',
     ...(chooser
       ? [
           `Chosen on validation data (seed ${chooser.seed}; validation errors):`,
           '',
           `- the teacher's jitter: ${chooser.teacherCandidates!.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px`,
-          `- the temperature and the recipe: ${chooser.candidates.map((c) => `T = ${c.temperature} ${c.recipe}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}, ${chooser.recipe} (their test errors, not used to choose: ${chooser.candidates.map((c) => `${c.testErrors}`).join(', ')})`,
+          `- the temperature, the recipe${s.schedules.length > 1 ? ' and the schedule' : ''}: ${chooser.candidates.map((c) => `T = ${c.temperature} ${c.recipe}${scheduleText(c.schedule)}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}, ${chooser.recipe}${scheduleText(chooser.schedule)} (their test errors, not used to choose: ${chooser.candidates.map((c) => `${c.testErrors}`).join(', ')})`,
+          ...(s.schedules.length > 1 ? [`- the hard-label student's schedule: ${chooser.hardCandidates.map((c) => `${c.schedule}: ${c.validationErrors}`).join(', ')} → ${chooser.hardStudent.schedule}`] : []),
           '',
         ]
       : []),

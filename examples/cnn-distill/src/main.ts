@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { integerList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain } from '@kd-examples/shared';
+import { integerList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain, scheduleFlags } from '@kd-examples/shared';
 import { defaultSettings, runCnnDistill } from './cnn-distill';
 
 await runExampleMain(
@@ -12,6 +12,7 @@ await runExampleMain(
       'student-epochs': { type: 'string' },
       'teacher-jitter': { type: 'string' },
       temperatures: { type: 'string' },
+      schedules: { type: 'string' },
       ...recipeOptions,
     },
     usage: `  --teacher-epochs <n>   default ${defaultSettings.teacherEpochs}
@@ -19,7 +20,13 @@ await runExampleMain(
   --teacher-jitter 0,1   the teacher's training images shift by up to this many pixels; with several, the
                          first seed keeps the teacher with the fewest validation errors; default ${defaultSettings.teacherJitters.join(',')}
   --temperatures 2,4,8   distillation temperatures, chosen on the first seed's validation data; default ${defaultSettings.temperatures.join(',')}
-${recipeUsage(defaultSettings)}`,
+${recipeUsage(defaultSettings)}
+  --schedules early-stop,cosine
+                         how the students train, chosen last on the first seed's validation data (the
+                         distilled student's at the chosen temperature and recipe; the hard-label
+                         student's on its own): early-stop (--patience, --lr-plateau) or cosine (all
+                         --student-epochs epochs, the learning rate on half a cosine to 0, the best
+                         validation epoch's weights kept); default ${defaultSettings.schedules.join(',')}`,
     run: (flags, values, context) =>
       runCnnDistill(flags, context, {
         ...defaultSettings,
@@ -27,6 +34,7 @@ ${recipeUsage(defaultSettings)}`,
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values['teacher-jitter'] !== undefined ? { teacherJitters: integerList('--teacher-jitter', values['teacher-jitter'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
+        ...scheduleFlags(values),
         ...recipeFlags(values),
       }),
   },

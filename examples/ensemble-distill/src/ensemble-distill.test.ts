@@ -44,4 +44,54 @@ describe(`ensemble-distill --quick [${backend}]`, () => {
     expect(JSON.parse(readFileSync(result.files[0]!, 'utf8'))).toMatchObject({ example: 'ensemble-distill', seed: 0, settings: { members: 3, width: 32 } });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
+
+  it('chooses the schedule after the combination and temperature; the next seed trains only the chosen', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const scheduled = mkdtempSync(join(out, 'schedules-'));
+    const settings = { ...defaultSettings, members: 3, combines: ['arithmetic', 'logits'] as const, temperatures: [4], schedules: ['early-stop', 'cosine'] as const };
+    const runSeed = (seed: number) => {
+      const argv = ['--quick', '--out', scheduled, '--seeds', String(seed)];
+      const { flags } = parseFlags(argv, { seeds: [0] });
+      const context = createRunContext('ensemble-distill', argv, flags, currentBackend(), fileURLToPath(new URL('..', import.meta.url)));
+      return runEnsembleDistill(flags, context, { ...settings, combines: [...settings.combines], schedules: [...settings.schedules] });
+    };
+    const [first] = (await runSeed(0)).seeds;
+    // Both combinations under early stopping, then the chosen one under the cosine schedule.
+    expect(first!.combines.map((c) => [c.combine, c.schedule])).toEqual([
+      ['arithmetic', 'early-stop'],
+      ['logits', 'early-stop'],
+      [first!.chosen.combine, 'cosine'],
+    ]);
+    const early = first!.combines.slice(0, 2);
+    expect(first!.chosen.combine).toBe(early.reduce((a, b) => (b.studentValidationErrors < a.studentValidationErrors ? b : a)).combine);
+    const pair = first!.combines.filter((c) => c.combine === first!.chosen.combine);
+    expect(first!.chosen.schedule).toBe(pair[1]!.studentValidationErrors < pair[0]!.studentValidationErrors ? 'cosine' : 'early-stop');
+    expect(first!.control === null).toBe(first!.chosen.schedule === 'early-stop');
+
+    const result = await runSeed(1);
+    const [second] = result.seeds.filter((r) => r.seed === 1);
+    expect(second!.chosen).toEqual(first!.chosen);
+    expect(second!.combines.map((c) => [c.combine, c.schedule])).toEqual([[first!.chosen.combine, first!.chosen.schedule]]);
+    expect(second!.control === null).toBe(first!.chosen.schedule === 'early-stop');
+    expect(readFileSync(result.files.find((f) => f.endsWith('summary.md'))!, 'utf8')).toContain(`→ ${first!.chosen.combine}, T = 4, ${first!.chosen.schedule}`);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('trains a hard-label control under the cosine schedule and measures the gain kept from it too', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const argv = ['--quick', '--out', mkdtempSync(join(out, 'cosine-'))];
+    const { flags } = parseFlags(argv, { seeds: [0] });
+    const context = createRunContext('ensemble-distill', argv, flags, currentBackend(), fileURLToPath(new URL('..', import.meta.url)));
+    const result = await runEnsembleDistill(flags, context, { ...defaultSettings, members: 3, combines: ['arithmetic'], temperatures: [4], schedules: ['cosine'] });
+    const [seed] = result.seeds;
+    const student = seed!.combines[0]!;
+    expect(student.schedule).toBe('cosine');
+    const control = seed!.control!;
+    expect(control.testErrors).toBeLessThan(result.testSize / 2);
+    const gain = control.testErrors - student.ensembleTestErrors;
+    expect(control.gainKept).toBe(gain > 0 ? (control.testErrors - student.studentTestErrors) / gain : null);
+    const summary = readFileSync(result.files.find((f) => f.endsWith('summary.md'))!, 'utf8');
+    expect(summary).toContain(`| one model, hard labels, cosine (control: the student's seed and schedule) | ${control.testErrors} |`);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
 });

@@ -12,6 +12,7 @@ import {
   distilStudent,
   errorCount,
   formatPercent,
+  formatShares,
   loadExampleData,
   markdownTable,
   mean,
@@ -19,12 +20,13 @@ import {
   provenance,
   recordedChoice,
   runSeeds,
+  scheduleRun,
   seedRunOptions,
   trainOnLabels,
   withTeacherCache,
   writeResultFile,
 } from '@kd-examples/shared';
-import type { CommonFlags, RunContext } from '@kd-examples/shared';
+import type { CommonFlags, RunContext, Schedule } from '@kd-examples/shared';
 
 export const combines: readonly EnsembleCombine[] = ['arithmetic', 'geometric', 'logits'];
 
@@ -40,14 +42,34 @@ export interface EnsembleDistillSettings {
   temperatures: number[];
   softWeight: number;
   hardWeight: number;
+  /**
+   * The students' schedules: the combinations and temperatures are distilled under the first; the
+   * chosen one's student then again under each other, and the first seed keeps the schedule whose
+   * student has the fewest validation errors. Under a schedule other than early stopping, a model
+   * of the same architecture and seed trains on hard labels under it too (a control: what the
+   * schedule alone gives).
+   */
+  schedules: Schedule[];
 }
 
-export const defaultSettings: EnsembleDistillSettings = { members: 10, width: 800, memberEpochs: 20, studentEpochs: 20, combines: [...combines], temperatures: [4, 20], softWeight: 0.9, hardWeight: 0.1 };
+export const defaultSettings: EnsembleDistillSettings = {
+  members: 10,
+  width: 800,
+  memberEpochs: 20,
+  studentEpochs: 20,
+  combines: [...combines],
+  temperatures: [4, 20],
+  softWeight: 0.9,
+  hardWeight: 0.1,
+  schedules: ['early-stop'],
+};
 
 const quickSettings = { width: 32, memberEpochs: 6, studentEpochs: 6 };
 
 export interface CombineResult {
   combine: EnsembleCombine;
+  /** The schedule its students trained under. */
+  schedule: Schedule;
   ensembleTestErrors: number;
   /** Validation errors of the student distilled at each temperature. */
   candidates: Array<{ temperature: number; validationErrors: number }>;
@@ -63,11 +85,18 @@ export interface SeedResult {
   seed: number;
   memberTestErrors: number[];
   meanMemberTestErrors: number;
-  /** Every combination on the seed that chose (its students at each temperature), the chosen one on the others. */
+  /**
+   * Every combination on the seed that chose (its students at each temperature, under the first
+   * schedule), then the chosen one under each other schedule; the chosen one on the others.
+   */
   combines: CombineResult[];
-  /** The combination and temperature whose student had the fewest validation errors on the first seed. */
-  chosen: { combine: EnsembleCombine; temperature: number };
+  /** The combination and temperature whose student had the fewest validation errors on the first seed, then the schedule. */
+  chosen: Choice;
+  /** One model of the student's architecture and seed on hard labels under the chosen schedule; null under early stopping (the members' own). */
+  control: { testErrors: number; validationErrors: number; gainKept: number | null } | null;
 }
+
+type Choice = { combine: EnsembleCombine; temperature: number; schedule: Schedule };
 
 export interface EnsembleDistillResult {
   data: string;
@@ -81,6 +110,11 @@ export interface EnsembleDistillResult {
 
 /** The paper's speech result (Table 1, frame accuracy): baseline 58.9 %, 10-model ensemble 61.1 %, distilled single model 60.8 %. */
 export const paper = { baselineAccuracy: 0.589, ensembleAccuracy: 0.611, distilledAccuracy: 0.608, gainKept: (0.608 - 0.589) / (0.611 - 0.589) };
+
+/** (from − student) / (from − ensemble): the share of the ensemble's gain over `from` errors the student keeps; null without a gain. */
+function gainKept(from: number, studentErrors: number, ensembleErrors: number): number | null {
+  return from > ensembleErrors ? (from - studentErrors) / (from - ensembleErrors) : null;
+}
 
 function teacherTestErrors(teacher: Teacher, test: Dataset): number {
   return tf.tidy(() => {
@@ -120,19 +154,18 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
     const single = mean(memberTestErrors);
     console.log(`seed ${seed} members: ${memberTestErrors.join(', ')} test errors (mean ${single.toFixed(1)})`);
     const teachers = members.map((m) => layersModelTeacher(m.model));
-    const results: CombineResult[] = [];
-    const firstSeed: boolean = chosen === null;
-    for (const combine of firstSeed ? s.combines : [chosen!.combine]) {
+    // One combination's students under one schedule, one per temperature; the test set scores only the one chosen on validation.
+    const distilCombine = async (combine: EnsembleCombine, temperatures: readonly number[], schedule: Schedule): Promise<CombineResult> => {
       const teacher = ensemble(teachers, { combine });
       const ensembleTestErrors = teacherTestErrors(teacher, data.test);
       const candidates: CombineResult['candidates'] = [];
       let best: { temperature: number; validationErrors: number; model: LayersModel } | null = null;
-      for (const temperature of firstSeed ? s.temperatures : [chosen!.temperature]) {
+      for (const temperature of temperatures) {
         const student = await withTeacherCache(
           teacher,
           data.train,
           (cache) =>
-            distilStudent(cache, spec, data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, seed: 100 * seed, label: `student (${combine}, T=${temperature})`, epochs: s.studentEpochs }),
+            distilStudent(cache, spec, data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...scheduleRun(run, schedule), seed: 100 * seed, label: `student (${combine}, T=${temperature}, ${schedule})`, epochs: s.studentEpochs }),
           temperature,
         );
         const validationErrors = errorCount(student.model, data.validation);
@@ -144,29 +177,35 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
           student.model.dispose();
         }
       }
-      // The test set scores only the student chosen on validation.
       const studentTestErrors = errorCount(best!.model, data.test);
       best!.model.dispose();
-      const gain = single - ensembleTestErrors;
-      results.push({
-        combine,
-        ensembleTestErrors,
-        candidates,
-        temperature: best!.temperature,
-        studentTestErrors,
-        studentValidationErrors: best!.validationErrors,
-        gainKept: gain > 0 ? (single - studentTestErrors) / gain : null,
-      });
       const tried = candidates.map((c) => `T=${c.temperature}: ${c.validationErrors}`).join(', ');
-      console.log(`seed ${seed} ${combine}: ensemble ${ensembleTestErrors}, student (T = ${best!.temperature} chosen on validation errors, ${tried}) ${studentTestErrors} test errors`);
+      console.log(`seed ${seed} ${combine}, ${schedule}: ensemble ${ensembleTestErrors}, student (T = ${best!.temperature} chosen on validation errors, ${tried}) ${studentTestErrors} test errors`);
+      return { combine, schedule, ensembleTestErrors, candidates, temperature: best!.temperature, studentTestErrors, studentValidationErrors: best!.validationErrors, gainKept: gainKept(single, studentTestErrors, ensembleTestErrors) };
+    };
+    // Ties go to the earlier.
+    const fewest = (list: CombineResult[]) => list.reduce((a, b) => (b.studentValidationErrors < a.studentValidationErrors ? b : a));
+    const results: CombineResult[] = [];
+    if (chosen === null) {
+      for (const combine of s.combines) results.push(await distilCombine(combine, s.temperatures, s.schedules[0]!));
+      const best = fewest(results);
+      for (const schedule of s.schedules.slice(1)) results.push(await distilCombine(best.combine, [best.temperature], schedule));
+      chosen = { combine: best.combine, temperature: best.temperature, schedule: fewest(results.filter((r) => r.combine === best.combine)).schedule };
+    } else {
+      results.push(await distilCombine(chosen.combine, [chosen.temperature], chosen.schedule));
     }
     for (const m of members) m.model.dispose();
-    if (chosen === null) {
-      // Ties go to the earlier combination.
-      const best = results.reduce((a, b) => (b.studentValidationErrors < a.studentValidationErrors ? b : a));
-      chosen = { combine: best.combine, temperature: best.temperature };
+    let control: SeedResult['control'] = null;
+    if (chosen.schedule !== 'early-stop') {
+      // The student's seed and schedule on hard labels: how much of the student's gain the schedule alone gives.
+      const trained = await trainOnLabels(spec, data.train, { ...scheduleRun(run, chosen.schedule), seed: 100 * seed, label: `control (hard labels, ${chosen.schedule})`, epochs: s.studentEpochs });
+      const testErrors = errorCount(trained.model, data.test);
+      const student = chosenOf({ combines: results, chosen });
+      control = { testErrors, validationErrors: errorCount(trained.model, data.validation), gainKept: gainKept(testErrors, student.studentTestErrors, student.ensembleTestErrors) };
+      trained.model.dispose();
+      console.log(`seed ${seed} control (hard labels, ${chosen.schedule}): ${testErrors} test errors`);
     }
-    return { seed, memberTestErrors, meanMemberTestErrors: single, combines: results, chosen };
+    return { seed, memberTestErrors, meanMemberTestErrors: single, combines: results, chosen, control };
   }, writeSummary);
 
   async function writeSummary(merged: { seeds: SeedResult[]; commands: string[] }): Promise<{ text: string; files: string[]; meanGainKept: number | null }> {
@@ -194,9 +233,9 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGainKept: summaryState.meanGainKept, files };
 }
 
-/** A seed's result for the chosen combination. */
-function chosenOf(r: SeedResult): CombineResult {
-  return r.combines.find((c) => c.combine === r.chosen.combine)!;
+/** A seed's result for the chosen combination and schedule. */
+function chosenOf(r: Pick<SeedResult, 'combines' | 'chosen'>): CombineResult {
+  return r.combines.find((c) => c.combine === r.chosen.combine && c.schedule === r.chosen.schedule)!;
 }
 
 function summaryMarkdown(
@@ -211,29 +250,38 @@ function summaryMarkdown(
 ): string {
   const chooser = seeds.find((r) => r.combines.length > 1) ?? seeds[0];
   const chosen = seeds[0]?.chosen;
+  const scheduleText = (schedule: Schedule) => (s.schedules.length > 1 ? `, ${schedule}` : '');
+  const controls = seeds.map((r) => r.control).filter((c) => c !== null);
   const rows = [
     ['single model (mean of the members)', seeds.map((r) => r.meanMemberTestErrors.toFixed(1)).join(', '), '—', `${(100 * paper.baselineAccuracy).toFixed(1)} % frame accuracy`],
+    ...(controls.length > 0 ? [[`one model, hard labels, ${chosen!.schedule} (control: the student's seed and schedule)`, controls.map((c) => c.testErrors).join(', '), '—', '—']] : []),
     [
-      `${chosen?.combine ?? '—'} ensemble → student at T = ${chosen?.temperature ?? '—'}`,
+      `${chosen?.combine ?? '—'} ensemble → student at T = ${chosen?.temperature ?? '—'}${chosen ? scheduleText(chosen.schedule) : ''}`,
       seeds.map((r) => `${chosenOf(r).ensembleTestErrors} → ${chosenOf(r).studentTestErrors}`).join(', '),
       meanGainKept === null ? 'n/a (no ensemble gain in some seed)' : formatPercent(seeds.map((r) => chosenOf(r).gainKept!), 0),
       `ensemble ${(100 * paper.ensembleAccuracy).toFixed(1)} % → student ${(100 * paper.distilledAccuracy).toFixed(1)} %: ${(100 * paper.gainKept).toFixed(0)} % kept`,
     ],
   ];
   const tried = chooser
-    ? chooser.combines.map((c) => `${c.combine} (ensemble ${c.ensembleTestErrors} test errors): ${c.candidates.map((k) => `T = ${k.temperature}: ${k.validationErrors}`).join(', ')}`).join('; ')
+    ? chooser.combines.map((c) => `${c.combine}${scheduleText(c.schedule)} (ensemble ${c.ensembleTestErrors} test errors): ${c.candidates.map((k) => `T = ${k.temperature}: ${k.validationErrors}`).join(', ')}`).join('; ')
+    : '';
+  const cosineText = s.schedules.includes('cosine')
+    ? `; the students' schedules: \`early-stop\` (as the members) or \`cosine\` (all ${s.studentEpochs} epochs, the learning rate on half a cosine from its start to 0, the best validation epoch's weights kept), the combination and temperature chosen under the first, then the schedule`
     : '';
   return [
     `# ensemble-distill on ${dataName}`,
     '',
     how,
-    `- ${s.members} members ${architectureName(mlp(s.width))} (no regularisation), hard labels, ${patience === null ? '' : 'at most '}${s.memberEpochs} epochs, seeds 100·seed + k; students of the same architecture (soft weight ${s.softWeight}, hard weight ${s.hardWeight}), ${patience === null ? '' : 'at most '}${s.studentEpochs} epochs on the training set${convergenceText(patience, plateau)}; Adam, batch 128`,
-    ...(chooser ? [`- chosen on validation data (seed ${chooser.seed}, validation errors of each student: ${tried}) → ${chosen!.combine}, T = ${chosen!.temperature}`] : []),
+    `- ${s.members} members ${architectureName(mlp(s.width))} (no regularisation), hard labels, ${patience === null ? '' : 'at most '}${s.memberEpochs} epochs, seeds 100·seed + k; students of the same architecture (soft weight ${s.softWeight}, hard weight ${s.hardWeight}), ${patience === null ? '' : 'at most '}${s.studentEpochs} epochs on the training set${convergenceText(patience, plateau)}; Adam, batch 128${cosineText}`,
+    ...(chooser ? [`- chosen on validation data (seed ${chooser.seed}, validation errors of each student: ${tried}) → ${chosen!.combine}, T = ${chosen!.temperature}${scheduleText(chosen!.schedule)}`] : []),
     '',
     `Test errors out of ${testSize} per seed, and the share of the ensemble's gain over one model that the student keeps, (single − student) / (single − ensemble), mean ± std over seeds:`,
     '',
     markdownTable(['model', 'test errors per seed', 'gain kept', 'paper (speech, Table 1)'], rows),
     '',
+    ...(controls.length > 0
+      ? [`The same share measured from the control instead of the members' mean, (control − student) / (control − ensemble), what distillation adds beyond the schedule: ${formatShares(controls.map((c) => c.gainKept))}.`, '']
+      : []),
     "'geometric' and 'logits' give the same soft targets when every member has logits (the geometric mean of softmax(v/T) is the softmax of the mean logits over T); their students differ only by float rounding.",
   ].join('\n');
 }

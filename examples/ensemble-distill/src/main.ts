@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { nameList, numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
+import { nameList, numberList, positiveInteger, runExampleMain, scheduleFlags } from '@kd-examples/shared';
 import { combines, defaultSettings, runEnsembleDistill } from './ensemble-distill';
 
 await runExampleMain(
@@ -14,6 +14,7 @@ await runExampleMain(
       'student-epochs': { type: 'string' },
       temperatures: { type: 'string' },
       combines: { type: 'string' },
+      schedules: { type: 'string' },
     },
     usage: `  --members <n>          default ${defaultSettings.members}
   --width <units>        hidden units per layer of members and student, default ${defaultSettings.width}
@@ -22,7 +23,14 @@ await runExampleMain(
   --temperatures 4,20    the first seed distils each combination at each; the student with the fewest
                          validation errors sets the combination and temperature of every seed; default ${defaultSettings.temperatures.join(',')}
   --combines arithmetic,geometric,logits
-                         the combinations the first seed tries; default ${defaultSettings.combines.join(',')}`,
+                         the combinations the first seed tries; default ${defaultSettings.combines.join(',')}
+  --schedules early-stop,cosine
+                         the students' schedules: the combinations and temperatures are chosen under
+                         the first, then the first seed's validation data chooses among them:
+                         early-stop (--patience, --lr-plateau) or cosine (all --student-epochs epochs,
+                         the learning rate on half a cosine to 0, the best validation epoch's weights
+                         kept; a hard-label model with the student's seed trains under it too, as a
+                         control); default ${defaultSettings.schedules.join(',')}`,
     run: (flags, values, context) =>
       runEnsembleDistill(flags, context, {
         ...defaultSettings,
@@ -32,6 +40,7 @@ await runExampleMain(
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
         ...(values.combines !== undefined ? { combines: nameList('--combines', values.combines as string, combines) } : {}),
+        ...scheduleFlags(values),
       }),
   },
   process.argv.slice(2),

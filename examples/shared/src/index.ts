@@ -7,6 +7,8 @@ export { commonOptions, commonUsage, FlagError, integerList, nameList, numberLis
 export type { CommonFlags } from './flags';
 export { distilRecipes, recipeAugmentation, recipeFlags, recipeOptions, recipeUsage } from './recipes';
 export type { Recipe, RecipeSettings, RecipeStudent } from './recipes';
+export { scheduleFlags, scheduleNames, scheduleRun, trainSchedules } from './schedules';
+export type { Schedule } from './schedules';
 export { createRunContext, machineInfo, markdownTable, provenance, recordedChoice, runHeader, runSeeds, writeResultFile } from './results';
 export type { Machine, RunContext, SeedsRun } from './results';
 export { formatMeanStd, formatPercent, formatShares, gapClosed, mean, std } from './stats';

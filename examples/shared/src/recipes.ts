@@ -2,6 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { Dataset } from '@kd/data';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 import { FlagError, nameList, numberList, positiveInteger } from './flags';
+import type { Schedule } from './schedules';
 import type { RunOptions } from './training';
 import { withTeacherCache } from './training';
 
@@ -68,37 +69,55 @@ export function recipeAugmentation(recipe: Recipe, s: RecipeSettings): Pick<RunO
 export interface RecipeStudent {
   temperature: number;
   recipe: Recipe;
+  schedule: Schedule;
   validationErrors: number;
 }
 
+/** What `distilRecipes` chooses among, each list in the order tried. */
+export interface RecipeCandidates {
+  temperatures: readonly number[];
+  recipes: readonly Recipe[];
+  schedules: readonly Schedule[];
+}
+
+/** One student of `distilRecipes`: another seed's choice. */
+export type RecipeChoice = Pick<RecipeStudent, 'temperature' | 'recipe' | 'schedule'>;
+
 /**
  * Students distilled from `teacher` on `transfer` by `distil`. With `fixed` (another seed's
- * choice), only that one. Otherwise the temperature first, one student per candidate on the plain
- * recipe (the teacher's outputs cached once), then one per augmenting recipe at the temperature
- * whose student had the fewest validation errors; the chosen student is the one with the fewest
- * validation errors at that temperature among `recipes` (ties to the earlier). Returns every
- * student trained and the chosen one.
+ * choice), only that one. Otherwise, under the first candidate schedule, the temperature first,
+ * one student per candidate on the plain recipe (the teacher's outputs cached once), then one per
+ * augmenting recipe at the temperature whose student had the fewest validation errors; then the
+ * recipe with the fewest validation errors at that temperature among `recipes` under each other
+ * schedule. The chosen student is the one with the fewest validation errors of the last stage
+ * (ties to the earlier). Returns every student trained and the chosen one.
  */
 export async function distilRecipes<D extends RecipeStudent>(
   teacher: Teacher,
   transfer: Dataset,
-  candidates: { temperatures: readonly number[]; recipes: readonly Recipe[] },
-  fixed: { temperature: number; recipe: Recipe } | null,
-  distil: (source: Teacher | TeacherCache, temperature: number, recipe: Recipe) => Promise<D>,
+  candidates: RecipeCandidates,
+  fixed: RecipeChoice | null,
+  distil: (source: Teacher | TeacherCache, temperature: number, recipe: Recipe, schedule: Schedule) => Promise<D>,
 ): Promise<{ students: D[]; chosen: D }> {
   const students: D[] = [];
-  const plain = (temperatures: readonly number[]) =>
+  const plain = (temperatures: readonly number[], schedule: Schedule) =>
     withTeacherCache(teacher, transfer, async (cache) => {
-      for (const temperature of temperatures) students.push(await distil(cache, temperature, 'plain'));
+      for (const temperature of temperatures) students.push(await distil(cache, temperature, 'plain', schedule));
     });
+  const one = async (temperature: number, recipe: Recipe, schedule: Schedule) => {
+    if (recipe === 'plain') await plain([temperature], schedule);
+    else students.push(await distil(teacher, temperature, recipe, schedule));
+  };
   const fewest = (list: D[]) => list.reduce((best, d) => (d.validationErrors < best.validationErrors ? d : best));
   if (fixed !== null) {
-    if (fixed.recipe === 'plain') await plain([fixed.temperature]);
-    else students.push(await distil(teacher, fixed.temperature, fixed.recipe));
+    await one(fixed.temperature, fixed.recipe, fixed.schedule);
     return { students, chosen: students[0]! };
   }
-  await plain(candidates.temperatures);
+  const [first, ...others] = candidates.schedules;
+  await plain(candidates.temperatures, first!);
   const temperature = fewest(students).temperature;
-  for (const recipe of candidates.recipes.filter((r) => r !== 'plain')) students.push(await distil(teacher, temperature, recipe));
-  return { students, chosen: fewest(students.filter((d) => d.temperature === temperature && candidates.recipes.includes(d.recipe))) };
+  for (const recipe of candidates.recipes.filter((r) => r !== 'plain')) await one(temperature, recipe, first!);
+  const { recipe } = fewest(students.filter((d) => d.temperature === temperature && candidates.recipes.includes(d.recipe)));
+  for (const schedule of others) await one(temperature, recipe, schedule);
+  return { students, chosen: fewest(students.filter((d) => d.temperature === temperature && d.recipe === recipe)) };
 }

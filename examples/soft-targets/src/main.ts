@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { integerList, nameList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain } from '@kd-examples/shared';
-import { defaultSettings, runSoftTargets, smallScheduleNames } from './soft-targets';
+import { integerList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain, scheduleFlags } from '@kd-examples/shared';
+import { defaultSettings, runSoftTargets } from './soft-targets';
 
 await runExampleMain(
   {
@@ -42,7 +42,7 @@ ${recipeUsage(defaultSettings)}
         ...(values['teacher-jitter'] !== undefined ? { teacherJitters: integerList('--teacher-jitter', values['teacher-jitter'] as string) } : {}),
         ...(values['teacher-dropout'] !== undefined ? { teacherDropouts: numberList('--teacher-dropout', values['teacher-dropout'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
-        ...(values.schedules !== undefined ? { schedules: nameList('--schedules', values.schedules as string, smallScheduleNames) } : {}),
+        ...scheduleFlags(values),
         ...recipeFlags(values),
       }),
   },

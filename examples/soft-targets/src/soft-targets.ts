@@ -19,11 +19,13 @@ import {
   recipeAugmentation,
   recordedChoice,
   runSeeds,
+  scheduleRun,
   seedRunOptions,
   trainOnLabels,
+  trainSchedules,
   writeResultFile,
 } from '@kd-examples/shared';
-import type { CommonFlags, ExampleData, ModelErrors, PaperTeacherChoice, Recipe, RecipeSettings, RunContext, RunOptions, Trained } from '@kd-examples/shared';
+import type { CommonFlags, ExampleData, ModelErrors, PaperTeacherChoice, Recipe, RecipeSettings, RunContext, RunOptions, Schedule, Trained } from '@kd-examples/shared';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 
 export interface SoftTargetsSettings extends RecipeSettings {
@@ -49,12 +51,8 @@ export interface SoftTargetsSettings extends RecipeSettings {
    * The hard-label student on the share chooses among them on its own validation errors; the
    * augmented control trains with the soft-target student's.
    */
-  schedules: SmallSchedule[];
+  schedules: Schedule[];
 }
-
-/** How the students on the small share train: see {@link SoftTargetsSettings.schedules}. */
-export type SmallSchedule = 'early-stop' | 'cosine';
-export const smallScheduleNames: readonly SmallSchedule[] = ['early-stop', 'cosine'];
 
 export const defaultSettings: SoftTargetsSettings = {
   fraction: 0.03,
@@ -91,7 +89,7 @@ export interface SeedResult {
   candidates: SoftStudent[];
   temperature: number;
   recipe: Recipe;
-  schedule: SmallSchedule;
+  schedule: Schedule;
   softSmall: SoftStudent;
   /** (hard on the share − soft on the share) / (hard on the share − all data): the share of the gap soft targets recover. */
   recovered: number | null;
@@ -99,8 +97,8 @@ export interface SeedResult {
   recoveredBeyondAugmentation: number | null;
 }
 
-type SoftStudent = ModelErrors & { temperature: number; recipe: Recipe; schedule: SmallSchedule };
-type HardStudent = ModelErrors & { schedule: SmallSchedule };
+type SoftStudent = ModelErrors & { temperature: number; recipe: Recipe; schedule: Schedule };
+type HardStudent = ModelErrors & { schedule: Schedule };
 
 export interface SoftTargetsResult {
   data: string;
@@ -152,37 +150,20 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
       return e;
     };
     const allData = await scored('student, all data, hard labels', trainOnLabels(student, data.train, { ...run, label: 'student, all data' }));
-    const smallRun = (schedule: SmallSchedule): RunOptions => (schedule === 'cosine' ? { ...run, cosine: true } : run);
-    const distilOn =
-      (schedule: SmallSchedule) =>
-      async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe): Promise<SoftStudent> => {
-        const e = await scored(
-          `student, ${small.size} examples, soft targets at T = ${temperature}, ${recipe}, ${schedule}`,
-          distilStudent(source, student, small, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...smallRun(schedule), ...recipeAugmentation(recipe, s), label: `student, small share, T=${temperature} ${recipe} ${schedule}` }),
-        );
-        return { ...e, temperature, recipe, schedule };
-      };
-    const teacherModel = layersModelTeacher(picked.trained.model);
-    // Another seed's choice, or, while this seed chooses, the temperature and recipe on the first candidate schedule.
-    const recipes = await distilRecipes(teacherModel, small, s, choice, distilOn(choice?.schedule ?? s.schedules[0]!));
-    const candidates = recipes.students;
-    let softSmall = recipes.chosen;
-    if (firstSeed) {
-      // The schedule last: the chosen temperature and recipe under each other candidate schedule.
-      for (const schedule of s.schedules.slice(1)) {
-        const again = await distilRecipes(teacherModel, small, s, { temperature: softSmall.temperature, recipe: softSmall.recipe }, distilOn(schedule));
-        candidates.push(again.chosen);
-        if (again.chosen.validationErrors < softSmall.validationErrors) softSmall = again.chosen;
-      }
-    }
+    const distil = async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe, schedule: Schedule): Promise<SoftStudent> => {
+      const e = await scored(
+        `student, ${small.size} examples, soft targets at T = ${temperature}, ${recipe}, ${schedule}`,
+        distilStudent(source, student, small, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...scheduleRun(run, schedule), ...recipeAugmentation(recipe, s), label: `student, small share, T=${temperature} ${recipe} ${schedule}` }),
+      );
+      return { ...e, temperature, recipe, schedule };
+    };
+    // Another seed's choice, or, while this seed chooses, the temperature, the recipe, then the schedule.
+    const { students: candidates, chosen: softSmall } = await distilRecipes(layersModelTeacher(picked.trained.model), small, s, choice, distil);
     picked.trained.model.dispose();
     // The hard-label student on the share, its schedule chosen on its own validation errors (the first seed tries each).
-    const hardCandidates: HardStudent[] = [];
-    for (const hardSchedule of firstSeed ? s.schedules : [choice!.hardSchedule]) {
-      const e = await scored(`student, ${small.size} examples, hard labels, ${hardSchedule}`, trainOnLabels(student, small, { ...smallRun(hardSchedule), label: `student, small share, hard labels ${hardSchedule}` }));
-      hardCandidates.push({ ...e, schedule: hardSchedule });
-    }
-    const hardSmall = hardCandidates.reduce((best, h) => (h.validationErrors < best.validationErrors ? h : best));
+    const { candidates: hardCandidates, chosen: hardSmall } = await trainSchedules(firstSeed ? s.schedules : [choice!.hardSchedule], (schedule) =>
+      scored(`student, ${small.size} examples, hard labels, ${schedule}`, trainOnLabels(student, small, { ...scheduleRun(run, schedule), label: `student, small share, hard labels ${schedule}` })),
+    );
     choice ??= { jitter: picked.jitter, dropout: picked.dropout, temperature: softSmall.temperature, recipe: softSmall.recipe, schedule: softSmall.schedule, hardSchedule: hardSmall.schedule };
     // The control: the soft-target student's recipe and schedule, with hard labels.
     const hardSmallAugmented =
@@ -190,7 +171,7 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
         ? null
         : await scored(
             `student, ${small.size} examples, hard labels, ${choice.recipe}, ${choice.schedule}`,
-            trainOnLabels(student, small, { ...smallRun(choice.schedule), ...recipeAugmentation(choice.recipe, s), label: `student, small share, hard labels, ${choice.recipe} ${choice.schedule}` }),
+            trainOnLabels(student, small, { ...scheduleRun(run, choice.schedule), ...recipeAugmentation(choice.recipe, s), label: `student, small share, hard labels, ${choice.recipe} ${choice.schedule}` }),
           );
     return {
       seed,
@@ -266,7 +247,7 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
   const cosineText = s.schedules.includes('cosine')
     ? `; schedules of the students on the share: \`early-stop\` (as above) or \`cosine\` (all ${s.studentEpochs} epochs, the learning rate on half a cosine from its start to 0, the best validation epoch's weights kept)`
     : '';
-  const scheduleText = (candidate: SmallSchedule) => (s.schedules.length > 1 ? ` ${candidate}` : '');
+  const scheduleText = (candidate: Schedule) => (s.schedules.length > 1 ? ` ${candidate}` : '');
   return [
     `# soft-targets on ${data.name}`,
     '',
