@@ -39,7 +39,7 @@ describe(`ensemble-distill --quick [${backend}]`, () => {
       expect(c.studentValidationErrors).toBe(Math.min(...c.candidates.map((k) => k.validationErrors)));
       expect(c.candidates.find((k) => k.temperature === c.temperature)!.validationErrors).toBe(c.studentValidationErrors);
     }
-    expect(result.files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mnist-digits-quick-seed0.json', 'mnist-digits-quick-summary.md', 'mnist-digits-quick-errors.svg']);
+    expect(result.files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mnist-digits-quick-seed0.json', 'mnist-digits-quick-summary.md', 'mnist-digits-quick-errors.svg', 'mnist-digits-quick-validation-curves.svg']);
     result.files.forEach((f) => expect(existsSync(f)).toBe(true));
     expect(JSON.parse(readFileSync(result.files[0]!, 'utf8'))).toMatchObject({ example: 'ensemble-distill', seed: 0, settings: { members: 3, width: 32 } });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
@@ -74,6 +74,12 @@ describe(`ensemble-distill --quick [${backend}]`, () => {
     expect(second!.combines.map((c) => [c.combine, c.schedule])).toEqual([[first!.chosen.combine, first!.chosen.schedule]]);
     expect(second!.control === null).toBe(first!.chosen.schedule === 'early-stop');
     expect(readFileSync(result.files.find((f) => f.endsWith('summary.md'))!, 'utf8')).toContain(`→ ${first!.chosen.combine}, T = 4, ${first!.chosen.schedule}`);
+    // The choosing seed's students drawn per epoch; a cosine student runs every epoch and keeps its best.
+    const cosine = first!.combines[2]!.candidates[0]!;
+    expect(cosine.validationCurve).toHaveLength(6);
+    expect(cosine.validationErrors).toBe(Math.min(...cosine.validationCurve));
+    const svg = readFileSync(result.files.find((f) => f.endsWith('validation-curves.svg'))!, 'utf8');
+    expect(svg).toContain(`student, ${first!.chosen.combine}, T = 4, cosine`);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 

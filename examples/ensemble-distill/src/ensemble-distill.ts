@@ -5,6 +5,7 @@ import { ensemble, layersModelTeacher } from '@kd/ensemble';
 import type { EnsembleCombine, Teacher } from '@kd/ensemble';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { errorCount as errorCountOf } from '@kd/trainer';
+import type { FitResult } from '@kd/trainer';
 import {
   architectureName,
   cachedTraining,
@@ -23,6 +24,7 @@ import {
   scheduleRun,
   seedRunOptions,
   trainOnLabels,
+  validationErrorCurve,
   withTeacherCache,
   writeResultFile,
 } from '@kd-examples/shared';
@@ -71,8 +73,8 @@ export interface CombineResult {
   /** The schedule its students trained under. */
   schedule: Schedule;
   ensembleTestErrors: number;
-  /** Validation errors of the student distilled at each temperature. */
-  candidates: Array<{ temperature: number; validationErrors: number }>;
+  /** Validation errors of the student distilled at each temperature, and after each of its epochs. */
+  candidates: Array<{ temperature: number; validationErrors: number; validationCurve: number[] }>;
   /** The temperature whose student had the fewest validation errors (the first listed on a tie). */
   temperature: number;
   studentTestErrors: number;
@@ -93,7 +95,7 @@ export interface SeedResult {
   /** The combination and temperature whose student had the fewest validation errors on the first seed, then the schedule. */
   chosen: Choice;
   /** One model of the student's architecture and seed on hard labels under the chosen schedule; null under early stopping (the members' own). */
-  control: { testErrors: number; validationErrors: number; gainKept: number | null } | null;
+  control: { testErrors: number; validationErrors: number; validationCurve: number[]; gainKept: number | null } | null;
 }
 
 type Choice = { combine: EnsembleCombine; temperature: number; schedule: Schedule };
@@ -169,7 +171,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
           temperature,
         );
         const validationErrors = errorCount(student.model, data.validation);
-        candidates.push({ temperature, validationErrors });
+        candidates.push({ temperature, validationErrors, validationCurve: curveOf(student.fit) });
         if (best === null || validationErrors < best.validationErrors) {
           best?.model.dispose();
           best = { temperature, validationErrors, model: student.model };
@@ -201,7 +203,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       const trained = await trainOnLabels(spec, data.train, { ...scheduleRun(run, chosen.schedule), seed: 100 * seed, label: `control (hard labels, ${chosen.schedule})`, epochs: s.studentEpochs });
       const testErrors = errorCount(trained.model, data.test);
       const student = chosenOf({ combines: results, chosen });
-      control = { testErrors, validationErrors: errorCount(trained.model, data.validation), gainKept: gainKept(testErrors, student.studentTestErrors, student.ensembleTestErrors) };
+      control = { testErrors, validationErrors: errorCount(trained.model, data.validation), validationCurve: curveOf(trained.fit), gainKept: gainKept(testErrors, student.studentTestErrors, student.ensembleTestErrors) };
       trained.model.dispose();
       console.log(`seed ${seed} control (hard labels, ${chosen.schedule}): ${testErrors} test errors`);
     }
@@ -228,9 +230,32 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       ],
     });
     written.push(await writeResultFile(context, `${data.name}-errors.svg`, chart));
+    const curves = curvesChart(data.name, data.validation.size, all);
+    if (curves !== null) written.push(await writeResultFile(context, `${data.name}-validation-curves.svg`, curves));
     return { text: summary, files: written, meanGainKept };
   }
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGainKept: summaryState.meanGainKept, files };
+}
+
+/** Validation errors after each epoch of a model trained here. */
+function curveOf(fit: FitResult | null): number[] {
+  return validationErrorCurve(fit).map(([, errors]) => errors);
+}
+
+/** A chart's line: errors after epochs 1, 2, .... */
+function curveLine(name: string, curve: readonly number[]): { name: string; points: Array<[number, number]> } {
+  return { name, points: curve.map((errors, i) => [i + 1, errors]) };
+}
+
+/** The validation errors per epoch of every student the choosing seed trained, and of its control (null when no seed chose). */
+function curvesChart(dataName: string, validationSize: number, seeds: readonly SeedResult[]): string | null {
+  const chooser = seeds.find((r) => r.combines.length > 1);
+  if (chooser === undefined) return null;
+  const series = [
+    ...chooser.combines.flatMap((c) => c.candidates.map((k) => curveLine(`student, ${c.combine}, T = ${k.temperature}, ${c.schedule}`, k.validationCurve))),
+    ...(chooser.control ? [curveLine(`one model, hard labels, ${chooser.chosen.schedule} (control)`, chooser.control.validationCurve)] : []),
+  ];
+  return lineChartSvg({ title: `Validation errors per epoch (${dataName}, seed ${chooser.seed})`, xLabel: 'epoch', yLabel: `errors / ${validationSize}`, series, width: 800, height: 480 });
 }
 
 /** A seed's result for the chosen combination and schedule. */
