@@ -27,7 +27,7 @@ const experiments = [
   {
     name: 'cnn-distill',
     after: [],
-    args: [...converge, '--teacher-jitter', '0,1', '--teacher-epochs', '150', '--student-epochs', '150', '--temperatures', '2,4,8', '--recipes', 'plain,jitter,mixup', '--student-jitter', '1', '--mixup-alpha', '0.2'],
+    args: [...converge, '--teacher-jitter', '0,1', '--teacher-epochs', '150', '--student-epochs', '100', '--temperatures', '2,4,8', '--recipes', 'plain,jitter,mixup', '--student-jitter', '1', '--mixup-alpha', '0.2', '--schedules', 'early-stop,cosine'],
   },
   { name: 'ensemble-distill', after: [], args: [...converge, '--member-epochs', '100', '--student-epochs', '100', '--temperatures', '4,8', '--combines', 'arithmetic,logits', '--schedules', 'early-stop,cosine'] },
   { name: 'omitted-class', after: ['mnist-distill'], args: [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperature', chosenTemperature] },
