@@ -7,7 +7,7 @@ import type { RunOptions } from './training';
  * epoch's weights kept: a long schedule fixed in advance, Beyer et al. 2022's patient teaching).
  */
 export type Schedule = 'early-stop' | 'cosine';
-export const scheduleNames: readonly Schedule[] = ['early-stop', 'cosine'];
+const scheduleNames: readonly Schedule[] = ['early-stop', 'cosine'];
 
 /** `--schedules`, checked (an Error names the flag and the names it takes); nothing when not given. */
 export function scheduleFlags(values: Record<string, string | boolean | undefined>): { schedules?: Schedule[] } {
