@@ -5,6 +5,7 @@ import {
   chooseOnValidation,
   cnnTeacher,
   convergenceText,
+  curveLine,
   distilRecipes,
   distilStudent,
   formatMeanStd,
@@ -21,6 +22,7 @@ import {
   recordedChoice,
   runSeeds,
   scheduleRun,
+  scoreAndDispose,
   seedRunOptions,
   teacherFor,
   trainOnLabels,
@@ -136,14 +138,11 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
     const teacher = modelErrors(teacherModel, data);
     report(`CNN teacher (jitter ${picked.chosen})`, teacher);
     if (firstSeed) curves.push({ name: 'CNN teacher', points: validationErrorCurve(teacherModel.fit) });
-    const scheduleText = (schedule: Schedule) => (s.schedules.length > 1 ? `, ${schedule}` : '');
+    const scheduleText = (schedule: Schedule) => scheduleSuffix(s, schedule);
     // A student's errors (its validation curve drawn on the seed that chooses), the model disposed.
     const scored = async (name: string, trained: Promise<Trained>): Promise<ModelErrors> => {
-      const t = await trained;
-      const e = modelErrors(t, data);
-      report(name, e);
-      if (firstSeed) curves.push({ name, points: validationErrorCurve(t.fit) });
-      t.model.dispose();
+      const e = await scoreAndDispose(name, trained, data, report);
+      if (firstSeed) curves.push(curveLine(name, e.validationCurve));
       return e;
     };
     // The hard-label student, its schedule chosen on its own validation errors (the first seed tries each).
@@ -206,6 +205,11 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGapClosed: summary.meanGapClosed, files };
 }
 
+/** `, <schedule>` in a model's name when there is a schedule to choose; nothing otherwise. */
+function scheduleSuffix(s: CnnDistillSettings, schedule: Schedule): string {
+  return s.schedules.length > 1 ? `, ${schedule}` : '';
+}
+
 function summaryMarkdown(data: ExampleData, s: CnnDistillSettings, quick: boolean, patience: number | null, plateau: number | null, seeds: readonly SeedResult[], meanGap: number | null, how: string): string {
   const testSize = data.test.size;
   const pct = (errors: number[]) => `${formatMeanStd(errors.map((e) => (100 * e) / testSize), 2)} %`;
@@ -218,7 +222,7 @@ function summaryMarkdown(data: ExampleData, s: CnnDistillSettings, quick: boolea
   const recipe = first?.recipe ?? s.recipes[0]!;
   const temperature = first?.temperature ?? s.temperatures[0]!;
   const schedule = first?.schedule ?? s.schedules[0]!;
-  const scheduleText = (candidate: Schedule) => (s.schedules.length > 1 ? `, ${candidate}` : '');
+  const scheduleText = (candidate: Schedule) => scheduleSuffix(s, candidate);
   const rows = [
     row(`teacher ${architectureName(cnnTeacher(quick))}, dropout${(first?.teacherJitter ?? 0) > 0 ? `, ${first!.teacherJitter}-pixel jitter` : ''}`, seeds.map((r) => r.teacher), reference.teacherErrors),
     row(`student ${student}, hard labels${scheduleText(first?.hardStudent.schedule ?? schedule)}`, seeds.map((r) => r.hardStudent), reference.hardStudentErrors),

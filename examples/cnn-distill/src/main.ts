@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { integerList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain, scheduleFlags } from '@kd-examples/shared';
+import { integerList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain, scheduleFlags, scheduleOptions } from '@kd-examples/shared';
 import { defaultSettings, runCnnDistill } from './cnn-distill';
 
 await runExampleMain(
@@ -12,7 +12,7 @@ await runExampleMain(
       'student-epochs': { type: 'string' },
       'teacher-jitter': { type: 'string' },
       temperatures: { type: 'string' },
-      schedules: { type: 'string' },
+      ...scheduleOptions,
       ...recipeOptions,
     },
     usage: `  --teacher-epochs <n>   default ${defaultSettings.teacherEpochs}

@@ -5,11 +5,11 @@ import { ensemble, layersModelTeacher } from '@kd/ensemble';
 import type { EnsembleCombine, Teacher } from '@kd/ensemble';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { errorCount as errorCountOf } from '@kd/trainer';
-import type { FitResult } from '@kd/trainer';
 import {
   architectureName,
   cachedTraining,
   convergenceText,
+  curveLine,
   distilStudent,
   errorCount,
   formatPercent,
@@ -24,7 +24,7 @@ import {
   scheduleRun,
   seedRunOptions,
   trainOnLabels,
-  validationErrorCurve,
+  validationErrorsPerEpoch,
   withTeacherCache,
   writeResultFile,
 } from '@kd-examples/shared';
@@ -171,7 +171,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
           temperature,
         );
         const validationErrors = errorCount(student.model, data.validation);
-        candidates.push({ temperature, validationErrors, validationCurve: curveOf(student.fit) });
+        candidates.push({ temperature, validationErrors, validationCurve: validationErrorsPerEpoch(student.fit) });
         if (best === null || validationErrors < best.validationErrors) {
           best?.model.dispose();
           best = { temperature, validationErrors, model: student.model };
@@ -203,7 +203,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       const trained = await trainOnLabels(spec, data.train, { ...scheduleRun(run, chosen.schedule), seed: 100 * seed, label: `control (hard labels, ${chosen.schedule})`, epochs: s.studentEpochs });
       const testErrors = errorCount(trained.model, data.test);
       const student = chosenOf({ combines: results, chosen });
-      control = { testErrors, validationErrors: errorCount(trained.model, data.validation), validationCurve: curveOf(trained.fit), gainKept: gainKept(testErrors, student.studentTestErrors, student.ensembleTestErrors) };
+      control = { testErrors, validationErrors: errorCount(trained.model, data.validation), validationCurve: validationErrorsPerEpoch(trained.fit), gainKept: gainKept(testErrors, student.studentTestErrors, student.ensembleTestErrors) };
       trained.model.dispose();
       console.log(`seed ${seed} control (hard labels, ${chosen.schedule}): ${testErrors} test errors`);
     }
@@ -235,16 +235,6 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
     return { text: summary, files: written, meanGainKept };
   }
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGainKept: summaryState.meanGainKept, files };
-}
-
-/** Validation errors after each epoch of a model trained here. */
-function curveOf(fit: FitResult | null): number[] {
-  return validationErrorCurve(fit).map(([, errors]) => errors);
-}
-
-/** A chart's line: errors after epochs 1, 2, .... */
-function curveLine(name: string, curve: readonly number[]): { name: string; points: Array<[number, number]> } {
-  return { name, points: curve.map((errors, i) => [i + 1, errors]) };
 }
 
 /** The validation errors per epoch of every student the choosing seed trained, and of its control (null when no seed chose). */

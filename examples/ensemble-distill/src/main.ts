@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { nameList, numberList, positiveInteger, runExampleMain, scheduleFlags } from '@kd-examples/shared';
+import { nameList, numberList, positiveInteger, runExampleMain, scheduleFlags, scheduleOptions } from '@kd-examples/shared';
 import { combines, defaultSettings, runEnsembleDistill } from './ensemble-distill';
 
 await runExampleMain(
@@ -14,7 +14,7 @@ await runExampleMain(
       'student-epochs': { type: 'string' },
       temperatures: { type: 'string' },
       combines: { type: 'string' },
-      schedules: { type: 'string' },
+      ...scheduleOptions,
     },
     usage: `  --members <n>          default ${defaultSettings.members}
   --width <units>        hidden units per layer of members and student, default ${defaultSettings.width}

@@ -7,7 +7,7 @@ export { commonOptions, commonUsage, FlagError, integerList, nameList, numberLis
 export type { CommonFlags } from './flags';
 export { distilRecipes, recipeAugmentation, recipeFlags, recipeOptions, recipeUsage } from './recipes';
 export type { Recipe, RecipeSettings, RecipeStudent } from './recipes';
-export { scheduleFlags, scheduleRun, trainSchedules } from './schedules';
+export { scheduleFlags, scheduleOptions, scheduleRun, trainSchedules } from './schedules';
 export type { Schedule } from './schedules';
 export { createRunContext, machineInfo, markdownTable, provenance, recordedChoice, runHeader, runSeeds, writeResultFile } from './results';
 export type { Machine, RunContext, SeedsRun } from './results';
@@ -16,17 +16,20 @@ export {
   cachedTraining,
   chooseOnValidation,
   convergenceText,
+  curveLine,
   distilStudent,
   errorCount,
   modelErrors,
   modelErrorsReporter,
   paperTeacherChosen,
   predictProbs,
+  scoreAndDispose,
   seedRunOptions,
   teacherFor,
   trainModelOnLabels,
   trainOnLabels,
   validationErrorCurve,
+  validationErrorsPerEpoch,
   withTeacherCache,
 } from './training';
 export type { CachedTrainingOptions, Candidate, PaperTeacherChoice, DistillSettings, ModelErrors, RunOptions, Trained } from './training';

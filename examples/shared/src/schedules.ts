@@ -1,3 +1,4 @@
+import type { ParseArgsConfig } from 'node:util';
 import { nameList } from './flags';
 import type { RunOptions } from './training';
 
@@ -8,6 +9,9 @@ import type { RunOptions } from './training';
  */
 export type Schedule = 'early-stop' | 'cosine';
 const scheduleNames: readonly Schedule[] = ['early-stop', 'cosine'];
+
+/** The flag of the schedules (`--schedules`), as parseArgs options. */
+export const scheduleOptions = { schedules: { type: 'string' } } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /** `--schedules`, checked (an Error names the flag and the names it takes); nothing when not given. */
 export function scheduleFlags(values: Record<string, string | boolean | undefined>): { schedules?: Schedule[] } {

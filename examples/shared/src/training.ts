@@ -189,15 +189,24 @@ export interface ModelErrors {
 
 /** A trained model's errors on validation and test (the test set is read here, once per model). */
 export function modelErrors(t: Trained, data: ExampleData): ModelErrors {
-  const curve = validationErrorCurve(t.fit);
+  const curve = validationErrorsPerEpoch(t.fit);
   return {
     validationErrors: errorCount(t.model, data.validation),
     testErrors: errorCount(t.model, data.test),
     seconds: Math.round(t.seconds),
-    validationCurve: curve.map(([, errors]) => errors),
+    validationCurve: curve,
     epochs: t.fit?.epochs ?? curve.length,
     bestEpoch: t.fit?.best?.inModel ? t.fit.best.epoch : (t.fit?.epochs ?? curve.length),
   };
+}
+
+/** Awaits `trained`, scores it ({@link modelErrors}), reports it under `name` and disposes its model. */
+export async function scoreAndDispose(name: string, trained: Promise<Trained>, data: ExampleData, report: (name: string, e: ModelErrors) => void): Promise<ModelErrors> {
+  const t = await trained;
+  const e = modelErrors(t, data);
+  report(name, e);
+  t.model.dispose();
+  return e;
 }
 
 /** Prints one line per model of a seed: its validation and test errors, best epoch and time. */
@@ -215,6 +224,16 @@ export function errorCount(model: LayersModel, data: Dataset): number {
 export function validationErrorCurve(fit: FitResult | null): Array<[number, number]> {
   if (fit === null) return [];
   return fit.history.filter((r) => r.validation).map((record) => [record.epoch, record.validation!.errorCount!]);
+}
+
+/** Validation errors after each epoch (empty without validation or history). */
+export function validationErrorsPerEpoch(fit: FitResult | null): number[] {
+  return validationErrorCurve(fit).map(([, errors]) => errors);
+}
+
+/** A line chart's series from validation errors recorded per epoch (epochs 1, 2, ...). */
+export function curveLine(name: string, curve: readonly number[]): { name: string; points: Array<[number, number]> } {
+  return { name, points: curve.map((errors, i) => [i + 1, errors]) };
 }
 
 /**

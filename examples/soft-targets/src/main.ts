@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { integerList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain, scheduleFlags } from '@kd-examples/shared';
+import { integerList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain, scheduleFlags, scheduleOptions } from '@kd-examples/shared';
 import { defaultSettings, runSoftTargets } from './soft-targets';
 
 await runExampleMain(
@@ -14,7 +14,7 @@ await runExampleMain(
       'teacher-jitter': { type: 'string' },
       'teacher-dropout': { type: 'string' },
       temperatures: { type: 'string' },
-      schedules: { type: 'string' },
+      ...scheduleOptions,
       ...recipeOptions,
     },
     usage: `  --fraction <f>         the share of the training set the small students see, default ${defaultSettings.fraction}

@@ -3,6 +3,7 @@ import { lineChartSvg } from '@kd/plots';
 import {
   architectureName,
   convergenceText,
+  curveLine,
   distilRecipes,
   distilStudent,
   formatMeanStd,
@@ -20,6 +21,7 @@ import {
   recordedChoice,
   runSeeds,
   scheduleRun,
+  scoreAndDispose,
   seedRunOptions,
   trainOnLabels,
   trainSchedules,
@@ -142,13 +144,7 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
     const teacher = modelErrors(picked.trained, data);
     report(`teacher (dropout ${picked.dropout}, jitter ${picked.jitter})`, teacher);
 
-    const scored = async (name: string, trained: Promise<Trained>): Promise<ModelErrors> => {
-      const t = await trained;
-      const e = modelErrors(t, data);
-      report(name, e);
-      t.model.dispose();
-      return e;
-    };
+    const scored = (name: string, trained: Promise<Trained>) => scoreAndDispose(name, trained, data, report);
     const allData = await scored('student, all data, hard labels', trainOnLabels(student, data.train, { ...run, label: 'student, all data' }));
     const distil = async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe, schedule: Schedule): Promise<SoftStudent> => {
       const e = await scored(
@@ -207,21 +203,16 @@ export async function runSoftTargets(flags: CommonFlags, context: RunContext, se
   return { data: data.name, settings: s, smallSize: small.size, seeds, meanRecovered: summary.meanRecovered, files };
 }
 
-/** A model's validation errors per epoch as a chart's line. */
-function line(name: string, m: ModelErrors): { name: string; points: Array<[number, number]> } {
-  return { name, points: m.validationCurve.map((errors, i) => [i + 1, errors]) };
-}
-
 /** The validation errors per epoch of the models the choosing seed trained, from its results (null when no seed chose). */
 function curvesChart(data: ExampleData, smallSize: number, seeds: readonly SeedResult[]): string | null {
   const chooser = seeds.find((r) => r.teacherCandidates !== null);
   if (chooser === undefined) return null;
   const series = [
-    line('all the data, hard labels', chooser.allData),
-    ...chooser.hardCandidates.map((h) => line(`${smallSize}, hard labels, ${h.schedule}`, h)),
-    ...(chooser.hardSmallAugmented ? [line(`${smallSize}, hard labels, ${chooser.recipe}, ${chooser.schedule} (control)`, chooser.hardSmallAugmented)] : []),
+    curveLine('all the data, hard labels', chooser.allData.validationCurve),
+    ...chooser.hardCandidates.map((h) => curveLine(`${smallSize}, hard labels, ${h.schedule}`, h.validationCurve)),
+    ...(chooser.hardSmallAugmented ? [curveLine(`${smallSize}, hard labels, ${chooser.recipe}, ${chooser.schedule} (control)`, chooser.hardSmallAugmented.validationCurve)] : []),
     // The soft-target students at the chosen temperature (the others are in the summary's choice line).
-    ...chooser.candidates.filter((c) => c.temperature === chooser.temperature).map((c) => line(`${smallSize}, soft targets, T = ${c.temperature}, ${c.recipe}, ${c.schedule}`, c)),
+    ...chooser.candidates.filter((c) => c.temperature === chooser.temperature).map((c) => curveLine(`${smallSize}, soft targets, T = ${c.temperature}, ${c.recipe}, ${c.schedule}`, c.validationCurve)),
   ];
   return lineChartSvg({ title: `Validation errors per epoch (${data.name}, seed ${chooser.seed})`, xLabel: 'epoch', yLabel: `errors / ${data.validation.size}`, series, width: 800, height: 480 });
 }
