@@ -27,7 +27,6 @@ import {
   teacherFor,
   trainOnLabels,
   trainSchedules,
-  validationErrorCurve,
   writeResultFile,
 } from '@kd-examples/shared';
 import type { Candidate, CommonFlags, ExampleData, ModelErrors, Recipe, RecipeSettings, RunContext, RunOptions, Schedule, Trained } from '@kd-examples/shared';
@@ -137,7 +136,7 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
     const teacherModel = picked.trained;
     const teacher = modelErrors(teacherModel, data);
     report(`CNN teacher (jitter ${picked.chosen})`, teacher);
-    if (firstSeed) curves.push({ name: 'CNN teacher', points: validationErrorCurve(teacherModel.fit) });
+    if (firstSeed) curves.push(curveLine('CNN teacher', teacher.validationCurve));
     const scheduleText = (schedule: Schedule) => scheduleSuffix(s, schedule);
     // A student's errors (its validation curve drawn on the seed that chooses), the model disposed.
     const scored = async (name: string, trained: Promise<Trained>): Promise<ModelErrors> => {

@@ -3,6 +3,7 @@ import { layersModelTeacher } from '@kd/ensemble';
 import {
   architectureName,
   convergenceText,
+  curveLine,
   distilStudent,
   formatMeanStd,
   formatShares,
@@ -18,9 +19,9 @@ import {
   provenance,
   recordedChoice,
   runSeeds,
+  scoreAndDispose,
   seedRunOptions,
   trainOnLabels,
-  validationErrorCurve,
   withTeacherCache,
   writeResultFile,
 } from '@kd-examples/shared';
@@ -122,26 +123,18 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
       firstSeed ? null : { jitter: choice!.jitter, dropout: choice!.dropout },
     );
     const teacher = picked.trained;
-    const hard = await trainOnLabels(paperStudent(flags.quick), data.train, { ...run, label: 'hard-label student', epochs: s.studentEpochs });
     const teacherErrors = modelErrors(teacher, data);
     report(`teacher (dropout ${picked.dropout}, jitter ${picked.jitter})`, teacherErrors);
-    const hardErrors = modelErrors(hard, data);
-    report('hard-label student', hardErrors);
-    if (firstSeed) {
-      curves.push({ name: 'teacher', points: validationErrorCurve(teacher.fit) });
-      curves.push({ name: 'student, hard labels', points: validationErrorCurve(hard.fit) });
-    }
-    hard.model.dispose();
+    const hardErrors = await scoreAndDispose('hard-label student', trainOnLabels(paperStudent(flags.quick), data.train, { ...run, label: 'hard-label student', epochs: s.studentEpochs }), data, report);
+    if (firstSeed) curves.push(curveLine('teacher', teacherErrors.validationCurve), curveLine('student, hard labels', hardErrors.validationCurve));
 
     const temperatures = firstSeed ? s.temperatures : [choice!.temperature];
     const distilled = await withTeacherCache(layersModelTeacher(teacher.model), data.train, async (cache) => {
       const out: SeedResult['distilled'] = [];
       for (const temperature of temperatures) {
-        const student = await distilStudent(cache, paperStudent(flags.quick), data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, label: `student T=${temperature}`, epochs: s.studentEpochs });
-        const e = modelErrors(student, data);
-        report(`student distilled at T = ${temperature}`, e);
-        if (firstSeed) curves.push({ name: `student, distilled at T = ${temperature}`, points: validationErrorCurve(student.fit) });
-        student.model.dispose();
+        const student = distilStudent(cache, paperStudent(flags.quick), data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...run, label: `student T=${temperature}`, epochs: s.studentEpochs });
+        const e = await scoreAndDispose(`student distilled at T = ${temperature}`, student, data, report);
+        if (firstSeed) curves.push(curveLine(`student, distilled at T = ${temperature}`, e.validationCurve));
         out.push({ temperature, ...e, gapClosed: gapClosed(hardErrors.testErrors, e.testErrors, teacherErrors.testErrors) });
       }
       return out;

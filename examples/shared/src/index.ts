@@ -26,9 +26,9 @@ export {
   scoreAndDispose,
   seedRunOptions,
   teacherFor,
+  trainedEpochs,
   trainModelOnLabels,
   trainOnLabels,
-  validationErrorCurve,
   validationErrorsPerEpoch,
   withTeacherCache,
 } from './training';

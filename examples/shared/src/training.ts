@@ -187,16 +187,20 @@ export interface ModelErrors {
   bestEpoch: number;
 }
 
+/** Epochs `t` trained, and the one whose weights it holds (the last without early stopping). */
+export function trainedEpochs(t: Trained): { epochs: number; bestEpoch: number } {
+  const epochs = t.fit?.epochs ?? validationErrorsPerEpoch(t.fit).length;
+  return { epochs, bestEpoch: t.fit?.best?.inModel ? t.fit.best.epoch : epochs };
+}
+
 /** A trained model's errors on validation and test (the test set is read here, once per model). */
 export function modelErrors(t: Trained, data: ExampleData): ModelErrors {
-  const curve = validationErrorsPerEpoch(t.fit);
   return {
     validationErrors: errorCount(t.model, data.validation),
     testErrors: errorCount(t.model, data.test),
     seconds: Math.round(t.seconds),
-    validationCurve: curve,
-    epochs: t.fit?.epochs ?? curve.length,
-    bestEpoch: t.fit?.best?.inModel ? t.fit.best.epoch : (t.fit?.epochs ?? curve.length),
+    validationCurve: validationErrorsPerEpoch(t.fit),
+    ...trainedEpochs(t),
   };
 }
 
@@ -220,15 +224,10 @@ export function errorCount(model: LayersModel, data: Dataset): number {
   return evaluate(model, data, { metrics: ['errorCount'] }).errorCount!;
 }
 
-/** Validation errors after each epoch, as `[epoch, errors]` points for a line chart (empty without validation or history). */
-export function validationErrorCurve(fit: FitResult | null): Array<[number, number]> {
-  if (fit === null) return [];
-  return fit.history.filter((r) => r.validation).map((record) => [record.epoch, record.validation!.errorCount!]);
-}
-
 /** Validation errors after each epoch (empty without validation or history). */
 export function validationErrorsPerEpoch(fit: FitResult | null): number[] {
-  return validationErrorCurve(fit).map(([, errors]) => errors);
+  if (fit === null) return [];
+  return fit.history.filter((r) => r.validation).map((record) => record.validation!.errorCount!);
 }
 
 /** A line chart's series from validation errors recorded per epoch (epochs 1, 2, ...). */
