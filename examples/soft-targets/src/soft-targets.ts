@@ -238,7 +238,8 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
   const cosineText = s.schedules.includes('cosine')
     ? `; schedules of the students on the share: \`early-stop\` (as above) or \`cosine\` (all ${s.studentEpochs} epochs, the learning rate on half a cosine from its start to 0, the best validation epoch's weights kept)`
     : '';
-  const scheduleText = (candidate: Schedule) => (s.schedules.length > 1 ? ` ${candidate}` : '');
+  // The schedule in a model's name, when there was a choice: ', cosine' after a recipe, ' cosine' within a list of candidates.
+  const scheduleText = (candidate: Schedule, separator = ', ') => (s.schedules.length > 1 ? `${separator}${candidate}` : '');
   return [
     `# soft-targets on ${data.name}`,
     '',
@@ -247,7 +248,7 @@ function summaryMarkdown(data: ExampleData, s: SoftTargetsSettings, smallSize: n
     '',
     ...(chooser
       ? [
-          `Chosen on validation data (seed ${chooser.seed}): the teacher's jitter ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px${chooser.teacherCandidates!.dropout.length > 0 ? `, then its hidden dropout ${chooser.teacherCandidates!.dropout.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherDropout}` : ''}; the temperature, the recipe${s.schedules.length > 1 ? ' and the schedule' : ''} ${chooser.candidates.map((c) => `T = ${c.temperature} ${c.recipe}${scheduleText(c.schedule)}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}, ${chooser.recipe}${scheduleText(chooser.schedule)} (their test errors, not used to choose: ${chooser.candidates.map((c) => c.testErrors).join(', ')})${s.schedules.length > 1 ? `; the hard-label student's schedule ${chooser.hardCandidates.map((c) => `${c.schedule}: ${c.validationErrors}`).join(', ')} → ${chooser.hardSmall.schedule}` : ''}.`,
+          `Chosen on validation data (seed ${chooser.seed}): the teacher's jitter ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px${chooser.teacherCandidates!.dropout.length > 0 ? `, then its hidden dropout ${chooser.teacherCandidates!.dropout.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherDropout}` : ''}; the temperature, the recipe${s.schedules.length > 1 ? ' and the schedule' : ''} ${chooser.candidates.map((c) => `T = ${c.temperature} ${c.recipe}${scheduleText(c.schedule, ' ')}: ${c.validationErrors}`).join(', ')} → T = ${chooser.temperature}, ${chooser.recipe}${scheduleText(chooser.schedule)} (their test errors, not used to choose: ${chooser.candidates.map((c) => c.testErrors).join(', ')})${s.schedules.length > 1 ? `; the hard-label student's schedule ${chooser.hardCandidates.map((c) => `${c.schedule}: ${c.validationErrors}`).join(', ')} → ${chooser.hardSmall.schedule}` : ''}.`,
           '',
         ]
       : []),
