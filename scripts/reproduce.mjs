@@ -32,6 +32,7 @@ const experiments = [
   { name: 'ensemble-distill', after: [], args: [...converge, '--member-epochs', '100', '--student-epochs', '100', '--temperatures', '4,8', '--combines', 'arithmetic,logits', '--schedules', 'early-stop,cosine'] },
   { name: 'omitted-class', after: ['mnist-distill'], args: [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '100', '--temperature', chosenTemperature] },
   { name: 'soft-targets', after: ['mnist-distill'], args: [...converge, '--teacher-jitter', '0,1,2', '--teacher-dropout', '0.5,0.3,0.2', '--teacher-epochs', '200', '--student-epochs', '1000', '--temperatures', '4,8,20', '--recipes', 'plain,jitter,mixup', '--schedules', 'early-stop,cosine'] },
+  { name: 'specialists', after: [], args: [...converge, '--generalist-epochs', '200', '--specialist-epochs', '100'] },
 ];
 
 /** `--flag value` pairs from the command line, each replacing the same flag of every experiment that has it. */

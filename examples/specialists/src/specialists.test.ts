@@ -40,4 +40,18 @@ describe(`specialists --quick [${backend}]`, () => {
     expect(JSON.parse(readFileSync(result.files[0]!, 'utf8'))).toMatchObject({ example: 'specialists', seed: 0, settings: { clusters: 4 } });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
+
+  it('with --patience, early-stops the generalist and every specialist on validation data and keeps their best epochs', async () => {
+    const argv = ['--quick', '--out', join(out, 'patience'), '--patience', '1', '--epochs', '40'];
+    const { flags } = parseFlags(argv, { seeds: [0] });
+    const context = createRunContext('specialists', argv, flags, currentBackend(), fileURLToPath(new URL('..', import.meta.url)));
+    const [seed] = (await runSpecialists(flags, context)).seeds;
+
+    const models = [{ epochs: seed!.generalistEpochs, bestEpoch: seed!.generalistBestEpoch }, ...seed!.specialists];
+    for (const m of models) {
+      expect(m.epochs).toBeLessThan(40);
+      expect(m.epochs - m.bestEpoch).toBe(1);
+    }
+    expect(readFileSync(join(out, 'patience', 'mnist-digits-quick-summary.md'), 'utf8')).toContain('early-stopped on validation errors (patience 1)');
+  });
 });

@@ -6,6 +6,7 @@ import type { SpecialistPrediction } from '@kd/ensemble';
 import { confusionMatrix } from '@kd/trainer';
 import {
   architectureName,
+  convergenceText,
   errorCount,
   formatPercent,
   loadExampleData,
@@ -16,6 +17,7 @@ import {
   provenance,
   runSeeds,
   trainModelOnLabels,
+  trainedEpochs,
   trainOnLabels,
   writeResultFile,
 } from '@kd-examples/shared';
@@ -39,6 +41,9 @@ export interface SpecialistResult {
   classNames: string[];
   trainingExamples: number;
   oversamplingRatio: number;
+  /** Epochs trained, and the one whose weights were kept. */
+  epochs: number;
+  bestEpoch: number;
   /** Test examples of these classes, and the errors on them of the generalist and of the combination. */
   testExamples: number;
   generalistErrors: number;
@@ -48,6 +53,9 @@ export interface SpecialistResult {
 export interface SeedResult {
   seed: number;
   clusters: number[][];
+  /** The generalist's epochs trained, and the one whose weights were kept. */
+  generalistEpochs: number;
+  generalistBestEpoch: number;
   generalistTestErrors: number;
   combinedTestErrors: number;
   generalistAccuracy: number;
@@ -81,11 +89,10 @@ function argMaxErrors(probs: Float32Array, classes: number, labels: Int32Array, 
   return errors;
 }
 
-/** `data` relabelled for a specialist of `classes`: `k` for `classes[k]`, the dustbin for the rest. */
-function specialistLabels(data: Dataset, classes: readonly number[]): Dataset {
-  const position = new Map(classes.map((c, k) => [c, k]));
-  const labels = data.labels.map((label) => position.get(label) ?? classes.length);
-  return data.withLabels({ labels, numClasses: classes.length + 1 });
+/** The examples `specialistDataset` draws from `data` for `classes` (half of them from those classes), relabelled for the specialist. */
+function specialistExamples(data: Dataset, classes: readonly number[], seed: number): { examples: Dataset; oversamplingRatio: number } {
+  const drawn = specialistDataset(data, classes, { seed });
+  return { examples: data.subset(drawn.indices).withLabels({ labels: drawn.labels, numClasses: classes.length + 1 }), oversamplingRatio: drawn.oversamplingRatio };
 }
 
 /**
@@ -106,13 +113,17 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
   console.log(`data: ${data.source}; generalist ${architectureName(mlp(s.width))}`);
 
   const { seeds, files } = await runSeeds(flags, context, data, s, { paper }, async (seed): Promise<SeedResult> => {
-    const run = { seed, progress, ...(flags.quick ? { learningRate: 0.005 } : {}) };
-    // Early stopping and the learning-rate cuts apply to the generalist (the specialists have no validation set of their own).
+    // Early stopping and the learning-rate cuts, when asked for, apply to the generalist and to each specialist.
+    const run = {
+      seed,
+      progress,
+      ...(flags.quick ? { learningRate: 0.005 } : {}),
+      ...(flags.patience !== null ? { patience: flags.patience } : {}),
+      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
+    };
     const generalist = await trainOnLabels(mlp(s.width), data.train, {
       ...run,
       validation: data.validation,
-      ...(flags.patience !== null ? { patience: flags.patience } : {}),
-      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
       label: 'generalist',
       epochs: s.generalistEpochs,
     });
@@ -122,12 +133,13 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
     const predictions: SpecialistPrediction[] = [];
     const specialists: SpecialistResult[] = [];
     for (const classes of clusters.filter((c) => c.length >= 2)) {
-      const drawn = specialistDataset(data.train, classes, { seed });
+      const drawn = specialistExamples(data.train, classes, seed);
       const model = await createSpecialistModel(generalist.model, classes);
       const label = `specialist {${classes.map((c) => names[c]).join(', ')}}`;
-      await trainModelOnLabels(model, data.train.subset(drawn.indices).withLabels({ labels: drawn.labels, numClasses: classes.length + 1 }), {
+      // Its validation examples are drawn from the validation set as its training examples are from the training set.
+      const trained = await trainModelOnLabels(model, drawn.examples, {
         ...run,
-        validation: specialistLabels(data.validation, classes),
+        validation: specialistExamples(data.validation, classes, seed).examples,
         label,
         epochs: s.specialistEpochs,
       });
@@ -137,8 +149,9 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
       specialists.push({
         classes,
         classNames: classes.map((c) => names[c]!),
-        trainingExamples: drawn.indices.length,
+        trainingExamples: drawn.examples.size,
         oversamplingRatio: drawn.oversamplingRatio,
+        ...trainedEpochs(trained),
         testExamples: 0,
         generalistErrors: 0,
         combinedErrors: 0,
@@ -154,6 +167,7 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
       sp.combinedErrors = argMaxErrors(combinedProbs, numClasses, labels, rows);
     }
     const generalistTestErrors = errorCount(generalist.model, data.test);
+    const generalistEpochs = trainedEpochs(generalist);
     generalist.model.dispose();
     const combinedTestErrors = argMaxErrors(combinedProbs, numClasses, labels);
     if (firstMatrices === undefined) {
@@ -163,6 +177,8 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
     return {
       seed,
       clusters,
+      generalistEpochs: generalistEpochs.epochs,
+      generalistBestEpoch: generalistEpochs.bestEpoch,
       generalistTestErrors,
       combinedTestErrors,
       generalistAccuracy: 1 - generalistTestErrors / data.test.size,
@@ -174,7 +190,7 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
   async function writeSummary(merged: { seeds: SeedResult[]; commands: string[] }): Promise<{ text: string; files: string[] }> {
     const all = merged.seeds;
     const wall = (performance.now() - started) / 1000;
-    const text = summaryMarkdown(data.name, data.test.size, s, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
+    const text = summaryMarkdown(data.name, data.test.size, s, flags, all, provenance(context, data, all.map((r) => r.seed), wall, merged.commands));
     const written = [await writeResultFile(context, `${data.name}-summary.md`, text)];
     for (const [which, matrix] of Object.entries(firstMatrices ?? {})) {
       const title = `${which === 'generalist' ? 'Generalist alone' : 'Generalist + specialists'} (${data.name}, seed ${flags.seeds[0]}, test)`;
@@ -185,19 +201,27 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
   return { data: data.name, testSize: data.test.size, settings: s, seeds, files };
 }
 
-function summaryMarkdown(dataName: string, testSize: number, s: SpecialistsSettings, seeds: readonly SeedResult[], how: string): string {
+function summaryMarkdown(
+  dataName: string,
+  testSize: number,
+  s: SpecialistsSettings,
+  flags: Pick<CommonFlags, 'patience' | 'plateau'>,
+  seeds: readonly SeedResult[],
+  how: string,
+): string {
+  const atMost = flags.patience === null ? '' : 'at most ';
   const rows = [
     ['generalist alone', seeds.map((r) => r.generalistTestErrors).join(', '), formatPercent(seeds.map((r) => r.generalistAccuracy), 2), `${(100 * paper.generalistAccuracy).toFixed(1)} %`],
     ['generalist + specialists', seeds.map((r) => r.combinedTestErrors).join(', '), formatPercent(seeds.map((r) => r.combinedAccuracy), 2), `${(100 * paper.combinedAccuracy).toFixed(1)} % (${paper.specialists} specialists)`],
   ];
   const perCluster = seeds.flatMap((r) =>
-    r.specialists.map((sp) => [String(r.seed), sp.classNames.join(', '), sp.trainingExamples, sp.oversamplingRatio.toFixed(2), sp.testExamples, sp.generalistErrors, sp.combinedErrors]),
+    r.specialists.map((sp) => [String(r.seed), sp.classNames.join(', '), sp.trainingExamples, sp.oversamplingRatio.toFixed(2), `${sp.bestEpoch} of ${sp.epochs}`, sp.testExamples, sp.generalistErrors, sp.combinedErrors]),
   );
   return [
     `# specialists on ${dataName}`,
     '',
     how,
-    `- generalist ${architectureName(mlp(s.width))}, hard labels, ${s.generalistEpochs} epochs; ${s.clusters} clusters by K-means on the covariance of its validation predictions; one specialist per cluster of two or more classes, started from the generalist's weights, trained ${s.specialistEpochs} epochs on half in-cluster, half other examples, dustbin bias corrected by log(oversampling ratio); combined by KL minimisation with the generalist's top-1 class choosing the specialists; Adam, batch 128`,
+    `- generalist ${architectureName(mlp(s.width))}, hard labels, ${atMost}${s.generalistEpochs} epochs${flags.patience === null ? '' : ` (epoch kept per seed: ${seeds.map((r) => `${r.generalistBestEpoch} of ${r.generalistEpochs}`).join(', ')})`}; ${s.clusters} clusters by K-means on the covariance of its validation predictions; one specialist per cluster of two or more classes, started from the generalist's weights, trained ${atMost}${s.specialistEpochs} epochs on half in-cluster, half other examples (its validation examples drawn the same way from the validation set), dustbin bias corrected by log(oversampling ratio); combined by KL minimisation with the generalist's top-1 class choosing the specialists${convergenceText(flags.patience, flags.plateau)}; Adam, batch 128`,
     '',
     `Test errors out of ${testSize} per seed and accuracy (mean ± std over seeds):`,
     '',
@@ -205,7 +229,7 @@ function summaryMarkdown(dataName: string, testSize: number, s: SpecialistsSetti
     '',
     'Per specialist: test examples of its classes and the errors on them, generalist alone → combined:',
     '',
-    markdownTable(['seed', 'classes', 'training examples', 'oversampling', 'test examples', 'generalist errors', 'combined errors'], perCluster),
+    markdownTable(['seed', 'classes', 'training examples', 'oversampling', 'epoch kept', 'test examples', 'generalist errors', 'combined errors'], perCluster),
     '',
     `Mean change in test accuracy: ${(100 * mean(seeds.map((r) => r.combinedAccuracy - r.generalistAccuracy))).toFixed(2)} points.`,
   ].join('\n');
