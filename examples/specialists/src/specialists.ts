@@ -16,6 +16,7 @@ import {
   predictProbs,
   provenance,
   runSeeds,
+  seedRunOptions,
   trainModelOnLabels,
   trainedEpochs,
   trainOnLabels,
@@ -106,7 +107,6 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
   const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
   const base = flags.quick ? { ...settings, ...quickSettings } : settings;
   const s: SpecialistsSettings = flags.epochs === null ? base : { ...base, generalistEpochs: flags.epochs, specialistEpochs: flags.epochs };
-  const progress = !flags.quick;
   const names = data.train.classNames ?? Array.from({ length: data.train.numClasses }, (_, c) => String(c));
   const numClasses = data.train.numClasses;
   let firstMatrices: { generalist: number[][]; combined: number[][] } | undefined;
@@ -114,16 +114,9 @@ export async function runSpecialists(flags: CommonFlags, context: RunContext, se
 
   const { seeds, files } = await runSeeds(flags, context, data, s, { paper }, async (seed): Promise<SeedResult> => {
     // Early stopping and the learning-rate cuts, when asked for, apply to the generalist and to each specialist.
-    const run = {
-      seed,
-      progress,
-      ...(flags.quick ? { learningRate: 0.005 } : {}),
-      ...(flags.patience !== null ? { patience: flags.patience } : {}),
-      ...(flags.plateau !== null ? { plateau: flags.plateau } : {}),
-    };
+    const run = seedRunOptions(flags, seed, data.validation);
     const generalist = await trainOnLabels(mlp(s.width), data.train, {
       ...run,
-      validation: data.validation,
       label: 'generalist',
       epochs: s.generalistEpochs,
     });
