@@ -83,6 +83,40 @@ describe(`ensemble-distill --quick [${backend}]`, () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
+  it('chooses the recipe on the chosen combination and temperature; the control and the next seed use its augmentation', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const dir = mkdtempSync(join(out, 'recipes-'));
+    // Plain soft targets choose the combination and temperature; a recipe list without `plain` must then take the other.
+    const settings = { ...defaultSettings, members: 3, combines: ['arithmetic', 'logits'], temperatures: [4], recipes: ['jitter'], studentJitter: 2 } satisfies typeof defaultSettings;
+    const runSeed = (seed: number) => {
+      const argv = ['--quick', '--out', dir, '--seeds', String(seed)];
+      const { flags } = parseFlags(argv, { seeds: [0] });
+      const context = createRunContext('ensemble-distill', argv, flags, currentBackend(), fileURLToPath(new URL('..', import.meta.url)));
+      return runEnsembleDistill(flags, context, settings);
+    };
+    const [first] = (await runSeed(0)).seeds;
+    const plain = first!.combines.slice(0, 2);
+    const best = plain.reduce((a, b) => (b.studentValidationErrors < a.studentValidationErrors ? b : a));
+    expect(first!.combines.map((c) => [c.combine, c.recipe, c.schedule])).toEqual([
+      ['arithmetic', 'plain', 'early-stop'],
+      ['logits', 'plain', 'early-stop'],
+      [best.combine, 'jitter', 'early-stop'],
+    ]);
+    expect(first!.chosen).toEqual({ combine: best.combine, temperature: 4, recipe: 'jitter', schedule: 'early-stop' });
+    expect(first!.combines[2]!.studentTestErrors).toBeLessThan(150);
+    expect(first!.control).not.toBeNull();
+
+    const result = await runSeed(1);
+    const [second] = result.seeds.filter((r) => r.seed === 1);
+    expect(second!.chosen).toEqual(first!.chosen);
+    expect(second!.combines.map((c) => [c.combine, c.recipe, c.schedule])).toEqual([[best.combine, 'jitter', 'early-stop']]);
+    const summary = readFileSync(result.files.find((f) => f.endsWith('summary.md'))!, 'utf8');
+    expect(summary).toContain(`→ ${best.combine}, T = 4, jitter`);
+    expect(summary).toContain('`jitter` (images shifted by up to 2 px, the ensemble scoring the shifted images)');
+    expect(summary).toContain(`| one model, hard labels, jitter, early-stop (control: the student's seed, schedule and augmentation) | ${first!.control!.testErrors}, ${second!.control!.testErrors} |`);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
   it('trains a hard-label control under the cosine schedule and measures the gain kept from it too', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const argv = ['--quick', '--out', mkdtempSync(join(out, 'cosine-'))];

@@ -19,6 +19,7 @@ import {
   mean,
   mlp,
   provenance,
+  recipeAugmentation,
   recordedChoice,
   runSeeds,
   scheduleRun,
@@ -28,11 +29,11 @@ import {
   withTeacherCache,
   writeResultFile,
 } from '@kd-examples/shared';
-import type { CommonFlags, RunContext, Schedule } from '@kd-examples/shared';
+import type { CommonFlags, Recipe, RecipeSettings, RunContext, Schedule } from '@kd-examples/shared';
 
 export const combines: readonly EnsembleCombine[] = ['arithmetic', 'geometric', 'logits'];
 
-export interface EnsembleDistillSettings {
+export interface EnsembleDistillSettings extends RecipeSettings {
   members: number;
   /** Hidden width of the members and of the student (two layers each). */
   width: number;
@@ -45,11 +46,18 @@ export interface EnsembleDistillSettings {
   softWeight: number;
   hardWeight: number;
   /**
-   * The students' schedules: the combinations and temperatures are distilled under the first; the
-   * chosen one's student then again under each other, and the first seed keeps the schedule whose
-   * student has the fewest validation errors. Under a schedule other than early stopping, a model
-   * of the same architecture and seed trains on hard labels under it too (a control: what the
-   * schedule alone gives).
+   * How the students see the training set: the combinations and temperatures are distilled with
+   * `plain` (the ensemble's outputs cached once); the chosen one's student then with each augmenting
+   * recipe (the ensemble scoring the very images the student sees), and the first seed keeps the
+   * recipe in this list whose student has the fewest validation errors.
+   */
+  recipes: Recipe[];
+  /**
+   * The students' schedules: the combinations, temperatures and recipes are distilled under the
+   * first; the chosen one's student then again under each other, and the first seed keeps the
+   * schedule whose student has the fewest validation errors. Under a schedule other than early
+   * stopping or with an augmenting recipe, a model of the same architecture and seed trains on hard
+   * labels under them too (a control: what the schedule and augmentation alone give).
    */
   schedules: Schedule[];
 }
@@ -63,6 +71,9 @@ export const defaultSettings: EnsembleDistillSettings = {
   temperatures: [4, 20],
   softWeight: 0.9,
   hardWeight: 0.1,
+  recipes: ['plain'],
+  studentJitter: 1,
+  mixupAlpha: 0.2,
   schedules: ['early-stop'],
 };
 
@@ -70,6 +81,8 @@ const quickSettings = { width: 32, memberEpochs: 6, studentEpochs: 6 };
 
 export interface CombineResult {
   combine: EnsembleCombine;
+  /** How its students saw the training set. */
+  recipe: Recipe;
   /** The schedule its students trained under. */
   schedule: Schedule;
   ensembleTestErrors: number;
@@ -88,17 +101,18 @@ export interface SeedResult {
   memberTestErrors: number[];
   meanMemberTestErrors: number;
   /**
-   * Every combination on the seed that chose (its students at each temperature, under the first
-   * schedule), then the chosen one under each other schedule; the chosen one on the others.
+   * Every combination on the seed that chose (its students at each temperature, plain, under the
+   * first schedule), then the chosen one with each augmenting recipe, then under each other
+   * schedule; the chosen one on the others.
    */
   combines: CombineResult[];
-  /** The combination and temperature whose student had the fewest validation errors on the first seed, then the schedule. */
+  /** The combination and temperature whose student had the fewest validation errors on the first seed, then the recipe, then the schedule. */
   chosen: Choice;
-  /** One model of the student's architecture and seed on hard labels under the chosen schedule; null under early stopping (the members' own). */
+  /** One model of the student's architecture and seed on hard labels under the chosen schedule and recipe's augmentation; null under early stopping and plain (the members' own). */
   control: { testErrors: number; validationErrors: number; validationCurve: number[]; gainKept: number | null } | null;
 }
 
-type Choice = { combine: EnsembleCombine; temperature: number; schedule: Schedule };
+type Choice = { combine: EnsembleCombine; temperature: number; recipe: Recipe; schedule: Schedule };
 
 export interface EnsembleDistillResult {
   data: string;
@@ -156,20 +170,20 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
     const single = mean(memberTestErrors);
     console.log(`seed ${seed} members: ${memberTestErrors.join(', ')} test errors (mean ${single.toFixed(1)})`);
     const teachers = members.map((m) => layersModelTeacher(m.model));
-    // One combination's students under one schedule, one per temperature; the test set scores only the one chosen on validation.
-    const distilCombine = async (combine: EnsembleCombine, temperatures: readonly number[], schedule: Schedule): Promise<CombineResult> => {
+    // One combination's students with one recipe under one schedule, one per temperature; the test set scores only the one chosen on validation.
+    const distilCombine = async (combine: EnsembleCombine, temperatures: readonly number[], recipe: Recipe, schedule: Schedule): Promise<CombineResult> => {
       const teacher = ensemble(teachers, { combine });
       const ensembleTestErrors = teacherTestErrors(teacher, data.test);
       const candidates: CombineResult['candidates'] = [];
       let best: { temperature: number; validationErrors: number; model: LayersModel } | null = null;
       for (const temperature of temperatures) {
-        const student = await withTeacherCache(
-          teacher,
-          data.train,
-          (cache) =>
-            distilStudent(cache, spec, data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...scheduleRun(run, schedule), seed: 100 * seed, label: `student (${combine}, T=${temperature}, ${schedule})`, epochs: s.studentEpochs }),
-          temperature,
-        );
+        const loss = { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight };
+        const options = { ...scheduleRun(run, schedule), ...recipeAugmentation(recipe, s), seed: 100 * seed, label: `student (${combine}, T=${temperature}, ${recipe}, ${schedule})`, epochs: s.studentEpochs };
+        // An augmenting recipe needs the live ensemble: it scores the very images the student sees.
+        const student =
+          recipe === 'plain'
+            ? await withTeacherCache(teacher, data.train, (cache) => distilStudent(cache, spec, data.train, loss, options), temperature)
+            : await distilStudent(teacher, spec, data.train, loss, options);
         const validationErrors = errorCount(student.model, data.validation);
         candidates.push({ temperature, validationErrors, validationCurve: validationErrorsPerEpoch(student.fit) });
         if (best === null || validationErrors < best.validationErrors) {
@@ -182,30 +196,33 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       const studentTestErrors = errorCount(best!.model, data.test);
       best!.model.dispose();
       const tried = candidates.map((c) => `T=${c.temperature}: ${c.validationErrors}`).join(', ');
-      console.log(`seed ${seed} ${combine}, ${schedule}: ensemble ${ensembleTestErrors}, student (T = ${best!.temperature} chosen on validation errors, ${tried}) ${studentTestErrors} test errors`);
-      return { combine, schedule, ensembleTestErrors, candidates, temperature: best!.temperature, studentTestErrors, studentValidationErrors: best!.validationErrors, gainKept: gainKept(single, studentTestErrors, ensembleTestErrors) };
+      console.log(`seed ${seed} ${combine}, ${recipe}, ${schedule}: ensemble ${ensembleTestErrors}, student (T = ${best!.temperature} chosen on validation errors, ${tried}) ${studentTestErrors} test errors`);
+      return { combine, recipe, schedule, ensembleTestErrors, candidates, temperature: best!.temperature, studentTestErrors, studentValidationErrors: best!.validationErrors, gainKept: gainKept(single, studentTestErrors, ensembleTestErrors) };
     };
     // Ties go to the earlier.
     const fewest = (list: CombineResult[]) => list.reduce((a, b) => (b.studentValidationErrors < a.studentValidationErrors ? b : a));
     const results: CombineResult[] = [];
     if (chosen === null) {
-      for (const combine of s.combines) results.push(await distilCombine(combine, s.temperatures, s.schedules[0]!));
+      const [first, ...others] = s.schedules;
+      for (const combine of s.combines) results.push(await distilCombine(combine, s.temperatures, 'plain', first!));
       const best = fewest(results);
-      for (const schedule of s.schedules.slice(1)) results.push(await distilCombine(best.combine, [best.temperature], schedule));
-      chosen = { combine: best.combine, temperature: best.temperature, schedule: fewest(results.filter((r) => r.combine === best.combine)).schedule };
+      for (const recipe of s.recipes.filter((r) => r !== 'plain')) results.push(await distilCombine(best.combine, [best.temperature], recipe, first!));
+      const { recipe } = fewest(results.filter((r) => r.combine === best.combine && s.recipes.includes(r.recipe)));
+      for (const schedule of others) results.push(await distilCombine(best.combine, [best.temperature], recipe, schedule));
+      chosen = { combine: best.combine, temperature: best.temperature, recipe, schedule: fewest(results.filter((r) => r.combine === best.combine && r.recipe === recipe)).schedule };
     } else {
-      results.push(await distilCombine(chosen.combine, [chosen.temperature], chosen.schedule));
+      results.push(await distilCombine(chosen.combine, [chosen.temperature], chosen.recipe, chosen.schedule));
     }
     for (const m of members) m.model.dispose();
     let control: SeedResult['control'] = null;
-    if (chosen.schedule !== 'early-stop') {
-      // The student's seed and schedule on hard labels: how much of the student's gain the schedule alone gives.
-      const trained = await trainOnLabels(spec, data.train, { ...scheduleRun(run, chosen.schedule), seed: 100 * seed, label: `control (hard labels, ${chosen.schedule})`, epochs: s.studentEpochs });
+    if (chosen.schedule !== 'early-stop' || chosen.recipe !== 'plain') {
+      // The student's seed, schedule and augmentation on hard labels: how much of the student's gain they alone give.
+      const trained = await trainOnLabels(spec, data.train, { ...scheduleRun(run, chosen.schedule), ...recipeAugmentation(chosen.recipe, s), seed: 100 * seed, label: `control (hard labels, ${chosen.recipe}, ${chosen.schedule})`, epochs: s.studentEpochs });
       const testErrors = errorCount(trained.model, data.test);
       const student = chosenOf({ combines: results, chosen });
       control = { testErrors, validationErrors: errorCount(trained.model, data.validation), validationCurve: validationErrorsPerEpoch(trained.fit), gainKept: gainKept(testErrors, student.studentTestErrors, student.ensembleTestErrors) };
       trained.model.dispose();
-      console.log(`seed ${seed} control (hard labels, ${chosen.schedule}): ${testErrors} test errors`);
+      console.log(`seed ${seed} control (hard labels, ${chosen.recipe}, ${chosen.schedule}): ${testErrors} test errors`);
     }
     return { seed, memberTestErrors, meanMemberTestErrors: single, combines: results, chosen, control };
   }, writeSummary);
@@ -242,15 +259,20 @@ function curvesChart(dataName: string, validationSize: number, seeds: readonly S
   const chooser = seeds.find((r) => r.combines.length > 1);
   if (chooser === undefined) return null;
   const series = [
-    ...chooser.combines.flatMap((c) => c.candidates.map((k) => curveLine(`student, ${c.combine}, T = ${k.temperature}, ${c.schedule}`, k.validationCurve))),
-    ...(chooser.control ? [curveLine(`one model, hard labels, ${chooser.chosen.schedule} (control)`, chooser.control.validationCurve)] : []),
+    ...chooser.combines.flatMap((c) => c.candidates.map((k) => curveLine(`student, ${c.combine}, T = ${k.temperature}${recipeText(c.recipe)}, ${c.schedule}`, k.validationCurve))),
+    ...(chooser.control ? [curveLine(`one model, hard labels${recipeText(chooser.chosen.recipe)}, ${chooser.chosen.schedule} (control)`, chooser.control.validationCurve)] : []),
   ];
   return lineChartSvg({ title: `Validation errors per epoch (${dataName}, seed ${chooser.seed})`, xLabel: 'epoch', yLabel: `errors / ${validationSize}`, series, width: 800, height: 480 });
 }
 
-/** A seed's result for the chosen combination and schedule. */
+/** A seed's result for the chosen combination, recipe and schedule. */
 function chosenOf(r: Pick<SeedResult, 'combines' | 'chosen'>): CombineResult {
-  return r.combines.find((c) => c.combine === r.chosen.combine && c.schedule === r.chosen.schedule)!;
+  return r.combines.find((c) => c.combine === r.chosen.combine && c.recipe === r.chosen.recipe && c.schedule === r.chosen.schedule)!;
+}
+
+/** A recipe in a model's name: nothing for `plain`, else after a comma. */
+function recipeText(recipe: Recipe): string {
+  return recipe === 'plain' ? '' : `, ${recipe}`;
 }
 
 function summaryMarkdown(
@@ -267,35 +289,40 @@ function summaryMarkdown(
   const chosen = seeds[0]?.chosen;
   const scheduleText = (schedule: Schedule) => (s.schedules.length > 1 ? `, ${schedule}` : '');
   const controls = seeds.map((r) => r.control).filter((c) => c !== null);
+  const beyond = chosen?.recipe === 'plain' ? 'schedule' : 'schedule and augmentation';
+  const controlOf = chosen?.recipe === 'plain' ? "the student's seed and schedule" : "the student's seed, schedule and augmentation";
   const rows = [
     ['single model (mean of the members)', seeds.map((r) => r.meanMemberTestErrors.toFixed(1)).join(', '), '—', `${(100 * paper.baselineAccuracy).toFixed(1)} % frame accuracy`],
-    ...(controls.length > 0 ? [[`one model, hard labels, ${chosen!.schedule} (control: the student's seed and schedule)`, controls.map((c) => c.testErrors).join(', '), '—', '—']] : []),
+    ...(controls.length > 0 ? [[`one model, hard labels${recipeText(chosen!.recipe)}, ${chosen!.schedule} (control: ${controlOf})`, controls.map((c) => c.testErrors).join(', '), '—', '—']] : []),
     [
-      `${chosen?.combine ?? '—'} ensemble → student at T = ${chosen?.temperature ?? '—'}${chosen ? scheduleText(chosen.schedule) : ''}`,
+      `${chosen?.combine ?? '—'} ensemble → student at T = ${chosen?.temperature ?? '—'}${chosen ? `${recipeText(chosen.recipe)}${scheduleText(chosen.schedule)}` : ''}`,
       seeds.map((r) => `${chosenOf(r).ensembleTestErrors} → ${chosenOf(r).studentTestErrors}`).join(', '),
       meanGainKept === null ? 'n/a (no ensemble gain in some seed)' : formatPercent(seeds.map((r) => chosenOf(r).gainKept!), 0),
       `ensemble ${(100 * paper.ensembleAccuracy).toFixed(1)} % → student ${(100 * paper.distilledAccuracy).toFixed(1)} %: ${(100 * paper.gainKept).toFixed(0)} % kept`,
     ],
   ];
   const tried = chooser
-    ? chooser.combines.map((c) => `${c.combine}${scheduleText(c.schedule)} (ensemble ${c.ensembleTestErrors} test errors): ${c.candidates.map((k) => `T = ${k.temperature}: ${k.validationErrors}`).join(', ')}`).join('; ')
+    ? chooser.combines.map((c) => `${c.combine}${recipeText(c.recipe)}${scheduleText(c.schedule)} (ensemble ${c.ensembleTestErrors} test errors): ${c.candidates.map((k) => `T = ${k.temperature}: ${k.validationErrors}`).join(', ')}`).join('; ')
     : '';
   const cosineText = s.schedules.includes('cosine')
     ? `; the students' schedules: \`early-stop\` (as the members) or \`cosine\` (all ${s.studentEpochs} epochs, the learning rate on half a cosine from its start to 0, the best validation epoch's weights kept), the combination and temperature chosen under the first, then the schedule`
+    : '';
+  const recipesText = s.recipes.some((r) => r !== 'plain')
+    ? `; recipes (the combination and temperature chosen on \`plain\`, the ensemble's outputs cached once, then the recipe): \`jitter\` (images shifted by up to ${s.studentJitter} px, the ensemble scoring the shifted images), \`mixup\` (alpha ${s.mixupAlpha}, the ensemble scoring the mixed images); tried: ${s.recipes.join(', ')}`
     : '';
   return [
     `# ensemble-distill on ${dataName}`,
     '',
     how,
-    `- ${s.members} members ${architectureName(mlp(s.width))} (no regularisation), hard labels, ${patience === null ? '' : 'at most '}${s.memberEpochs} epochs, seeds 100·seed + k; students of the same architecture (soft weight ${s.softWeight}, hard weight ${s.hardWeight}), ${patience === null ? '' : 'at most '}${s.studentEpochs} epochs on the training set${convergenceText(patience, plateau)}; Adam, batch 128${cosineText}`,
-    ...(chooser ? [`- chosen on validation data (seed ${chooser.seed}, validation errors of each student: ${tried}) → ${chosen!.combine}, T = ${chosen!.temperature}${scheduleText(chosen!.schedule)}`] : []),
+    `- ${s.members} members ${architectureName(mlp(s.width))} (no regularisation), hard labels, ${patience === null ? '' : 'at most '}${s.memberEpochs} epochs, seeds 100·seed + k; students of the same architecture (soft weight ${s.softWeight}, hard weight ${s.hardWeight}), ${patience === null ? '' : 'at most '}${s.studentEpochs} epochs on the training set${convergenceText(patience, plateau)}; Adam, batch 128${recipesText}${cosineText}`,
+    ...(chooser ? [`- chosen on validation data (seed ${chooser.seed}, validation errors of each student: ${tried}) → ${chosen!.combine}, T = ${chosen!.temperature}${recipeText(chosen!.recipe)}${scheduleText(chosen!.schedule)}`] : []),
     '',
     `Test errors out of ${testSize} per seed, and the share of the ensemble's gain over one model that the student keeps, (single − student) / (single − ensemble), mean ± std over seeds:`,
     '',
     markdownTable(['model', 'test errors per seed', 'gain kept', 'paper (speech, Table 1)'], rows),
     '',
     ...(controls.length > 0
-      ? [`The same share measured from the control instead of the members' mean, (control − student) / (control − ensemble), what distillation adds beyond the schedule: ${formatShares(controls.map((c) => c.gainKept))}.`, '']
+      ? [`The same share measured from the control instead of the members' mean, (control − student) / (control − ensemble), what distillation adds beyond the ${beyond}: ${formatShares(controls.map((c) => c.gainKept))}.`, '']
       : []),
     "'geometric' and 'logits' give the same soft targets when every member has logits (the geometric mean of softmax(v/T) is the softmax of the mean logits over T); their students differ only by float rounding.",
   ].join('\n');

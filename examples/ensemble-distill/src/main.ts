@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { nameList, numberList, positiveInteger, runExampleMain, scheduleFlags, scheduleOptions } from '@kd-examples/shared';
+import { nameList, numberList, positiveInteger, recipeFlags, recipeOptions, recipeUsage, runExampleMain, scheduleFlags, scheduleOptions } from '@kd-examples/shared';
 import { combines, defaultSettings, runEnsembleDistill } from './ensemble-distill';
 
 await runExampleMain(
@@ -15,6 +15,7 @@ await runExampleMain(
       temperatures: { type: 'string' },
       combines: { type: 'string' },
       ...scheduleOptions,
+      ...recipeOptions,
     },
     usage: `  --members <n>          default ${defaultSettings.members}
   --width <units>        hidden units per layer of members and student, default ${defaultSettings.width}
@@ -24,13 +25,14 @@ await runExampleMain(
                          validation errors sets the combination and temperature of every seed; default ${defaultSettings.temperatures.join(',')}
   --combines arithmetic,geometric,logits
                          the combinations the first seed tries; default ${defaultSettings.combines.join(',')}
+${recipeUsage(defaultSettings)}
   --schedules early-stop,cosine
-                         the students' schedules: the combinations and temperatures are chosen under
-                         the first, then the first seed's validation data chooses among them:
+                         the students' schedules: the combinations, temperatures and recipes are chosen
+                         under the first, then the first seed's validation data chooses among them:
                          early-stop (--patience, --lr-plateau) or cosine (all --student-epochs epochs,
                          the learning rate on half a cosine to 0, the best validation epoch's weights
-                         kept; a hard-label model with the student's seed trains under it too, as a
-                         control); default ${defaultSettings.schedules.join(',')}`,
+                         kept; a hard-label model with the student's seed, schedule and augmentation
+                         trains too, as a control); default ${defaultSettings.schedules.join(',')}`,
     run: (flags, values, context) =>
       runEnsembleDistill(flags, context, {
         ...defaultSettings,
@@ -41,6 +43,7 @@ await runExampleMain(
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
         ...(values.combines !== undefined ? { combines: nameList('--combines', values.combines as string, combines) } : {}),
         ...scheduleFlags(values),
+        ...recipeFlags(values),
       }),
   },
   process.argv.slice(2),
