@@ -11,7 +11,7 @@
 // them). Nothing is downloaded.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -69,7 +69,10 @@ rmSync(join(target, 'lib'), { recursive: true, force: true });
 rmSync(join(target, 'licenses'), { recursive: true, force: true });
 mkdirSync(join(target, 'lib'));
 mkdirSync(join(target, 'licenses'));
-copyFileSync(join(sources, 'build/Release/kd_backend.node'), addon);
+// A new file renamed over the old one: a process that has the old addon loaded keeps running it
+// (copying over it in place rewrites the code that process runs, and it crashes).
+copyFileSync(join(sources, 'build/Release/kd_backend.node'), `${addon}.tmp`);
+renameSync(`${addon}.tmp`, addon);
 
 // Where the system resolves each bundled library now (libdnnl's own dependencies included).
 const resolved = new Map();
