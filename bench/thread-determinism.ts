@@ -47,7 +47,6 @@ function differing(x: Float32Array, y: Float32Array): { count: number; maxRelati
   return { count, maxRelative };
 }
 
-// 8,000 training and 2,000 test digits (seeded split); the test part is the validation set here.
 /** The CNN's second convolution (14x14x32 to 64 filters of 5x5, batch 128): forward, input and filter gradients. */
 function convolution(seed: number): Float32Array[] {
   return tf.tidy(() => {
@@ -59,9 +58,10 @@ function convolution(seed: number): Float32Array[] {
   });
 }
 
+// 8,000 training and 2,000 held-out digits (seeded split).
 const digits = await loadMnistDigits({ seed: 0 });
 
-async function oneEpoch(): Promise<{ weights: Float32Array; validationErrors: number }> {
+async function oneEpoch(): Promise<{ weights: Float32Array; heldOutErrors: number }> {
   const model = tfl.sequential({
     layers: [
       tfl.layers.dense({ inputShape: [784], units: 800, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
@@ -74,12 +74,12 @@ async function oneEpoch(): Promise<{ weights: Float32Array; validationErrors: nu
   const train = digits.train.toTensors({ flatten: true, indices: Array.from({ length: digits.train.size }, (_, i) => (i * 7919) % digits.train.size) });
   const oneHot = tf.oneHot(train.y, 10);
   await model.fit(train.x, oneHot, { epochs: 1, batchSize: 128, shuffle: false, verbose: 0 });
-  const validation = digits.test.toTensors({ flatten: true });
-  const errors = tf.tidy(() => tf.sum(tf.notEqual(tf.argMax(model.predict(validation.x) as tf.Tensor, 1), validation.y)).dataSync()[0]!);
+  const heldOut = digits.test.toTensors({ flatten: true });
+  const errors = tf.tidy(() => tf.sum(tf.notEqual(tf.argMax(model.predict(heldOut.x) as tf.Tensor, 1), heldOut.y)).dataSync()[0]!);
   const weights = Float32Array.from(model.getWeights().flatMap((w) => Array.from(w.dataSync())));
-  tf.dispose([train.x, train.y, oneHot, validation.x, validation.y]);
+  tf.dispose([train.x, train.y, oneHot, heldOut.x, heldOut.y]);
   model.dispose();
-  return { weights, validationErrors: errors };
+  return { weights, heldOutErrors: errors };
 }
 
 const runs = new Map<number, { products: Array<ReturnType<typeof product>>; convolution: Float32Array[]; epoch: Awaited<ReturnType<typeof oneEpoch>> }>();
@@ -100,4 +100,4 @@ products.forEach((p, i) => {
 console.log('\nconvolution 14x14x32 by 5x5x32x64, batch 128, 1 thread against 2: elements that differ');
 ['forward', 'input gradient', 'filter gradient'].forEach((name, i) => console.log(`  ${name}: ${shown(differing(one.convolution[i]!, two.convolution[i]!))} of ${one.convolution[i]!.length}`));
 const w = differing(one.epoch.weights, two.epoch.weights);
-console.log(`\none epoch of the 800-800 MLP on 8,000 digits (seeded, a fixed example order): ${w.count} of ${one.epoch.weights.length} weights differ; errors on the 2,000 held-out digits: ${one.epoch.validationErrors} on 1 thread, ${two.epoch.validationErrors} on 2`);
+console.log(`\none epoch of the 800-800 MLP on 8,000 digits (seeded, a fixed example order): ${w.count} of ${one.epoch.weights.length} weights differ; errors on the 2,000 held-out digits: ${one.epoch.heldOutErrors} on 1 thread, ${two.epoch.heldOutErrors} on 2`);
