@@ -170,10 +170,13 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
     const single = mean(memberTestErrors);
     console.log(`seed ${seed} members: ${memberTestErrors.join(', ')} test errors (mean ${single.toFixed(1)})`);
     const teachers = members.map((m) => layersModelTeacher(m.model));
+    // Each combination's test errors, scored once however many recipes and schedules distil it.
+    const ensembleErrors = new Map<EnsembleCombine, number>();
     // One combination's students with one recipe under one schedule, one per temperature; the test set scores only the one chosen on validation.
     const distilCombine = async (combine: EnsembleCombine, temperatures: readonly number[], recipe: Recipe, schedule: Schedule): Promise<CombineResult> => {
       const teacher = ensemble(teachers, { combine });
-      const ensembleTestErrors = teacherTestErrors(teacher, data.test);
+      const ensembleTestErrors = ensembleErrors.get(combine) ?? teacherTestErrors(teacher, data.test);
+      ensembleErrors.set(combine, ensembleTestErrors);
       const candidates: CombineResult['candidates'] = [];
       let best: { temperature: number; validationErrors: number; model: LayersModel } | null = null;
       for (const temperature of temperatures) {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@kd/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../../test/backends';
-import { computeOn, leakFree, relativeError, seeded } from '../test/kernel-check';
+import { computeOn, leakFree, relativeError, seeded, seededTensor as tensor } from '../test/kernel-check';
 import { fusedAdamKernelName } from './native-adam';
 import { isNativeKernel, nativeKernelNames } from './native-kernels';
 
@@ -30,15 +30,6 @@ const swapLastTwo = (shape: number[], yes: boolean) => (yes ? [...shape.slice(0,
 
 /** The native kernels now registered for `wasm`. */
 const attached = () => nativeKernelNames.filter((name) => isNativeKernel(tf.getKernel(name, 'wasm')?.kernelFunc));
-
-const tensor = (seed: number, shape: number[]) =>
-  tf.tensor(
-    seeded(
-      seed,
-      shape.reduce((p, s) => p * s, 1),
-    ),
-    shape,
-  );
 
 /** Seeded values with NaN, -0, 0 and both infinities at the end. */
 const withSpecials = () => tf.concat([tf.mul(tensor(3, [5000]), 9), tf.tensor1d([Number.NaN, -0, 0, Infinity, -Infinity])]);

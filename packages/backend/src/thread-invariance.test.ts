@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@kd/backend';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testBackends } from '../../../test/backends';
-import { leakFree, seeded } from '../test/kernel-check';
+import { leakFree, seeded, seededTensor as tensor } from '../test/kernel-check';
 
 // kd's native kernels give the same bits whatever their thread count, on the products of an MLP's
 // training step and a convolution's (oneDNN alone splits C = A B^T's sums over k among threads: 85 %
@@ -29,7 +29,6 @@ async function onEachThreadCount(body: () => tf.Tensor | Promise<tf.Tensor>): Pr
   return results;
 }
 
-const tensor = (seed: number, shape: number[]) => tf.tensor(seeded(seed, shape.reduce((p, s) => p * s, 1)), shape);
 const convolve = (x: tf.Tensor, filter: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same');
 
 describe.runIf(native)('native kernels: the same bits on any thread count', () => {

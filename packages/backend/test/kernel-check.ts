@@ -28,6 +28,11 @@ export function seeded(seed: number, size: number): Float32Array {
   return Float32Array.from({ length: size }, () => rng.next() * 2 - 1);
 }
 
+/** A tensor of `shape` holding {@link seeded} values. */
+export function seededTensor(seed: number, shape: number[]): tf.Tensor {
+  return tf.tensor(seeded(seed, shape.reduce((p, s) => p * s, 1)), shape);
+}
+
 /** Buffers the active backend holds, whether or not a tensor owns them. */
 export const dataIds = (): number => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
 

@@ -41,7 +41,7 @@ void product_transposed_b(const float* a, const float* b, float* c, long m, long
 #pragma omp parallel for num_threads(blocks) schedule(static, 1)
   for (int block = 0; block < blocks; block++) {
     // Block edges on multiples of 16 columns (a cache line of floats).
-    const long begin = block == 0 ? 0 : n * block / blocks / 16 * 16;
+    const long begin = n * block / blocks / 16 * 16;
     const long end = block == blocks - 1 ? n : n * (block + 1) / blocks / 16 * 16;
     const dnnl_status_t status =
         dnnl_sgemm(transpose_a ? 'T' : 'N', 'T', m, end - begin, k, 1.f, a, lda, b + begin * k, k, 0.f, c + begin, n);
