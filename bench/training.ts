@@ -346,6 +346,14 @@ async function orchestrate(): Promise<void> {
     { label: 'PyTorch, fastest BLAS here', key: 'torch-fastest', env: { LD_LIBRARY_PATH: OPENMP_BLAS } },
   ];
   const torchSides = sides.filter((side) => torchPresent && !skip.has(side.key) && (side.key !== 'torch-fastest' || existsSync(OPENMP_BLAS)));
+  // Sides left out without --skip, and why: a table without them is not the README's comparison.
+  const missing = sides
+    .filter((side) => !skip.has(side.key) && !torchSides.includes(side))
+    .map((side) =>
+      torchPresent
+        ? `${side.label}: not run, ${OPENMP_BLAS} is missing (apt-get install libopenblas0-openmp)`
+        : `${side.label}: not run, ${PYTHON} cannot import torch (apt-get install python3-torch)`,
+    );
   const torch = (env: Record<string, string>) => {
     const out = execFileSync(
       PYTHON,
@@ -371,6 +379,7 @@ async function orchestrate(): Promise<void> {
     `batch ${BATCH}, Adam, ${steps} timed steps after ${warmup} warm-up steps, ${rounds} round(s); data: ${existsSync(IMAGES) ? 'Fashion-MNIST test images' : 'synthetic'}`,
   );
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (const line of missing) console.log(line);
   const peak = peakGflops();
   console.log(peak ? `fp32 peak of ${THREADS} cores (${peak.isa} FMA, measured): ${peak.gflops.toFixed(0)} GFLOP/s` : 'fp32 peak: not measured (no C compiler)');
 
@@ -424,7 +433,11 @@ async function orchestrate(): Promise<void> {
   };
 
   console.log(`\nsamples/s, median of ${rounds} round(s) (min-max); kd default: ${kdBackend}`);
-  torchSides.forEach((side, i) => console.log(`${side.label}: ${torchRounds[i]![0]!.details}`));
+  torchSides.forEach((side, i) => {
+    const details = torchRounds[i]![0]!.details ?? '';
+    const other = details.includes('OpenBLAS kernels') ? '' : '; not OpenBLAS, so not the comparison bench/RESULTS.md records (apt-get install libopenblas0-pthread)';
+    console.log(`${side.label}: ${details}${other}`);
+  });
   const header = [
     'workload',
     'kd default',
