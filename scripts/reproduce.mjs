@@ -2,7 +2,8 @@
 // writes every results file (examples/<name>/results/fashion-mnist-*). Two experiments run side
 // by side, one native thread each (KD_THREADS=1; the results do not depend on it), on a 2-core
 // machine; omitted-class and soft-targets start once mnist-distill has trained (and kept) its
-// teachers, whose very models they reuse. Prints each experiment's wall time. Needs Debian's dataset-fashion-mnist.
+// teachers, whose very models they reuse. Prints each experiment's wall time. Needs Debian's
+// dataset-fashion-mnist.
 //   npm run reproduce            everything (many hours on 2 cores: the README gives each experiment's time)
 //   npm run reproduce -- cnn-distill soft-targets    only these (their dependencies are not rerun)
 //   npm run reproduce -- --seeds 0 --teacher-dropout 0.5    a flag given here replaces that flag's

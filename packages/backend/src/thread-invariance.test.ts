@@ -55,10 +55,11 @@ describe.runIf(native)('native kernels: the same bits on any thread count', () =
   it("runs a convolution's forward pass and gradients", async () => {
     const [one, ...others] = await onEachThreadCount(() =>
       tf.tidy(() => {
-        const x = tensor(7, [16, 14, 14, 32]) as tf.Tensor4D;
+        const x = tensor(7, [16, 14, 14, 32]);
+        const filter = tensor(8, [5, 5, 32, 64]);
         const dy = tensor(9, [16, 14, 14, 64]);
-        const [dx, dFilter] = tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.mul(convolve(a, f), dy)))([x, tensor(8, [5, 5, 32, 64])]);
-        return tf.concat([tf.reshape(convolve(x, tensor(8, [5, 5, 32, 64])), [-1]), tf.reshape(dx!, [-1]), tf.reshape(dFilter!, [-1])]);
+        const [dx, dFilter] = tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.mul(convolve(a, f), dy)))([x, filter]);
+        return tf.concat([tf.reshape(convolve(x, filter), [-1]), tf.reshape(dx!, [-1]), tf.reshape(dFilter!, [-1])]);
       }),
     );
     for (const values of others) expect(values).toEqual(one);

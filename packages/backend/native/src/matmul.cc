@@ -27,12 +27,16 @@ void check(dnnl_status_t status) {
 // thread's whole product on the shapes measured (bench/thread-determinism.ts), so kd's results do
 // not depend on the thread count. Narrower products run whole on one thread.
 void product_transposed_b(const float* a, const float* b, float* c, long m, long n, long k, bool transpose_a) {
-  const long lda = transpose_a ? m : k;
+  // Columns [begin, end) of C: rows [begin, end) of B.
+  const auto columns = [=](long begin, long end) {
+    return dnnl_sgemm(transpose_a ? 'T' : 'N', 'T', m, end - begin, k, 1.f, a, transpose_a ? m : k, b + begin * k, k, 0.f,
+                      c + begin, n);
+  };
   const int blocks = static_cast<int>(std::min<long>(threads(), n / kMinBlockColumns));
   if (blocks <= 1) {
     const int pool = threads();
     omp_set_num_threads(1);
-    const dnnl_status_t status = dnnl_sgemm(transpose_a ? 'T' : 'N', 'T', m, n, k, 1.f, a, lda, b, k, 0.f, c, n);
+    const dnnl_status_t status = columns(0, n);
     omp_set_num_threads(pool);
     check(status);
     return;
@@ -43,8 +47,7 @@ void product_transposed_b(const float* a, const float* b, float* c, long m, long
     // Block edges on multiples of 16 columns (a cache line of floats).
     const long begin = n * block / blocks / 16 * 16;
     const long end = block == blocks - 1 ? n : n * (block + 1) / blocks / 16 * 16;
-    const dnnl_status_t status =
-        dnnl_sgemm(transpose_a ? 'T' : 'N', 'T', m, end - begin, k, 1.f, a, lda, b + begin * k, k, 0.f, c + begin, n);
+    const dnnl_status_t status = columns(begin, end);
     if (status != dnnl_success) {
 #pragma omp critical
       failed = status;
