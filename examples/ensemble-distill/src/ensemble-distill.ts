@@ -26,7 +26,7 @@ import {
   seedRunOptions,
   trainOnLabels,
   validationErrorsPerEpoch,
-  withTeacherCache,
+  withRecipeTeacher,
   writeResultFile,
 } from '@kd-examples/shared';
 import type { CommonFlags, Recipe, RecipeSettings, RunContext, Schedule } from '@kd-examples/shared';
@@ -182,11 +182,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       for (const temperature of temperatures) {
         const loss = { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight };
         const options = { ...scheduleRun(run, schedule), ...recipeAugmentation(recipe, s), seed: 100 * seed, label: `student (${combine}, T=${temperature}, ${recipe}, ${schedule})`, epochs: s.studentEpochs };
-        // An augmenting recipe needs the live ensemble: it scores the very images the student sees.
-        const student =
-          recipe === 'plain'
-            ? await withTeacherCache(teacher, data.train, (cache) => distilStudent(cache, spec, data.train, loss, options), temperature)
-            : await distilStudent(teacher, spec, data.train, loss, options);
+        const student = await withRecipeTeacher(teacher, data.train, recipe, s, (source) => distilStudent(source, spec, data.train, loss, options), temperature);
         const validationErrors = errorCount(student.model, data.validation);
         candidates.push({ temperature, validationErrors, validationCurve: validationErrorsPerEpoch(student.fit) });
         if (best === null || validationErrors < best.validationErrors) {

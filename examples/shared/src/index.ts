@@ -5,7 +5,7 @@ export { loadExampleData } from './data';
 export type { ExampleData, LoadExampleDataOptions } from './data';
 export { commonOptions, commonUsage, FlagError, integerList, nameList, numberList, parseFlags, positiveInteger } from './flags';
 export type { CommonFlags } from './flags';
-export { distilRecipes, recipeAugmentation, recipeFlags, recipeOptions, recipeUsage } from './recipes';
+export { distilRecipes, recipeAugmentation, recipeFlags, recipeOptions, recipeUsage, withRecipeTeacher } from './recipes';
 export type { Recipe, RecipeSettings, RecipeStudent } from './recipes';
 export { scheduleFlags, scheduleOptions, scheduleRun, trainSchedules } from './schedules';
 export type { Schedule } from './schedules';

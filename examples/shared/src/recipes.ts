@@ -9,7 +9,7 @@ import { withTeacherCache } from './training';
 /**
  * How a student sees the transfer set: `plain` (the teacher's outputs on the plain images, cached
  * once), `jitter` (images shifted by up to `studentJitter` pixels, the teacher scoring the same
- * shifted images: consistent teaching), `mixup` (pairs of images mixed, the teacher scoring the
+ * shifted images: consistent teaching; its outputs on every shift cached once), `mixup` (pairs of images mixed, the teacher scoring the
  * mixed images: function matching, Beyer et al. 2022).
  */
 export type Recipe = 'plain' | 'jitter' | 'mixup';
@@ -65,6 +65,24 @@ export function recipeAugmentation(recipe: Recipe, s: RecipeSettings): Pick<RunO
   return {};
 }
 
+/**
+ * Runs `body` with what a student of `recipe` distils from: a cache of the teacher's outputs on
+ * every input the recipe can show (`plain`: the images; `jitter`: every shift of them, the same
+ * outputs the live teacher gives on the shifted images), or the live teacher for `mixup`, whose
+ * mixed images no cache can hold. `temperature`: see {@link withTeacherCache}.
+ */
+export function withRecipeTeacher<T>(
+  teacher: Teacher,
+  transfer: Dataset,
+  recipe: Recipe,
+  s: RecipeSettings,
+  body: (source: Teacher | TeacherCache) => Promise<T>,
+  temperature?: number,
+): Promise<T> {
+  if (recipe === 'mixup') return body(teacher);
+  return withTeacherCache(teacher, transfer, body, { ...(temperature !== undefined ? { temperature } : {}), ...recipeAugmentation(recipe, s) });
+}
+
 /** A distilled student's numbers, as `distilRecipes` needs them. */
 export interface RecipeStudent {
   temperature: number;
@@ -86,8 +104,10 @@ export type RecipeChoice = Pick<RecipeStudent, 'temperature' | 'recipe' | 'sched
 /**
  * Students distilled from `teacher` on `transfer` by `distil`. With `fixed` (another seed's
  * choice), only that one. Otherwise, under the first candidate schedule, the temperature first,
- * one student per candidate on the plain recipe (the teacher's outputs cached once), then one per
- * augmenting recipe at the temperature whose student had the fewest validation errors; then the
+ * one student per candidate on the plain recipe (the teacher's outputs cached once; skipped when
+ * there is one temperature and `plain` is not among `recipes`), then one per
+ * augmenting recipe at the temperature whose student had the fewest validation errors (each
+ * reading the teacher as {@link withRecipeTeacher} gives it); then the
  * recipe with the fewest validation errors at that temperature among `recipes` under each other
  * schedule. The chosen student is the one with the fewest validation errors of the last stage
  * (ties to the earlier). Returns every student trained and the chosen one.
@@ -95,7 +115,7 @@ export type RecipeChoice = Pick<RecipeStudent, 'temperature' | 'recipe' | 'sched
 export async function distilRecipes<D extends RecipeStudent>(
   teacher: Teacher,
   transfer: Dataset,
-  candidates: RecipeCandidates,
+  candidates: RecipeCandidates & RecipeSettings,
   fixed: RecipeChoice | null,
   distil: (source: Teacher | TeacherCache, temperature: number, recipe: Recipe, schedule: Schedule) => Promise<D>,
 ): Promise<{ students: D[]; chosen: D }> {
@@ -105,8 +125,7 @@ export async function distilRecipes<D extends RecipeStudent>(
       for (const temperature of temperatures) students.push(await distil(cache, temperature, 'plain', schedule));
     });
   const one = async (temperature: number, recipe: Recipe, schedule: Schedule) => {
-    if (recipe === 'plain') await plain([temperature], schedule);
-    else students.push(await distil(teacher, temperature, recipe, schedule));
+    students.push(await withRecipeTeacher(teacher, transfer, recipe, candidates, (source) => distil(source, temperature, recipe, schedule)));
   };
   const fewest = (list: D[]) => list.reduce((best, d) => (d.validationErrors < best.validationErrors ? d : best));
   if (fixed !== null) {
@@ -114,8 +133,11 @@ export async function distilRecipes<D extends RecipeStudent>(
     return { students, chosen: students[0]! };
   }
   const [first, ...others] = candidates.schedules;
-  await plain(candidates.temperatures, first!);
-  const temperature = fewest(students).temperature;
+  // The plain students choose the temperature; with one temperature and no plain recipe, none is needed.
+  const [onlyTemperature, ...moreTemperatures] = candidates.temperatures;
+  const choosesTemperature = moreTemperatures.length > 0 || candidates.recipes.includes('plain');
+  if (choosesTemperature) await plain(candidates.temperatures, first!);
+  const temperature = choosesTemperature ? fewest(students).temperature : onlyTemperature!;
   for (const recipe of candidates.recipes.filter((r) => r !== 'plain')) await one(temperature, recipe, first!);
   const { recipe } = fewest(students.filter((d) => d.temperature === temperature && candidates.recipes.includes(d.recipe)));
   for (const schedule of others) await one(temperature, recipe, schedule);

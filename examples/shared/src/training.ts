@@ -119,8 +119,9 @@ export interface DistillSettings {
 
 /**
  * Distils a fresh `spec` student from `teacher` (a frozen teacher or a cache of its outputs) on
- * `transfer`. With `jitterPixels` or `mixupAlpha`, pass the live teacher: it scores exactly the
- * augmented images the student sees (a cache holds outputs for the plain ones only).
+ * `transfer`. With `jitterPixels`, pass the live teacher or a cache of every shift
+ * ({@link withTeacherCache}); with `mixupAlpha`, the live teacher: it scores exactly the mixed
+ * images the student sees, which no cache holds.
  */
 export async function distilStudent(
   teacher: Teacher | TeacherCache,
@@ -140,16 +141,24 @@ export async function distilStudent(
 }
 
 /**
- * Runs `body` with a cache of `teacher`'s logits on `transfer` (un-augmented, as the students see
- * it): each distillation then reads the teacher's outputs instead of running the teacher every
+ * Runs `body` with a cache of `teacher`'s logits on `transfer`: on its images as they are, or with
+ * `jitterPixels`, on every shift of them, so a jittered student reads the teacher's outputs on the
+ * very shifted images it sees, for any number of epochs, instead of running the teacher every
  * step. A teacher without logits (an arithmetic-mean ensemble) is cached as its soft targets at
  * `temperature`, the only temperature the cache then serves. The cache file lives in the
  * temporary folder and is removed afterwards.
  */
-export async function withTeacherCache<T>(teacher: Teacher, transfer: Dataset, body: (cache: TeacherCache) => Promise<T>, temperature?: number): Promise<T> {
+export async function withTeacherCache<T>(
+  teacher: Teacher,
+  transfer: Dataset,
+  body: (cache: TeacherCache) => Promise<T>,
+  options: { temperature?: number; jitterPixels?: number } = {},
+): Promise<T> {
   const path = join(tmpdir(), `kd-examples-teacher-${process.pid}-${Date.now()}.safetensors`);
+  const { temperature, jitterPixels } = options;
   const probsAt = typeof teacher.logits === 'function' || temperature === undefined ? {} : { temperature };
-  await buildTeacherCache({ teacher, batches: batches(transfer, { batchSize: 512, shuffle: false }), path, dataset: transfer, ...probsAt });
+  const shifts = jitterPixels ? { augment: jitter({ maxShift: jitterPixels }), everyVariant: true } : {};
+  await buildTeacherCache({ teacher, batches: batches(transfer, { batchSize: 512, shuffle: false, ...shifts }), path, dataset: transfer, ...probsAt });
   const cache = openTeacherCache({ path, teacher, dataset: transfer });
   try {
     return await body(cache);

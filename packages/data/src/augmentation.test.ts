@@ -35,6 +35,7 @@ describe('jitter', () => {
       seen.add(`${dx},${dy}`);
     }
     expect(seen.size).toBe(25);
+    expect(aug.variants!(shape3x3).map(({ dx, dy }) => `${dx},${dy}`).toSorted()).toEqual([...seen].toSorted());
     expect(aug.paramNames).toEqual(['dx', 'dy']);
     expect(aug.options).toEqual({ maxShift: 2 });
   });
@@ -65,6 +66,7 @@ describe('randomCrop', () => {
     const xs = new Set<number>();
     for (let i = 0; i < 400; i++) xs.add((aug.sample(rng, [32, 32, 3]) as { cropX: number }).cropX);
     expect([...xs].toSorted((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(randomCrop({ padding: 1 }).variants!([3, 3, 1]).map(({ cropX, cropY }) => `${cropX},${cropY}`)).toEqual(['0,0', '0,1', '0,2', '1,0', '1,1', '1,2', '2,0', '2,1', '2,2']);
     expect(() => randomCrop({ padding: 1.5 })).toThrow(/'padding' passed to 'randomCrop' must be an integer >= 0, got 1.5/);
   });
 });
@@ -87,6 +89,9 @@ describe('horizontalFlip', () => {
     expect(flips).toBeLessThan(1100);
     expect(horizontalFlip({ probability: 0 }).sample(rng, shape3x3)).toEqual({ flip: 0 });
     expect(horizontalFlip({ probability: 1 }).sample(rng, shape3x3)).toEqual({ flip: 1 });
+    expect(half.variants!(shape3x3)).toEqual([{ flip: 0 }, { flip: 1 }]);
+    expect(horizontalFlip({ probability: 0 }).variants!(shape3x3)).toEqual([{ flip: 0 }]);
+    expect(horizontalFlip({ probability: 1 }).variants!(shape3x3)).toEqual([{ flip: 1 }]);
     expect(() => horizontalFlip({ probability: 2 })).toThrow(/'probability' passed to 'horizontalFlip' must be a number in \[0, 1\], got 2/);
   });
 });

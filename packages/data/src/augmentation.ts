@@ -18,6 +18,12 @@ export interface Augmentation {
   readonly paramNames: readonly string[];
   /** Draws the parameters for one example. */
   sample(rng: Rng, imageShape: readonly [number, number, number]): AugmentationParams;
+  /**
+   * Every parameter set `sample` can draw, for an augmentation with finitely many: `batches` with
+   * `everyVariant` visits each example under each, so a teacher's outputs on all of them can be
+   * cached once. Absent where the set is infinite.
+   */
+  variants?(imageShape: readonly [number, number, number]): AugmentationParams[];
   /** Writes the augmented `input` (HWC) into `output`; the two never overlap. */
   apply(
     input: Float32Array,
@@ -25,6 +31,13 @@ export interface Augmentation {
     imageShape: readonly [number, number, number],
     params: AugmentationParams,
   ): void;
+}
+
+// Every pair (a, b) with a and b whole numbers in [from, to], a varying slowest.
+function grid(names: readonly [string, string], from: number, to: number): AugmentationParams[] {
+  const out: AugmentationParams[] = [];
+  for (let a = from; a <= to; a++) for (let b = from; b <= to; b++) out.push({ [names[0]]: a, [names[1]]: b });
+  return out;
 }
 
 // output(y, x) = input(y - dy, x - dx), zero where that falls outside the image.
@@ -59,6 +72,7 @@ export function jitter(options: { maxShift: number }): Augmentation {
     options: { maxShift },
     paramNames: ['dx', 'dy'],
     sample: (rng) => ({ dx: rng.int(2 * maxShift + 1) - maxShift, dy: rng.int(2 * maxShift + 1) - maxShift }),
+    variants: () => grid(['dx', 'dy'], -maxShift, maxShift),
     apply: (input, output, shape, params) => shiftImage(input, output, shape, params.dx ?? 0, params.dy ?? 0),
   };
 }
@@ -76,6 +90,7 @@ export function randomCrop(options: { padding: number }): Augmentation {
     options: { padding },
     paramNames: ['cropX', 'cropY'],
     sample: (rng) => ({ cropX: rng.int(2 * padding + 1), cropY: rng.int(2 * padding + 1) }),
+    variants: () => grid(['cropX', 'cropY'], 0, 2 * padding),
     apply: (input, output, shape, params) =>
       shiftImage(input, output, shape, padding - (params.cropX ?? padding), padding - (params.cropY ?? padding)),
   };
@@ -95,6 +110,7 @@ export function horizontalFlip(options: { probability?: number } = {}): Augmenta
     options: { probability },
     paramNames: ['flip'],
     sample: (rng) => ({ flip: rng.next() < probability ? 1 : 0 }),
+    variants: () => [...(probability < 1 ? [{ flip: 0 }] : []), ...(probability > 0 ? [{ flip: 1 }] : [])],
     apply: (input, output, [height, width, channels], params) => {
       if (!params.flip) {
         output.set(input);

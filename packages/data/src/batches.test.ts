@@ -151,6 +151,41 @@ describeBackends('batches', () => {
     expect(() => batchKeys(d, { batchSize: 0 })).toThrow(/'batchSize' passed to 'batchKeys' must be an integer >= 1, got 0/);
   });
 
+  it('visits every example under every variant once with everyVariant, pixels as a drawn batch gives them', () => {
+    const d = makeDataset(5);
+    const augment = [jitter({ maxShift: 1 }), horizontalFlip()];
+    const got = read(d, { batchSize: 4, seed: 2, augment, everyVariant: true });
+    const keys = got.flatMap((b) => b.indices.map((index, k) => exampleKey(index, b.augmentation![k])));
+    expect(keys).toHaveLength(5 * 9 * 2);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Variant by variant, each in the epoch's order.
+    const order = read(d, { batchSize: 5, seed: 2 })[0]!.indices;
+    expect(got.flatMap((b) => b.indices).slice(0, 10)).toEqual([...order, ...order]);
+    // Every example a drawn epoch shows is among them, with the same pixels.
+    const byKey = new Map(got.flatMap((b) => b.indices.map((index, k) => [exampleKey(index, b.augmentation![k]), b.x.slice(9 * k, 9 * k + 9)] as const)));
+    for (const epoch of [1, 2, 3]) {
+      for (const b of read(d, { batchSize: 3, seed: 7, epoch, augment })) {
+        b.indices.forEach((index, k) => expect(byKey.get(exampleKey(index, b.augmentation![k]))).toEqual(b.x.slice(9 * k, 9 * k + 9)));
+      }
+    }
+    expect(batchKeys(d, { batchSize: 4, augment: jitter({ maxShift: 2 }), everyVariant: true, dropRemainder: true })).toHaveLength(Math.floor((5 * 25) / 4));
+    expect(batchKeys(d, { batchSize: 100, augment: horizontalFlip({ probability: 1 }), everyVariant: true })[0]!.augmentation).toEqual(Array.from({ length: 5 }, () => ({ flip: 1 })));
+  });
+
+  it.each([
+    [{ batchSize: 2, everyVariant: true }, /'augment' passed to 'batches' must be an augmentation \(or a list of them\) when 'everyVariant' is true, got undefined/],
+    [{ batchSize: 2, everyVariant: 1 }, /'everyVariant' passed to 'batches' must be a boolean, got 1/],
+  ])('rejects everyVariant without what it needs: %o', (options, message) => {
+    expect(() => batches(makeDataset(4), options as never)).toThrow(message);
+  });
+
+  it('rejects everyVariant with an augmentation of infinitely many variants', () => {
+    const { variants: _, ...endless } = jitter({ maxShift: 1 });
+    expect(() => batches(makeDataset(4), { batchSize: 2, augment: { ...endless, name: 'noise' }, everyVariant: true })).toThrow(
+      /'everyVariant' passed to 'batches' needs augmentations with finitely many variants, but 'noise' lists none/,
+    );
+  });
+
   it.each([
     [{ batchSize: 0 }, /'batchSize' passed to 'batches' must be an integer >= 1, got 0/],
     [{ batchSize: 2, epoch: 0 }, /'epoch' passed to 'batches' must be an integer >= 1, got 0/],

@@ -44,6 +44,13 @@ export interface BatchOptions {
   /** Give `x` the shape `[n, height * width * channels]` (for MLPs). Default: false. */
   flatten?: boolean;
   /**
+   * Instead of drawing one augmentation per example, visit every example under every parameter set
+   * the augmentations can draw (their `variants`, combined), one variant after another, each in
+   * the epoch's order: the inputs to cache a teacher's outputs on once for any number of augmented
+   * epochs. Needs `augment`, each augmentation with `variants`. Default: false.
+   */
+  everyVariant?: boolean;
+  /**
    * Who disposes each batch's tensors. false (default): the iterator does, when the next batch is
    * requested and when iteration ends or is left early (`break`, `return`, a throw in a `for..of`
    * body); clone what you want to keep. true: the caller owns every batch and disposes `x` and `y`.
@@ -148,15 +155,18 @@ function planBatches(fn: string, dataset: Dataset, options: BatchOptions): Batch
   const seed = options.seed ?? 0;
   const epoch = options.epoch ?? 1;
   const dropRemainder = options.dropRemainder ?? false;
+  const everyVariant = options.everyVariant ?? false;
   assertInteger(fn, 'batchSize', batchSize, 1);
   assertBoolean(fn, 'shuffle', shuffle);
   assertInteger(fn, 'seed', seed, Number.MIN_SAFE_INTEGER);
   assertInteger(fn, 'epoch', epoch, 1);
   assertBoolean(fn, 'dropRemainder', dropRemainder);
+  assertBoolean(fn, 'everyVariant', everyVariant);
   const augmentations = checkAugmentations(options.augment);
   const order = shuffle
     ? createRng(deriveSeed(seed, ORDER_STREAM, epoch - 1)).permutation(dataset.size)
     : Int32Array.from({ length: dataset.size }, (_, i) => i);
+  if (everyVariant) return variantBatches(fn, dataset, order, augmentations, batchSize, dropRemainder);
   const count = dropRemainder ? Math.floor(dataset.size / batchSize) : Math.ceil(dataset.size / batchSize);
   return Array.from({ length: count }, (_, b) => {
     const indices = order.slice(b * batchSize, Math.min((b + 1) * batchSize, dataset.size));
@@ -167,6 +177,34 @@ function planBatches(fn: string, dataset: Dataset, options: BatchOptions): Batch
       for (const aug of augmentations) Object.assign(params, aug.sample(rng, dataset.imageShape));
       return Object.freeze(params);
     });
+    return { indices, augmentation: Object.freeze(augmentation) };
+  });
+}
+
+// Every example of `order` under each combination of the augmentations' variants, variant by variant.
+function variantBatches(
+  fn: string,
+  dataset: Dataset,
+  order: Int32Array,
+  augmentations: readonly Augmentation[],
+  batchSize: number,
+  dropRemainder: boolean,
+): BatchKeys[] {
+  if (augmentations.length === 0) throw argumentError(fn, 'augment', "an augmentation (or a list of them) when 'everyVariant' is true", undefined);
+  let combined: AugmentationParams[] = [{}];
+  for (const aug of augmentations) {
+    if (typeof aug.variants !== 'function') {
+      throw new Error(`Argument 'everyVariant' passed to '${fn}' needs augmentations with finitely many variants, but '${aug.name}' lists none (it has no 'variants')`);
+    }
+    const own = aug.variants(dataset.imageShape);
+    combined = combined.flatMap((params) => own.map((more) => Object.freeze({ ...params, ...more })));
+  }
+  const total = combined.length * order.length;
+  const count = dropRemainder ? Math.floor(total / batchSize) : Math.ceil(total / batchSize);
+  return Array.from({ length: count }, (_, b) => {
+    const positions = Array.from({ length: Math.min(batchSize, total - b * batchSize) }, (__, k) => b * batchSize + k);
+    const indices = Int32Array.from(positions, (p) => order[p % order.length]!);
+    const augmentation = positions.map((p) => combined[Math.floor(p / order.length)]!);
     return { indices, augmentation: Object.freeze(augmentation) };
   });
 }

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Dataset, batches, jitter } from '@kd/data';
+import { Dataset, batches, exampleKey, jitter } from '@kd/data';
 import { ensemble, functionTeacher, layersModelTeacher } from '@kd/ensemble';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 import { buildTeacherCache, openTeacherCache } from '@kd/ensemble/node';
 import { fileSystem } from '@kd/core/node';
 import { createLoss } from '@kd/losses';
 import { buildModel, createDistiller, trainModel } from '@kd/trainer';
-import type { Architecture } from '@kd/trainer';
+import type { Architecture, FitOptions } from '@kd/trainer';
 import { checkpoints, latestCheckpoint } from '@kd/trainer/node';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -100,32 +100,34 @@ describeBackends('createDistiller', (backend) => {
     model.dispose();
   });
 
-  it('reads cached teacher outputs by example index and augmentation, as the live teacher gave them', async () => {
-    const teacher = scriptedTeacher();
-    const augment = jitter({ maxShift: 1 });
-    const options = { epochs: 2, batchSize: 32, augment, seed: 5, progress: false };
-    const path = join(dir, 'teacher.safetensors');
+  // A fresh student's weights after distilling from `source` at T = 2.
+  const distilledWeights = async (source: Teacher | TeacherCache, options: FitOptions) => {
+    const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 3 });
+    await createDistiller({ teacher: source, student: model, loss: { key: 'distillation', options: { temperature: 2 } } }).fit(transfer, options);
+    const weights = weightsOf(model);
+    model.dispose();
+    return weights;
+  };
+
+  const augment = jitter({ maxShift: 1 });
+  it.each([
     // What the loop will meet: every epoch's batches, with their augmentation.
-    const epochs = [1, 2].map((epoch) => batches(transfer, { batchSize: 32, augment, seed: 5, epoch, flatten: true }));
-    await buildTeacherCache({
-      teacher,
-      batches: (function* () {
-        for (const epoch of epochs) yield* epoch;
-      })(),
-      path,
-      dataset: transfer,
-    });
+    ['the batches of every epoch it trains', 2, (seed: number) => [1, 2].flatMap((epoch) => [...batches(transfer, { batchSize: 32, augment, seed, epoch, flatten: true, keepTensors: true })])],
+    // Every shift of every example once, whatever the epochs.
+    ['every variant of each example', 5, () => [...batches(transfer, { batchSize: 64, shuffle: false, augment, everyVariant: true, flatten: true, keepTensors: true })]],
+  ])('reads cached teacher outputs by example index and augmentation, as the live teacher gave them, from a cache of %s', async (_, epochs, inputs) => {
+    const teacher = scriptedTeacher();
+    const seed = 5;
+    const path = join(dir, 'teacher.safetensors');
+    const cacheBatches = inputs(seed);
+    const info = await buildTeacherCache({ teacher, batches: cacheBatches, path, dataset: transfer });
+    tf.dispose(cacheBatches.flatMap((b) => [b.x, ...(b.y ? [b.y] : [])]));
+    expect(info.size).toBe(new Set(cacheBatches.flatMap((b) => [...b.indices].map((index, k) => exampleKey(index, b.augmentation![k])))).size);
     const cache = openTeacherCache({ path, teacher, dataset: transfer });
-    const run = async (source: Teacher | TeacherCache) => {
-      const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 3 });
-      await createDistiller({ teacher: source, student: model, loss: { key: 'distillation', options: { temperature: 2 } } }).fit(transfer, options);
-      const weights = weightsOf(model);
-      model.dispose();
-      return weights;
-    };
-    const live = await run(teacher);
+    const options = { epochs, batchSize: 32, augment, seed, progress: false };
+    const live = await distilledWeights(teacher, options);
     const callsLive = teacher.calls;
-    const cached = await run(cache);
+    const cached = await distilledWeights(cache, options);
     cache.close();
     expect(teacher.calls).toBe(callsLive);
     cached.forEach((w, i) => w.forEach((v, j) => expect(v).toBeCloseTo(live[i]![j]!, 5)));
@@ -262,7 +264,6 @@ describeBackends('createDistiller', (backend) => {
     await buildTeacherCache({ teacher: mean, batches: batches(transfer, { batchSize: 30, shuffle: false }), path: probsPath, dataset: transfer, temperature: 3 });
     const probsCache = openTeacherCache({ path: probsPath, teacher: mean, dataset: transfer });
     const logitsPath = join(dir, 'logits.safetensors');
-    const augment = jitter({ maxShift: 1 });
     await buildTeacherCache({ teacher, batches: batches(transfer, { batchSize: 30, seed: 2, epoch: 1, augment }), path: logitsPath, dataset: transfer });
     const logitsCache = openTeacherCache({ path: logitsPath, teacher, dataset: transfer });
     const model = buildModel(student, { inputShape: shape, numClasses: 3, seed: 11 });
