@@ -9,8 +9,8 @@ import { withTeacherCache } from './training';
 /**
  * How a student sees the transfer set: `plain` (the teacher's outputs on the plain images, cached
  * once), `jitter` (images shifted by up to `studentJitter` pixels, the teacher scoring the same
- * shifted images: consistent teaching; its outputs on every shift cached once), `mixup` (pairs of images mixed, the teacher scoring the
- * mixed images: function matching, Beyer et al. 2022).
+ * shifted images: consistent teaching; its outputs on every shift cached once), `mixup` (pairs of
+ * images mixed, the teacher scoring the mixed images: function matching, Beyer et al. 2022).
  */
 export type Recipe = 'plain' | 'jitter' | 'mixup';
 const recipeNames: readonly Recipe[] = ['plain', 'jitter', 'mixup'];
@@ -105,11 +105,10 @@ export type RecipeChoice = Pick<RecipeStudent, 'temperature' | 'recipe' | 'sched
  * Students distilled from `teacher` on `transfer` by `distil`. With `fixed` (another seed's
  * choice), only that one. Otherwise, under the first candidate schedule, the temperature first,
  * one student per candidate on the plain recipe (the teacher's outputs cached once; skipped when
- * there is one temperature and `plain` is not among `recipes`), then one per
- * augmenting recipe at the temperature whose student had the fewest validation errors (each
- * reading the teacher as {@link withRecipeTeacher} gives it); then the
- * recipe with the fewest validation errors at that temperature among `recipes` under each other
- * schedule. The chosen student is the one with the fewest validation errors of the last stage
+ * there is one temperature and `plain` is not among `recipes`), then one per augmenting recipe at
+ * the temperature whose student had the fewest validation errors (each reading the teacher as
+ * {@link withRecipeTeacher} gives it); then the recipe with the fewest validation errors at that
+ * temperature among `recipes` under each other schedule. The chosen student is the one with the fewest validation errors of the last stage
  * (ties to the earlier). Returns every student trained and the chosen one.
  */
 export async function distilRecipes<D extends RecipeStudent>(
@@ -134,10 +133,9 @@ export async function distilRecipes<D extends RecipeStudent>(
   }
   const [first, ...others] = candidates.schedules;
   // The plain students choose the temperature; with one temperature and no plain recipe, none is needed.
-  const [onlyTemperature, ...moreTemperatures] = candidates.temperatures;
-  const choosesTemperature = moreTemperatures.length > 0 || candidates.recipes.includes('plain');
-  if (choosesTemperature) await plain(candidates.temperatures, first!);
-  const temperature = choosesTemperature ? fewest(students).temperature : onlyTemperature!;
+  const plainNeeded = candidates.temperatures.length > 1 || candidates.recipes.includes('plain');
+  if (plainNeeded) await plain(candidates.temperatures, first!);
+  const temperature = plainNeeded ? fewest(students).temperature : candidates.temperatures[0]!;
   for (const recipe of candidates.recipes.filter((r) => r !== 'plain')) await one(temperature, recipe, first!);
   const { recipe } = fewest(students.filter((d) => d.temperature === temperature && candidates.recipes.includes(d.recipe)));
   for (const schedule of others) await one(temperature, recipe, schedule);

@@ -145,9 +145,10 @@ export async function distilStudent(
  * `jitterPixels`, on every shift of them, so a jittered student reads the teacher's outputs on the
  * very shifted images it sees, for any number of epochs, instead of running the teacher every
  * step (the same bits where the backend computes a row alike in any batch, as the native one does
- * in batches of 2 rows or more: cnn-distill's jittered student came out identical). A teacher without logits (an arithmetic-mean ensemble) is cached as its soft targets at
- * `temperature`, the only temperature the cache then serves. The cache file lives in the
- * temporary folder and is removed afterwards.
+ * in batches of 2 rows or more: cnn-distill's jittered student came out identical). A teacher
+ * without logits (an arithmetic-mean ensemble) is cached as its soft targets at `temperature`, the
+ * only temperature the cache then serves. The cache file lives in the temporary folder and is
+ * removed afterwards.
  */
 export async function withTeacherCache<T>(
   teacher: Teacher,
