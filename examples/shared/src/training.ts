@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { batches, jitter } from '@kd/data';
+import { jitter } from '@kd/data';
 import type { Dataset } from '@kd/data';
-import { buildTeacherCache, openTeacherCache } from '@kd/ensemble/node';
+import { cacheEveryInput } from '@kd/ensemble/node';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 import { fileSystem, modelFileNames, writeFileAtomic } from '@kd/core/node';
 import { buildModel, createDistiller, evaluate, predictLogits, reduceLearningRateOnPlateau, trainModel } from '@kd/trainer';
@@ -158,10 +158,13 @@ export async function withTeacherCache<T>(
 ): Promise<T> {
   const path = join(tmpdir(), `kd-examples-teacher-${process.pid}-${Date.now()}.safetensors`);
   const { temperature, jitterPixels } = options;
-  const probsAt = typeof teacher.logits === 'function' || temperature === undefined ? {} : { temperature };
-  const shifts = jitterPixels ? { augment: jitter({ maxShift: jitterPixels }), everyVariant: true } : {};
-  await buildTeacherCache({ teacher, batches: batches(transfer, { batchSize: 512, shuffle: false, ...shifts }), path, dataset: transfer, ...probsAt });
-  const cache = openTeacherCache({ path, teacher, dataset: transfer });
+  const cache = await cacheEveryInput({
+    teacher,
+    dataset: transfer,
+    path,
+    ...(jitterPixels ? { augment: jitter({ maxShift: jitterPixels }) } : {}),
+    ...(temperature !== undefined ? { temperature } : {}),
+  });
   try {
     return await body(cache);
   } finally {

@@ -103,6 +103,13 @@ describe('validateExperimentConfig', () => {
         `training.earlyStopping.metric: 'agreement' compares a model with its teacher, and the baseline ("baseline": true) trains on these settings without one`,
       ],
     ],
+    [
+      "a teacher cache of an arithmetic ensemble's soft targets under a temperature schedule",
+      (c) => ({ ...c, teacher: { ensemble: ['a', 'b'] }, training: { ...c.training, teacherCache: true } }),
+      [
+        "training.teacherCache: an arithmetic ensemble has no logits, so its cache holds soft targets at loss 'distillation''s one temperature; a schedules.temperature cannot be served: drop one of them",
+      ],
+    ],
     ['a divergence guard that would fire at once', (c) => ({ ...c, training: { ...c.training, divergence: { lossFactor: 1 } } }), ['training.divergence.lossFactor: expected a finite number > 1, got 1']],
   ])('refuses %s, naming the key and the value', (_, edit, problems) => {
     expect(validateExperimentConfig(edit(valid))).toEqual(problems);
@@ -127,8 +134,20 @@ describe('validateExperimentConfig', () => {
       { reduceLearningRateOnPlateau: { metric: 'agreement', patience: 2 } },
       [`training.reduceLearningRateOnPlateau.metric: 'agreement' compares a model with its teacher, and the baseline ("baseline": true) trains on these settings without one`],
     ],
+    ['a teacher cache that is not a boolean', { teacherCache: 'yes' }, ["training.teacherCache: expected a boolean, got 'yes'"]],
+    ['a teacher cache with mixup', { teacherCache: true, mixup: { alpha: 0.2 } }, ['training.teacherCache: mixup makes new inputs every step, which no cache holds: drop one of "mixup" and "teacherCache"']],
+    [
+      "a teacher cache with 'agreement' on validation data",
+      { teacherCache: true, metrics: ['agreement'] },
+      [`training.metrics: 'agreement' compares a model with its teacher, and the teacher cache ("teacherCache": true) holds its outputs on the transfer set only, not on validation inputs`],
+    ],
   ])('refuses %s in the training recipes', (_, edit, problems) => {
     expect(validateExperimentConfig({ ...valid, training: { ...valid.training, ...edit } })).toEqual(problems);
+  });
+
+  it("accepts a teacher cache with jitter, and of a logit-mean ensemble under a temperature schedule (its cache holds logits)", () => {
+    expect(validateExperimentConfig({ ...valid, training: { ...valid.training, jitter: 1, teacherCache: true } })).toEqual([]);
+    expect(validateExperimentConfig({ ...valid, teacher: { ensemble: ['a', 'b'], combine: 'logits' }, training: { ...valid.training, teacherCache: true } })).toEqual([]);
   });
 
   it('accepts the divergence guard turned off, and a learning rate that warms up from 0', () => {

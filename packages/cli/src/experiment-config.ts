@@ -122,7 +122,16 @@ export const experimentConfigSchema = object({
   student: described(object({ architecture: architectureSchema }), "The student's architecture."),
   loss: described(lossSchema, 'A loss of the @kd/losses registry by key, with its options, e.g. { "key": "distillation", "options": { "temperature": 20 } }.'),
   training: described(
-    object({ ...trainingEntries, schedules: v.optional(v.record(v.string(), scheduleSchema, expected('an object of schedules by loss option'))) }),
+    object({
+      ...trainingEntries,
+      schedules: v.optional(v.record(v.string(), scheduleSchema, expected('an object of schedules by loss option'))),
+      teacherCache: v.optional(
+        described(
+          v.boolean(expected('a boolean')),
+          "Score the teacher once on every input the student can be shown (with jitter, every shift of every image) into <output>/teacher-cache.safetensors, and distil from that file instead of running the teacher at every step. Not with mixup, whose inputs are new every step. Default false.",
+        ),
+      ),
+    }),
     "The student's training; schedules set the loss's options (temperature, weights) per epoch.",
   ),
   baseline: v.optional(described(v.boolean(expected('a boolean')), 'Also train the student on hard labels alone, same steps and seed, for comparison. Default false.')),
@@ -138,7 +147,7 @@ export type DataConfig = ExperimentConfig['data'];
 /** The teacher section of a config. */
 export type TeacherConfig = ExperimentConfig['teacher'];
 /** One model's training settings in a config. */
-export type TrainingConfig = Omit<ExperimentConfig['training'], 'schedules'>;
+export type TrainingConfig = Omit<ExperimentConfig['training'], 'schedules' | 'teacherCache'>;
 
 /**
  * Every problem with an experiment config, each as `path: expected ..., got ...` (e.g.
@@ -168,7 +177,19 @@ export function validateExperimentConfig(config: unknown): string[] {
   }
   // The teacher trains alone, and the baseline too: neither has a teacher to agree with.
   if ('train' in teacher) problems.push(...agreementProblems(teacher.train, 'teacher.train', 'the teacher trains without one'));
+  if (training.teacherCache) problems.push(...teacherCacheProblems(training, teacher, loss));
   if (baseline) problems.push(...agreementProblems({ earlyStopping: training.earlyStopping, reduceLearningRateOnPlateau: training.reduceLearningRateOnPlateau }, 'training', 'the baseline ("baseline": true) trains on these settings without one'));
+  return problems;
+}
+
+/** Why a cache of the teacher's outputs cannot serve the student's training as configured. */
+function teacherCacheProblems(training: ExperimentConfig['training'], teacher: TeacherConfig, loss: ExperimentConfig['loss']): string[] {
+  const problems = agreementProblems(training, 'training', 'the teacher cache ("teacherCache": true) holds its outputs on the transfer set only, not on validation inputs');
+  if (training.mixup) problems.push('training.teacherCache: mixup makes new inputs every step, which no cache holds: drop one of "mixup" and "teacherCache"');
+  const probsOnly = 'ensemble' in teacher && (teacher.combine ?? 'arithmetic') === 'arithmetic';
+  if (probsOnly && training.schedules?.temperature) {
+    problems.push(`training.teacherCache: an arithmetic ensemble has no logits, so its cache holds soft targets at loss '${loss.key}''s one temperature; a schedules.temperature cannot be served: drop one of them`);
+  }
   return problems;
 }
 

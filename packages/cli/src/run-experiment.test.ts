@@ -107,6 +107,23 @@ describe(`runExperiment [${backend}]`, () => {
     expect(fromEnsemble.teacher.test.errorCount).toBe(fromPath.teacher.test.errorCount);
   });
 
+  it("distils a jittered student from a cache of the teacher's outputs on every shift, as from the live teacher", async () => {
+    const jittered = { ...config, teacher: { path: join(dir, 'first', 'teacher') }, training: { ...config.training, jitter: 1 }, baseline: false };
+    const live = await runExperiment({ ...jittered, output: 'live' }, { baseDir: dir, progress: false });
+    const before = tf.memory().numTensors;
+    const cached = await runExperiment({ ...jittered, output: 'cached', training: { ...jittered.training, teacherCache: true } }, { baseDir: dir, progress: false });
+    expect(tf.memory().numTensors).toBe(before);
+    // The cache holds 9 shifts (dx, dy in -1..1) of every transfer example, each once.
+    const header = await safetensorsHeader(join(dir, 'cached', 'teacher-cache.safetensors'));
+    const [rows, classes] = header.logits!.shape;
+    expect(classes).toBe(10);
+    expect(header.augmentation!.shape).toEqual([rows, 2]);
+    expect(rows! % 9).toBe(0);
+    expect(cached.student.fit.history.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(cached.student.test.errorCount).toBe(live.student.test.errorCount);
+    expect(cached.student.test.nll).toBeCloseTo(live.student.test.nll!, 4);
+  });
+
   it('reports each epoch of each model, and stops at an abort without writing results', async () => {
     const controller = new AbortController();
     const seen: string[] = [];
@@ -223,6 +240,13 @@ describe(`runExperiment [${backend}]`, () => {
 });
 
 /** Every file under `dir` with its size and modification time. */
+/** The tensors a safetensors file names (its 8-byte little-endian header length, then the JSON header). */
+async function safetensorsHeader(path: string): Promise<Record<string, { shape: number[] }>> {
+  const bytes = await readFile(path);
+  const length = Number(bytes.readBigUInt64LE(0));
+  return JSON.parse(bytes.subarray(8, 8 + length).toString('utf8'));
+}
+
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const entries = await readdir(dir, { recursive: true });
   const stats = await Promise.all(entries.map(async (entry) => [entry, await stat(join(dir, entry))] as const));

@@ -2,6 +2,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { jitter } from '@kd/data';
 import { ensemble, layersModelTeacher } from '@kd/ensemble';
 import type { Teacher } from '@kd/ensemble';
+import { cacheEveryInput } from '@kd/ensemble/node';
 import { join, resolve } from 'node:path';
 import { fileSystem, writeFileAtomic } from '@kd/core/node';
 import type { FolderLock } from '@kd/core/node';
@@ -62,8 +63,9 @@ const testMetrics = ['accuracy', 'errorCount', 'nll', 'ece', 'brier'] as const;
  * Runs an experiment described by a JSON config (see `ExperimentConfig`): loads the data, trains
  * or loads the teacher(s), distils the student, optionally trains the hard-label baseline, and
  * writes into `output`: `config.json`, `teacher/`, `student/`, `baseline/` (TensorFlow.js models),
- * checkpoints, `*-log.jsonl` (one line per epoch), `results.json` (test metrics) and
- * `predictions.json` (for reports).
+ * checkpoints, `*-log.jsonl` (one line per epoch), `results.json` (test metrics),
+ * `predictions.json` (for reports) and, with `training.teacherCache`, the teacher's outputs the
+ * student read (`teacher-cache.safetensors`, built by `cacheEveryInput` of `@kd/ensemble/node`).
  *
  * Everything that can be judged before training is, before the output folder is created or
  * touched: the config (one error listing every problem and its path, schedules over every epoch
@@ -149,8 +151,18 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       stopIfAborted(teacherFit);
       await teacherModel.save(fileSystem(join(output, 'teacher')));
     }
-    const { schedules, ...studentTraining } = config.training;
-    const studentFit = await distiller.fit(transfer, { ...common(studentTraining, 'student'), ...(schedules ? { schedules } : {}) });
+    const { schedules, teacherCache, ...studentTraining } = config.training;
+    const studentOptions: FitOptions = { ...common(studentTraining, 'student'), ...(schedules ? { schedules } : {}) };
+    const temperature = (config.loss.options as { temperature?: number } | undefined)?.temperature;
+    const cache = teacherCache
+      ? await cacheEveryInput({ teacher, dataset: transfer, path: join(output, runFiles.teacherCache), ...(studentOptions.augment ? { augment: studentOptions.augment } : {}), ...(temperature !== undefined ? { temperature } : {}) })
+      : null;
+    let studentFit: FitResult;
+    try {
+      studentFit = await (cache ? createDistiller({ teacher: cache, student, loss: config.loss }) : distiller).fit(transfer, studentOptions);
+    } finally {
+      cache?.close();
+    }
     stopIfAborted(studentFit);
     await student.save(fileSystem(join(output, 'student')));
 

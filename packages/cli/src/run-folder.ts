@@ -42,6 +42,8 @@ export const runFiles = {
   config: 'config.json',
   results: 'results.json',
   predictions: 'predictions.json',
+  /** The teacher's outputs the student read, with `training.teacherCache`. */
+  teacherCache: 'teacher-cache.safetensors',
   log: (role: RunRole) => `${role}-log.jsonl`,
 } as const;
 
