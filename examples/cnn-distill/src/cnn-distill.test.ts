@@ -6,6 +6,7 @@ import { createRunContext, currentBackend, parseFlags } from '@kd-examples/share
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend, testBackends } from '../../../test/backends';
+import { ablationNames, runAblations } from './ablations';
 import { defaultSettings, runCnnDistill } from './cnn-distill';
 
 // The whole pipeline once, quick, on the fastest backend the tests have.
@@ -51,4 +52,33 @@ describe(`cnn-distill --quick [${backend}]`, () => {
     expect(readFileSync(result.files[2]!, 'utf8')).toMatch(/Gap closed/);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   }, 240_000); // nine models and a CNN teacher per run: a minute and a half when the cores are shared
+
+  it('trains the chosen student and each ablation of it, scores them on validation only, writes them and disposes its tensors', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const argv = ['--quick', '--seeds', '1', '--out', join(out, `${backend}-ablations`), '--ablations', ablationNames.join(',')];
+    const { flags } = parseFlags(argv, { seeds: [0] }, { ablations: { type: 'string' } });
+    const context = createRunContext('cnn-distill', argv, flags, currentBackend(), fileURLToPath(new URL('..', import.meta.url)));
+    const { files, seeds } = await runAblations(flags, context, { ...defaultSettings, temperatures: [2] }, ablationNames);
+    const [first] = seeds;
+    expect(first!.ablations.map((a) => a.ablation)).toEqual(ablationNames);
+    for (const a of first!.ablations) {
+      // Every epoch of the cosine schedule runs; the best validation epoch's weights are kept.
+      expect(a.validationCurve).toHaveLength(4);
+      expect(a.validationErrors).toBe(a.validationCurve[a.bestEpoch - 1]);
+      expect(a.validationErrors).toBe(Math.min(...a.validationCurve));
+    }
+    expect(files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(['mnist-digits-quick-ablations-seed1.json']);
+    const record = JSON.parse(readFileSync(files[0]!, 'utf8'));
+    expect(record.ablations).toEqual(first!.ablations);
+    // Validation errors only: the test set is read by the experiment, once, not by its ablations.
+    for (const a of record.ablations) expect(Object.keys(a).toSorted()).toEqual(['ablation', 'bestEpoch', 'epochs', 'seconds', 'validationCurve', 'validationErrors']);
+    // A run of some ablations with the same settings adds to the file: the others stay, in order.
+    const again = [...argv.slice(0, -1), 'soft-only'];
+    await runAblations(parseFlags(again, { seeds: [0] }, { ablations: { type: 'string' } }).flags, { ...context, command: 'the second run' }, { ...defaultSettings, temperatures: [2] }, ['soft-only']);
+    const merged = JSON.parse(readFileSync(files[0]!, 'utf8'));
+    // The same student again (deterministic under its seed), its time aside.
+    expect(merged.ablations).toEqual(first!.ablations.map((a) => ({ ...a, seconds: expect.any(Number) })));
+    expect(merged.commands).toEqual([context.command, 'the second run']);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  }, 240_000);
 });

@@ -66,6 +66,12 @@ export const defaultSettings: CnnDistillSettings = {
 
 const quickEpochs = { teacherEpochs: 4, studentEpochs: 4 };
 
+/** The settings a run uses: the quick run's epochs, or `--epochs` for every model. */
+export function runSettings(flags: CommonFlags, settings: CnnDistillSettings): CnnDistillSettings {
+  const base = flags.quick ? { ...settings, ...quickEpochs } : settings;
+  return flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
+}
+
 type Distilled = ModelErrors & { temperature: number; recipe: Recipe; schedule: Schedule };
 type HardStudent = ModelErrors & { schedule: Schedule };
 
@@ -116,8 +122,7 @@ export const reference = { teacherErrors: 824, hardStudentErrors: 1072, distille
 export async function runCnnDistill(flags: CommonFlags, context: RunContext, settings: CnnDistillSettings = defaultSettings): Promise<CnnDistillResult> {
   const started = performance.now();
   const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
-  const base = flags.quick ? { ...settings, ...quickEpochs } : settings;
-  const s: CnnDistillSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
+  const s = runSettings(flags, settings);
   const studentSpec = paperStudent(flags.quick);
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
   let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, temperature: r.temperature, recipe: r.recipe, schedule: r.schedule, hardSchedule: r.hardStudent.schedule }));

@@ -32,6 +32,6 @@ export {
   validationErrorsPerEpoch,
   withTeacherCache,
 } from './training';
-export type { CachedTrainingOptions, Candidate, PaperTeacherChoice, DistillSettings, ModelErrors, RunOptions, Trained } from './training';
+export type { CachedTrainingOptions, Candidate, PaperTeacherChoice, DistillSettings, LossSpec, ModelErrors, RunOptions, Trained } from './training';
 export { runExampleMain } from './main';
 export type { ExampleMain } from './main';

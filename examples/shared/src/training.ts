@@ -10,7 +10,7 @@ import { cacheEveryInput } from '@kd/ensemble/node';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 import { fileSystem, modelFileNames, writeFileAtomic } from '@kd/core/node';
 import { buildModel, createDistiller, evaluate, predictLogits, reduceLearningRateOnPlateau, trainModel } from '@kd/trainer';
-import type { Architecture, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
+import type { Architecture, DistillerArgs, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
 import type { ExampleData } from './data';
 import type { CommonFlags } from './flags';
 import { paperTeacher } from './architectures';
@@ -110,6 +110,9 @@ export async function trainModelOnLabels(model: LayersModel, data: Dataset, opti
   return { model, fit, seconds: (performance.now() - started) / 1000 };
 }
 
+/** A loss of the registry by key, as `createDistiller` takes it. */
+export type LossSpec = Extract<DistillerArgs['loss'], { key: string }>;
+
 /** The distillation loss's settings. */
 export interface DistillSettings {
   temperature: number;
@@ -119,7 +122,8 @@ export interface DistillSettings {
 
 /**
  * Distils a fresh `spec` student from `teacher` (a frozen teacher or a cache of its outputs) on
- * `transfer`. With `jitterPixels`, pass the live teacher or a cache of every shift
+ * `transfer`, with the distillation loss of `settings`, or another loss of the registry given as
+ * `{ key, options }`. With `jitterPixels`, pass the live teacher or a cache of every shift
  * ({@link withTeacherCache}); with `mixupAlpha`, the live teacher: it scores exactly the mixed
  * images the student sees, which no cache holds.
  */
@@ -127,7 +131,7 @@ export async function distilStudent(
   teacher: Teacher | TeacherCache,
   spec: Architecture,
   transfer: Dataset,
-  settings: DistillSettings,
+  settings: DistillSettings | LossSpec,
   options: RunOptions & { modelSeed?: number },
 ): Promise<Trained> {
   const started = performance.now();
@@ -135,7 +139,7 @@ export async function distilStudent(
   const fit = await createDistiller({
     teacher,
     student,
-    loss: { key: 'distillation', options: { ...settings } },
+    loss: 'key' in settings ? settings : { key: 'distillation', options: { ...settings } },
   }).fit(transfer, fitOptions(options));
   return { model: student, fit, seconds: (performance.now() - started) / 1000 };
 }
