@@ -53,6 +53,18 @@ describeBackends('cacheEveryInput', (backend) => {
     cache.close();
   });
 
+  it('refuses bad arguments before scoring anything, naming each', async () => {
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ teacher: {}, dataset, path: path('x') }, "Argument 'options.teacher' passed to 'cacheEveryInput' must be a Teacher, got object"],
+      [{ teacher, dataset: [1, 2], path: path('x') }, "Argument 'options.dataset' passed to 'cacheEveryInput' must be a Dataset (the transfer set), got an array"],
+      [{ teacher, dataset, path: '' }, "Argument 'options.path' passed to 'cacheEveryInput' must be a non-empty string (the cache file), got ''"],
+    ];
+    for (const [options, message] of bad) {
+      await expect(cacheEveryInput(options as never)).rejects.toThrow(message);
+    }
+    await expect(cacheEveryInput(null as never)).rejects.toThrow("Argument 'options' passed to 'cacheEveryInput' must be an object");
+  });
+
   it("caches an arithmetic ensemble's soft targets at the temperature it is given, and asks for one", async () => {
     const mean = ensemble([teacher, teacher], { combine: 'arithmetic' });
     await expect(cacheEveryInput({ teacher: mean, dataset, path: path('none') })).rejects.toThrow(

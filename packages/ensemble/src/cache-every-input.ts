@@ -1,6 +1,6 @@
-import { batches } from '@kd/data';
-import type { Augmentation, Dataset } from '@kd/data';
-import { describeValue } from '@kd/core';
+import { Dataset, batches } from '@kd/data';
+import type { Augmentation } from '@kd/data';
+import { argumentError, describeValue } from '@kd/core';
 import { buildTeacherCache, openTeacherCache } from './teacher-cache';
 import type { TeacherCache } from './teacher-cache';
 import type { Teacher } from './teacher';
@@ -38,10 +38,13 @@ export async function cacheEveryInput(options: CacheEveryInputOptions): Promise<
     throw new TypeError(`Argument 'options' passed to '${fn}' must be an object { teacher, dataset, path, augment?, temperature? }, got ${describeValue(options)}`);
   }
   const { teacher, dataset, path, augment, temperature } = options;
-  if (teacher?.kind === 'teacher' && typeof teacher.logits !== 'function' && temperature === undefined) {
+  if (teacher === null || typeof teacher !== 'object' || teacher.kind !== 'teacher') throw argumentError(fn, 'options.teacher', 'a Teacher', teacher);
+  if (!(dataset instanceof Dataset)) throw argumentError(fn, 'options.dataset', 'a Dataset (the transfer set)', dataset);
+  if (typeof path !== 'string' || path.length === 0) throw argumentError(fn, 'options.path', 'a non-empty string (the cache file)', path);
+  if (typeof teacher.logits !== 'function' && temperature === undefined) {
     throw new Error(`Argument 'options.temperature' passed to '${fn}' is needed: the teacher has no logits, so its soft targets are cached at the loss's temperature`);
   }
-  const probsAt = typeof teacher?.logits === 'function' || temperature === undefined ? {} : { temperature };
+  const probsAt = typeof teacher.logits === 'function' || temperature === undefined ? {} : { temperature };
   const inputs = batches(dataset, { batchSize: 512, shuffle: false, ...(augment !== undefined ? { augment, everyVariant: true } : {}) });
   await buildTeacherCache({ teacher, batches: inputs, path, dataset, ...probsAt });
   return openTeacherCache({ path, teacher, dataset });
