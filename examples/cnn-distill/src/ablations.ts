@@ -83,8 +83,8 @@ async function recordedAblations(path: string, s: CnnDistillSettings): Promise<{
  * it), then one student per ablation, each trained for `studentEpochs` on the cosine schedule and
  * scored on validation data only, as evidence of what each change does to the chosen student.
  * Writes `<data>-ablations-seed<k>.json`, with the other ablations an earlier run of the same
- * settings wrote there, in the order of {@link ablationNames}. Students with jitter alone read a cache of the teacher's
- * outputs on every shift; `jitter-mixup` reads the live teacher.
+ * settings wrote there, in the order of {@link ablationNames}. Students with jitter alone read a
+ * cache of the teacher's outputs on every shift; `jitter-mixup` reads the live teacher.
  */
 export async function runAblations(flags: CommonFlags, context: RunContext, settings: CnnDistillSettings, ablations: readonly Ablation[]): Promise<{ files: string[]; seeds: Array<{ seed: number; ablations: AblationResult[] }> }> {
   const data = await loadExampleData({ dir: flags.data, quick: flags.quick });
