@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { layersModelTeacher } from '@kd/ensemble';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 import {
-  cnnTeacher,
   distilStudent,
   errorCount,
   loadExampleData,
@@ -11,7 +10,6 @@ import {
   runHeader,
   scheduleRun,
   seedRunOptions,
-  teacherFor,
   trainedEpochs,
   validationErrorsPerEpoch,
   withTeacherCache,
@@ -19,7 +17,7 @@ import {
 } from '@kd-examples/shared';
 import type { CommonFlags, DistillSettings, LossSpec, RunContext, RunOptions } from '@kd-examples/shared';
 import type { Architecture } from '@kd/trainer';
-import { runSettings } from './cnn-distill';
+import { cnnTeacherFor, runSettings } from './cnn-distill';
 import type { CnnDistillSettings } from './cnn-distill';
 
 /**
@@ -46,7 +44,7 @@ export interface AblationResult {
   seconds: number;
 }
 
-/** How an ablated student is trained: its loss, its architecture, its augmentation, and whether it needs the live teacher. */
+/** How an ablated student is trained: its loss, its architecture, its augmentation. */
 function ablated(ablation: Ablation, s: CnnDistillSettings, quick: boolean): { loss: DistillSettings | LossSpec; spec: Architecture; augment: Pick<RunOptions, 'jitterPixels' | 'mixupAlpha'> } {
   const chosen: DistillSettings = { temperature: s.temperatures[0]!, softWeight: s.softWeight, hardWeight: s.hardWeight };
   const student = paperStudent(quick);
@@ -94,8 +92,7 @@ export async function runAblations(flags: CommonFlags, context: RunContext, sett
   for (const seed of flags.seeds) {
     const started = performance.now();
     const run: RunOptions = { ...seedRunOptions(flags, seed, data.validation), epochs: s.studentEpochs };
-    const jitter = s.teacherJitters[0]!;
-    const trained = await teacherFor(cnnTeacher(flags.quick), data.train, { ...run, label: `CNN teacher (jitter ${jitter})`, epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: jitter });
+    const trained = await cnnTeacherFor(flags, data.train, run, s, s.teacherJitters[0]!);
     const teacher = layersModelTeacher(trained.model);
     const student = async (ablation: Ablation, source: Teacher | TeacherCache): Promise<AblationResult> => {
       const { loss, spec, augment } = ablated(ablation, s, flags.quick);
@@ -106,13 +103,15 @@ export async function runAblations(flags: CommonFlags, context: RunContext, sett
       return result;
     };
     const results = new Map<Ablation, AblationResult>();
-    const cached = ablations.filter((a) => a !== 'jitter-mixup');
+    // Mixed images are new every step: those students read the live teacher, the others the cache.
+    const live = (a: Ablation) => ablated(a, s, flags.quick).augment.mixupAlpha !== undefined;
+    const cached = ablations.filter((a) => !live(a));
     if (cached.length > 0) {
       await withTeacherCache(teacher, data.train, async (cache) => {
         for (const ablation of cached) results.set(ablation, await student(ablation, cache));
       }, { jitterPixels: s.studentJitter });
     }
-    if (ablations.includes('jitter-mixup')) results.set('jitter-mixup', await student('jitter-mixup', teacher));
+    for (const ablation of ablations.filter(live)) results.set(ablation, await student(ablation, teacher));
     trained.model.dispose();
     const name = `${data.name}-ablations-seed${seed}.json`;
     const earlier = await recordedAblations(join(context.out, name), s);

@@ -30,6 +30,7 @@ import {
   writeResultFile,
 } from '@kd-examples/shared';
 import type { Candidate, CommonFlags, ExampleData, ModelErrors, Recipe, RecipeSettings, RunContext, RunOptions, Schedule, Trained } from '@kd-examples/shared';
+import type { Dataset } from '@kd/data';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 
 export interface CnnDistillSettings extends RecipeSettings {
@@ -70,6 +71,11 @@ const quickEpochs = { teacherEpochs: 4, studentEpochs: 4 };
 export function runSettings(flags: CommonFlags, settings: CnnDistillSettings): CnnDistillSettings {
   const base = flags.quick ? { ...settings, ...quickEpochs } : settings;
   return flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
+}
+
+/** The CNN teacher of a seed trained with `jitter` pixels, or the one an earlier run of the same settings kept. */
+export function cnnTeacherFor(flags: CommonFlags, train: Dataset, run: RunOptions, s: CnnDistillSettings, jitter: number): Promise<Trained & { loaded: boolean }> {
+  return teacherFor(cnnTeacher(flags.quick), train, { ...run, label: `CNN teacher (jitter ${jitter})`, epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: jitter });
 }
 
 type Distilled = ModelErrors & { temperature: number; recipe: Recipe; schedule: Schedule };
@@ -133,8 +139,7 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
     const report = modelErrorsReporter(seed, data.test.size);
     const firstSeed: boolean = choice === null;
 
-    const teacherWith = (jitter: number) =>
-      teacherFor(cnnTeacher(flags.quick), data.train, { ...run, label: `CNN teacher (jitter ${jitter})`, epochs: s.teacherEpochs, quick: flags.quick, jitterPixels: jitter });
+    const teacherWith = (jitter: number) => cnnTeacherFor(flags, data.train, run, s, jitter);
     const picked: { chosen: number; trained: Trained & { loaded?: boolean }; candidates: Array<Candidate<number>> | null } = firstSeed
       ? await chooseOnValidation(s.teacherJitters, data.validation, teacherWith)
       : { chosen: choice!.jitter, trained: await teacherWith(choice!.jitter), candidates: null };

@@ -108,8 +108,9 @@ export type RecipeChoice = Pick<RecipeStudent, 'temperature' | 'recipe' | 'sched
  * there is one temperature and `plain` is not among `recipes`), then one per augmenting recipe at
  * the temperature whose student had the fewest validation errors (each reading the teacher as
  * {@link withRecipeTeacher} gives it); then the recipe with the fewest validation errors at that
- * temperature among `recipes` under each other schedule. The chosen student is the one with the fewest validation errors of the last stage
- * (ties to the earlier). Returns every student trained and the chosen one.
+ * temperature among `recipes` under each other schedule. The chosen student is the one with the
+ * fewest validation errors of the last stage (ties to the earlier). Returns every student trained
+ * and the chosen one.
  */
 export async function distilRecipes<D extends RecipeStudent>(
   teacher: Teacher,
