@@ -7,6 +7,7 @@ import {
   errorCount,
   loadExampleData,
   paperStudent,
+  recipeAugmentation,
   runHeader,
   scheduleRun,
   seedRunOptions,
@@ -48,7 +49,7 @@ export interface AblationResult {
 function ablated(ablation: Ablation, s: CnnDistillSettings, quick: boolean): { loss: DistillSettings | LossSpec; spec: Architecture; augment: Pick<RunOptions, 'jitterPixels' | 'mixupAlpha'> } {
   const chosen: DistillSettings = { temperature: s.temperatures[0]!, softWeight: s.softWeight, hardWeight: s.hardWeight };
   const student = paperStudent(quick);
-  const jitter = { jitterPixels: s.studentJitter };
+  const jitter = recipeAugmentation('jitter', s);
   switch (ablation) {
     case 'soft-only':
       return { loss: { ...chosen, softWeight: 1, hardWeight: 0 }, spec: student, augment: jitter };
@@ -59,7 +60,7 @@ function ablated(ablation: Ablation, s: CnnDistillSettings, quick: boolean): { l
     case 'student-dropout':
       return { loss: chosen, spec: { ...student, dropout: studentDropout }, augment: jitter };
     case 'jitter-mixup':
-      return { loss: chosen, spec: student, augment: { ...jitter, mixupAlpha: s.mixupAlpha } };
+      return { loss: chosen, spec: student, augment: recipeAugmentation('jitter-mixup', s) };
     default:
       return { loss: chosen, spec: student, augment: jitter };
   }

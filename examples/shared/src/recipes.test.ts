@@ -15,7 +15,7 @@ describe('recipe flags', () => {
   });
 
   it.each([
-    [{ recipes: 'plain,cutmix' }, "--recipes must be a list of plain, jitter, mixup, got 'plain,cutmix'"],
+    [{ recipes: 'plain,cutmix' }, "--recipes must be a list of plain, jitter, mixup, jitter-mixup, got 'plain,cutmix'"],
     [{ 'student-jitter': '0' }, '--student-jitter'],
     [{ 'mixup-alpha': '-1' }, "--mixup-alpha must be a comma-separated list of numbers > 0, got '-1'"],
     [{ 'mixup-alpha': '0.2,1' }, "--mixup-alpha must be one number > 0, got '0.2,1'"],
@@ -28,6 +28,7 @@ describe('recipe flags', () => {
     expect(recipeAugmentation('plain', settings)).toEqual({});
     expect(recipeAugmentation('jitter', settings)).toEqual({ jitterPixels: 2 });
     expect(recipeAugmentation('mixup', settings)).toEqual({ mixupAlpha: 0.4 });
+    expect(recipeAugmentation('jitter-mixup', settings)).toEqual({ jitterPixels: 2, mixupAlpha: 0.4 });
   });
 });
 
@@ -64,14 +65,15 @@ describeBackends('distilRecipes', () => {
     return { seen, chosen: `${chosen.recipe} T=${chosen.temperature} ${chosen.schedule}` };
   };
 
-  it('chooses the temperature on plain, then the recipe, then the schedule; jitter reads a cache of every shift, mixup the live teacher', async () => {
+  it('chooses the temperature on plain, then the recipe, then the schedule; jitter reads a cache of every shift, the mixing recipes the live teacher', async () => {
     const errors = { 'plain T=4 early-stop': 50, 'jitter T=4 early-stop': 40, 'jitter T=4 cosine': 30 };
-    const got = await trace({ temperatures: [2, 4], recipes: ['plain', 'jitter', 'mixup'], schedules: ['early-stop', 'cosine'] }, errors);
+    const got = await trace({ temperatures: [2, 4], recipes: ['plain', 'jitter', 'mixup', 'jitter-mixup'], schedules: ['early-stop', 'cosine'] }, errors);
     expect(got.seen).toEqual([
       'plain T=2 early-stop from cache of 10',
       'plain T=4 early-stop from cache of 10',
       'jitter T=4 early-stop from cache of 90',
       'mixup T=4 early-stop from live',
+      'jitter-mixup T=4 early-stop from live',
       'jitter T=4 cosine from cache of 90',
     ]);
     expect(got.chosen).toBe('jitter T=4 cosine');

@@ -10,16 +10,17 @@ import { withTeacherCache } from './training';
  * How a student sees the transfer set: `plain` (the teacher's outputs on the plain images, cached
  * once), `jitter` (images shifted by up to `studentJitter` pixels, the teacher scoring the same
  * shifted images: consistent teaching; its outputs on every shift cached once), `mixup` (pairs of
- * images mixed, the teacher scoring the mixed images: function matching, Beyer et al. 2022).
+ * images mixed, the teacher scoring the mixed images: function matching, Beyer et al. 2022),
+ * `jitter-mixup` (pairs of jittered images mixed, the teacher scoring the very mixed images).
  */
-export type Recipe = 'plain' | 'jitter' | 'mixup';
-const recipeNames: readonly Recipe[] = ['plain', 'jitter', 'mixup'];
+export type Recipe = 'plain' | 'jitter' | 'mixup' | 'jitter-mixup';
+const recipeNames: readonly Recipe[] = ['plain', 'jitter', 'mixup', 'jitter-mixup'];
 
 /** The settings of the augmenting recipes. */
 export interface RecipeSettings {
-  /** Pixels of the `jitter` recipe. */
+  /** Pixels of the `jitter` and `jitter-mixup` recipes. */
   studentJitter: number;
-  /** Beta(alpha, alpha) of the `mixup` recipe. */
+  /** Beta(alpha, alpha) of the `mixup` and `jitter-mixup` recipes. */
   mixupAlpha: number;
 }
 
@@ -32,12 +33,13 @@ export const recipeOptions = {
 
 /** The help lines of {@link recipeOptions}, with the example's defaults. */
 export function recipeUsage(defaults: RecipeSettings & { recipes: readonly Recipe[] }): string {
-  return `  --recipes plain,jitter,mixup
+  return `  --recipes plain,jitter,mixup,jitter-mixup
                          how the student sees its transfer set, chosen on the first seed's validation
                          data at the chosen temperature: plain (the teacher's outputs cached once),
                          jitter (images shifted by up to --student-jitter pixels, the teacher scoring
                          the same shifted images), mixup (pairs mixed with --mixup-alpha, the teacher
-                         scoring the mixed images); default ${defaults.recipes.join(',')}
+                         scoring the mixed images), jitter-mixup (both: jittered images mixed, the
+                         teacher scoring the mixed images); default ${defaults.recipes.join(',')}
   --student-jitter <px>  default ${defaults.studentJitter}
   --mixup-alpha <a>      default ${defaults.mixupAlpha}`;
 }
@@ -60,16 +62,18 @@ export function recipeFlags(values: Record<string, string | boolean | undefined>
 
 /** The augmentation of a recipe, as training options. */
 export function recipeAugmentation(recipe: Recipe, s: RecipeSettings): Pick<RunOptions, 'jitterPixels' | 'mixupAlpha'> {
-  if (recipe === 'jitter') return { jitterPixels: s.studentJitter };
-  if (recipe === 'mixup') return { mixupAlpha: s.mixupAlpha };
-  return {};
+  return {
+    ...(recipe === 'jitter' || recipe === 'jitter-mixup' ? { jitterPixels: s.studentJitter } : {}),
+    ...(recipe === 'mixup' || recipe === 'jitter-mixup' ? { mixupAlpha: s.mixupAlpha } : {}),
+  };
 }
 
 /**
  * Runs `body` with what a student of `recipe` distils from: a cache of the teacher's outputs on
  * every input the recipe can show (`plain`: the images; `jitter`: every shift of them, the same
- * outputs the live teacher gives on the shifted images), or the live teacher for `mixup`, whose
- * mixed images no cache can hold. `temperature`: see {@link withTeacherCache}.
+ * outputs the live teacher gives on the shifted images), or the live teacher for the recipes that
+ * mix images (`mixup`, `jitter-mixup`), whose mixed images no cache can hold. `temperature`: see
+ * {@link withTeacherCache}.
  */
 export function withRecipeTeacher<T>(
   teacher: Teacher,
@@ -79,8 +83,9 @@ export function withRecipeTeacher<T>(
   body: (source: Teacher | TeacherCache) => Promise<T>,
   temperature?: number,
 ): Promise<T> {
-  if (recipe === 'mixup') return body(teacher);
-  return withTeacherCache(teacher, transfer, body, { ...(temperature !== undefined ? { temperature } : {}), ...recipeAugmentation(recipe, s) });
+  const augment = recipeAugmentation(recipe, s);
+  if (augment.mixupAlpha !== undefined) return body(teacher);
+  return withTeacherCache(teacher, transfer, body, { ...(temperature !== undefined ? { temperature } : {}), ...augment });
 }
 
 /** A distilled student's numbers, as `distilRecipes` needs them. */
