@@ -53,6 +53,23 @@ describe(`cnn-distill --quick [${backend}]`, () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   }, 240_000); // nine models and a CNN teacher per run: a minute and a half when the cores are shared
 
+  it('with the cosine schedule alone trains every student every epoch, jitter-mixup and its control included, and says only the teacher early-stopped', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const argv = ['--quick', '--seeds', '1', '--patience', '3', '--out', join(out, `${backend}-cosine`)];
+    const { flags } = parseFlags(argv, { seeds: [0] });
+    const context = createRunContext('cnn-distill', argv, flags, currentBackend(), fileURLToPath(new URL('..', import.meta.url)));
+    const result = await runCnnDistill(flags, context, { ...defaultSettings, temperatures: [2], recipes: ['jitter-mixup'], schedules: ['cosine'] });
+    const [seed] = result.seeds;
+    expect(seed!.candidates.map((c) => `${c.temperature} ${c.recipe} ${c.schedule}`)).toEqual(['2 jitter-mixup cosine']);
+    expect(seed!.hardCandidates.map((c) => c.schedule)).toEqual(['cosine']);
+    for (const model of [seed!.hardStudent, seed!.hardStudentAugmented!, seed!.distilled]) expect(model.validationCurve).toHaveLength(4);
+    const summary = readFileSync(result.files.find((f) => f.endsWith('-summary.md'))!, 'utf8');
+    expect(summary).toMatch(/students 4; the teacher early-stopped on validation errors \(patience 3\)/);
+    expect(summary).toMatch(/every student on `cosine` \(all 4 epochs/);
+    expect(summary).not.toMatch(/every model early-stopped|`early-stop`/);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  }, 240_000);
+
   it('trains the chosen student and each ablation of it, scores them on validation only, writes them and disposes its tensors', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const argv = ['--quick', '--seeds', '1', '--out', join(out, `${backend}-ablations`), '--ablations', ablationNames.join(',')];

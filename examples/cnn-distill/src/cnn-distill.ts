@@ -238,15 +238,17 @@ function summaryMarkdown(data: ExampleData, s: CnnDistillSettings, quick: boolea
     ...(recipe !== 'plain' ? [row(`student ${student}, hard labels, ${recipe}${scheduleText(schedule)} (control)`, seeds.map((r) => r.hardStudentAugmented), null)] : []),
     row(`student ${student}, distilled at T = ${temperature}, ${recipe}${scheduleText(schedule)}`, seeds.map((r) => r.distilled), reference.distilledErrors),
   ];
-  const cosineText = s.schedules.includes('cosine')
-    ? `; schedules: \`early-stop\` (as above) or \`cosine\` (all ${s.studentEpochs} epochs, the learning rate on half a cosine from its start to 0, the best validation epoch's weights kept)`
-    : '';
+  // With the cosine schedule alone, only the teacher early-stops.
+  const cosineOnly = !s.schedules.includes('early-stop');
+  const cosine = `\`cosine\` (all ${s.studentEpochs} epochs, the learning rate on half a cosine from its start to 0, the best validation epoch's weights kept)`;
+  const cosineText = !s.schedules.includes('cosine') ? '' : cosineOnly ? `; every student on ${cosine}` : `; schedules: \`early-stop\` (as above) or ${cosine}`;
+  const upTo = patience === null ? '' : 'at most ';
   const chooser = seeds.find((r) => r.teacherCandidates !== null);
   return [
     `# cnn-distill on ${data.name}`,
     '',
     how,
-    `- epochs: teacher ${patience === null ? '' : 'at most '}${s.teacherEpochs}, students ${patience === null ? '' : 'at most '}${s.studentEpochs}${convergenceText(patience, plateau)}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; recipes: jitter ${s.studentJitter} px, mixup alpha ${s.mixupAlpha}${cosineText}`,
+    `- epochs: teacher ${upTo}${s.teacherEpochs}, students ${cosineOnly ? '' : upTo}${s.studentEpochs}${convergenceText(patience, plateau, cosineOnly ? 'the teacher' : 'every model')}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight}; recipes: jitter ${s.studentJitter} px, mixup alpha ${s.mixupAlpha}${cosineText}`,
     '',
     ...(chooser
       ? [

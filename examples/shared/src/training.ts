@@ -263,12 +263,12 @@ export function predictProbs(model: LayersModel, data: Dataset): Float32Array {
 
 /**
  * How long the models trained, for a summary: fixed epochs, or to convergence on validation data
- * (early stopping, the learning-rate cuts).
+ * (early stopping, the learning-rate cuts); `models` names the ones it says this of.
  */
-export function convergenceText(patience: number | null, plateau: number | null): string {
+export function convergenceText(patience: number | null, plateau: number | null, models = 'every model'): string {
   if (patience === null && plateau === null) return '';
   const parts = [
-    ...(patience !== null ? [`every model early-stopped on validation errors (patience ${patience}), its best epoch's weights kept`] : []),
+    ...(patience !== null ? [`${models} early-stopped on validation errors (patience ${patience}), its best epoch's weights kept`] : []),
     ...(plateau !== null ? [`its learning rate cut 5x after ${plateau} epochs without fewer validation errors`] : []),
   ];
   return `; ${parts.join(', ')}`;
