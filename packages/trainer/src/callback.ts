@@ -84,7 +84,14 @@ export interface Callback {
   /** State to keep in checkpoints (JSON), restored with `setState` on resume. */
   getState?(): unknown;
   setState?(state: unknown): void;
+  /**
+   * Weights to keep in checkpoints besides the model's, one array per model weight in order (early
+   * stopping's copy of the best epoch), or null when it holds none; restored with
+   * `setWeightsState` on resume, after `setState`.
+   */
+  getWeightsState?(): readonly Float32Array[] | null;
+  setWeightsState?(values: Float32Array[]): void;
 }
 
 /** The hook names of {@link Callback}, for checking what a run is given. */
-export const callbackHooks = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd', 'getState', 'setState'] as const;
+export const callbackHooks = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd', 'getState', 'setState', 'getWeightsState', 'setWeightsState'] as const;

@@ -92,6 +92,26 @@ describeBackends('checkpoints', () => {
     m.dispose();
   });
 
+  it('keeps further sets of weights shaped like the model, and names one that is not', async () => {
+    const m = model();
+    const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.1 });
+    const best = m.getWeights().map((w) => Float32Array.from(w.dataSync(), (v) => v + 1));
+    await saveCheckpoint(dir, { model: m, optimizer, state: { epoch: 1, step: 0 }, weightSets: { earlyStopping: best } });
+    const sets = new Map<string, Float32Array[]>();
+    const fresh = createOptimizer({ kind: 'adam', learningRate: 0.1 });
+    const target = model();
+    await loadCheckpoint(dir, { model: target, optimizer: fresh }, { weightSets: (name, values) => void sets.set(name, values) });
+    expect([...sets.keys()]).toEqual(['earlyStopping']);
+    expect(sets.get('earlyStopping')).toEqual(best);
+    await expect(saveCheckpoint(dir, { model: m, optimizer, state: { epoch: 2, step: 0 }, weightSets: { best: best.slice(1) } })).rejects.toThrow(
+      "Argument 'weightSets.best' passed to 'saveCheckpoint' must be named with letters, digits, '-' or '_' and hold one Float32Array per model weight of its size (12, 4, 8, 2), got 3 of sizes 4, 8, 2",
+    );
+    expect(await latestCheckpoint(dir)).toMatch(/checkpoint-000001$/);
+    for (const o of [optimizer, fresh]) disposeOptimizer(o);
+    m.dispose();
+    target.dispose();
+  });
+
   it('refuses a model or optimizer that does not match the checkpoint', async () => {
     const m = model();
     const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.1 });
@@ -123,6 +143,7 @@ describeBackends('checkpoints', () => {
     { file: 'checkpoint-000001/state.json', content: '{"epoch":-1}', error: /^'loadCheckpoint': .*state\.json must hold the run's integer epoch and step >= 0, got an object with keys epoch$/ },
     { file: 'checkpoint-000001/optimizer.json', content: '[]', error: /^'loadCheckpoint': .*optimizer\.json must hold the optimizer's \{ className, specs, scalars \}, got an array$/ },
     { file: 'checkpoint-000001/optimizer.bin', content: new Uint8Array(10), error: /^'loadCheckpoint': expected .*optimizer\.bin to hold the \d+ bytes .*optimizer\.json lists, got 10: it is cut short or belongs to another checkpoint$/ },
+    { file: 'checkpoint-000001/weights-best.bin', content: new Uint8Array(10), error: /^'loadCheckpoint': expected .*weights-best\.bin to hold 104 bytes \(the model's 26 weights as float32\), got 10: it is cut short or belongs to another model$/ },
     { file: 'checkpoint-000001/weights.bin', content: new Uint8Array(10), error: /^'fileSystem' expected the weight files of .*checkpoint-000001\/model\.json \(weights\.bin\) to hold the 104 bytes its weightsManifest lists, got 10/ },
   ])('names $file and what it should hold when it is corrupt, and restores nothing', async ({ file, content, error }) => {
     const m = model();

@@ -3,7 +3,7 @@ import type { Optimizer } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeShape, weightsByteLength } from '@kd/core';
+import { describeShape, describeValue, weightsByteLength } from '@kd/core';
 import { fileSystem, isProcessRunning, readJsonFile, removeAbandonedTemporaryFiles, writeFileAtomic } from '@kd/core/node';
 import { disposeOptimizerState, readOptimizerState, restoreOptimizerState } from './optimizer';
 
@@ -21,7 +21,16 @@ export interface CheckpointState {
 export interface LoadCheckpointOptions {
   /** Called with the checkpoint's state (and folder) before anything is restored: throw to refuse it. */
   check?: (state: CheckpointState, path: string) => void;
+  /** Called, after the model and optimizer were restored, with each further set of weights the checkpoint holds (see {@link SavedWeightSets}). */
+  weightSets?: (name: string, values: Float32Array[]) => void;
 }
+
+/**
+ * Further sets of weights a checkpoint keeps besides the model's, by name (letters, digits, `-`,
+ * `_`): each one value array per model weight, in order and of its size, as early stopping's copy
+ * of the best epoch.
+ */
+export type SavedWeightSets = Readonly<Record<string, readonly Float32Array[]>>;
 
 /** Options of {@link saveCheckpoint}. */
 export interface SaveCheckpointOptions {
@@ -34,20 +43,21 @@ const checkpointName = /^checkpoint-\d+$/;
 const stateFile = 'state.json';
 const optimizerJson = 'optimizer.json';
 const optimizerBin = 'optimizer.bin';
+const weightSetFile = /^weights-([A-Za-z0-9_-]+)\.bin$/;
 
 /**
  * Writes a checkpoint into `dir`: a folder `checkpoint-<epoch>` holding the model in TensorFlow.js
  * format (loadable on its own with `tf.loadLayersModel(fileSystem(...))`), the optimizer's state
- * and `state.json`. The folder is written under a temporary name and renamed; then `latest.json`
+ * `state.json` and, as `weights-<name>.bin`, each of `weightSets`. The folder is written under a temporary name and renamed; then `latest.json`
  * is replaced atomically to point at it. A run killed at any moment leaves `latest.json` naming a
  * complete checkpoint. Returns the checkpoint folder's path.
  */
 export async function saveCheckpoint(
   dir: string,
-  contents: { model: LayersModel; optimizer: Optimizer; state: CheckpointState },
+  contents: { model: LayersModel; optimizer: Optimizer; state: CheckpointState; weightSets?: SavedWeightSets },
   options: SaveCheckpointOptions = {},
 ): Promise<string> {
-  const { model, optimizer, state } = contents;
+  const { model, optimizer, state, weightSets = {} } = contents;
   const keep = options.keep ?? 1;
   if (!Number.isInteger(keep) || keep < 1) {
     throw new Error(`Argument 'keep' passed to 'saveCheckpoint' must be an integer >= 1, got ${String(keep)}`);
@@ -56,6 +66,14 @@ export async function saveCheckpoint(
     throw new Error(
       `Argument 'state' passed to 'saveCheckpoint' must have integer epoch and step >= 0, got epoch ${String(state.epoch)}, step ${String(state.step)}`,
     );
+  }
+  const sizes = model.getWeights().map((w) => w.size);
+  for (const [setName, values] of Object.entries(weightSets)) {
+    if (!weightSetFile.test(`weights-${setName}.bin`) || values.length !== sizes.length || values.some((v, i) => !(v instanceof Float32Array) || v.length !== sizes[i])) {
+      throw new Error(
+        `Argument 'weightSets.${setName}' passed to 'saveCheckpoint' must be named with letters, digits, '-' or '_' and hold one Float32Array per model weight of its size (${sizes.join(', ')}), got ${Array.isArray(values) ? `${values.length} of sizes ${values.map((v) => describeValue(v?.length)).join(', ')}` : describeShape(values)}`,
+      );
+    }
   }
   await mkdir(dir, { recursive: true });
   const name = `checkpoint-${String(state.epoch).padStart(6, '0')}`;
@@ -73,6 +91,9 @@ export async function saveCheckpoint(
       );
     } finally {
       disposeOptimizerState(optimizerState);
+    }
+    for (const [setName, values] of Object.entries(weightSets)) {
+      await writeFile(join(temporary, `weights-${setName}.bin`), Buffer.concat(values.map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength))));
     }
     await writeFile(join(temporary, stateFile), JSON.stringify(state));
     const target = join(dir, name);
@@ -181,6 +202,13 @@ export async function loadCheckpoint(
     tf.dispose(values);
     throw new Error(`'loadCheckpoint': checkpoint ${path} holds ${mismatch} than the model given`);
   }
+  let weightSets: Array<[string, Float32Array[]]>;
+  try {
+    weightSets = await readWeightSets(path, target.model.getWeights().map((w) => w.size));
+  } catch (error) {
+    tf.dispose(values);
+    throw error;
+  }
   target.model.setWeights(values);
   tf.dispose(values);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -189,5 +217,24 @@ export async function loadCheckpoint(
     tensors: specs.map((spec) => ({ name: spec.name, tensor: optimizerTensors[spec.name]! })),
     scalars: meta.scalars as Record<string, number>,
   });
+  for (const [name, set] of weightSets) options.weightSets?.(name, set);
   return state as CheckpointState;
+}
+
+/** The checkpoint's further weight sets (`weights-<name>.bin`), each cut into arrays of `sizes`; an Error names a file of another length. */
+async function readWeightSets(path: string, sizes: readonly number[]): Promise<Array<[string, Float32Array[]]>> {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const sets: Array<[string, Float32Array[]]> = [];
+  for (const entry of (await readdir(path)).toSorted()) {
+    const name = weightSetFile.exec(entry)?.[1];
+    if (name === undefined) continue;
+    const bytes = await readFile(join(path, entry));
+    if (bytes.byteLength !== total * 4) {
+      throw new Error(`'loadCheckpoint': expected ${join(path, entry)} to hold ${total * 4} bytes (the model's ${total} weights as float32), got ${bytes.byteLength}: it is cut short or belongs to another model`);
+    }
+    const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    let offset = 0;
+    sets.push([name, sizes.map((size) => all.slice(offset, (offset += size)))]);
+  }
+  return sets;
 }

@@ -29,7 +29,8 @@ export interface CheckpointsOptions {
 
 /**
  * A callback that writes atomic checkpoints of the run into `dir` (model, optimizer state, RNG,
- * the loop's and the callbacks' state, and what the run was built with) and, with `resume`,
+ * the loop's and the callbacks' state, the weights callbacks keep such as early stopping's best
+ * epoch, and what the run was built with) and, with `resume`,
  * restores the newest one before the first step, so that on the `cpu` backend a killed run ends
  * with the same weights, bit for bit, as an uninterrupted one.
  */
@@ -48,7 +49,9 @@ export function checkpoints(options: CheckpointsOptions): Callback {
     async onTrainBegin(context) {
       await removeAbandonedCheckpoints(dir);
       if (resume === false) return;
+      const weightSets = new Map<string, Float32Array[]>();
       const restored = await loadCheckpoint(dir, { model: context.model, optimizer: context.optimizer }, {
+        weightSets: (name, values) => void weightSets.set(name, values),
         check(state, path) {
           const differences = state.run === undefined ? [] : jsonDifferences(state.run, context.config, { labels: ['there', 'here'], ignore: (key) => notTheRun.test(key) });
           if (differences.length > 0) {
@@ -70,14 +73,22 @@ export function checkpoints(options: CheckpointsOptions): Callback {
       for (const callback of context.callbacks) {
         if (callback.name && callback.setState && callback.name in states) callback.setState(states[callback.name]);
       }
+      for (const callback of context.callbacks) {
+        const values = callback.name === undefined ? undefined : weightSets.get(callback.name);
+        if (values !== undefined) callback.setWeightsState?.(values);
+      }
       context.lastCheckpoint = (await latestCheckpoint(dir)) ?? null;
     },
     async onEpochEnd(record, context) {
       if (record.epoch % every !== 0 && record.epoch !== context.epochs && context.stopRequested === null) return;
       const callbacks = Object.fromEntries(context.callbacks.flatMap((c) => (c.name && c.getState ? [[c.name, c.getState()]] : [])));
+      const weightSets = Object.fromEntries(context.callbacks.flatMap((c) => {
+        const values = c.name ? c.getWeightsState?.() : null;
+        return values ? [[c.name, values]] : [];
+      }));
       context.lastCheckpoint = await saveCheckpoint(
         dir,
-        { model: context.model, optimizer: context.optimizer, state: { ...context.state, callbacks, run: context.config } },
+        { model: context.model, optimizer: context.optimizer, state: { ...context.state, callbacks, run: context.config }, weightSets },
         { keep },
       );
     },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModel, trainModel } from '@kd/trainer';
 import type { EpochRecord, FitOptions } from '@kd/trainer';
-import { checkpoints } from '@kd/trainer/node';
+import { checkpoints, latestCheckpoint } from '@kd/trainer/node';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
 import { blobs } from '../../../test/datasets';
@@ -60,22 +60,33 @@ describeBackends('early stopping', (backend) => {
   });
 });
 
-it('says when a best epoch from before a resume cannot be restored', async () => {
+it('restores a best epoch from before a resume: the checkpoint keeps its weights', async () => {
   await tf.setBackend('cpu');
   const dir = await mkdtemp(join(tmpdir(), 'kd-early-stopping-'));
   try {
     const first = setup();
-    const best = (await trainModel(first.model, train, { ...first.options, earlyStopping: { ...first.options.earlyStopping!, patience: 100 } })).best!;
-    first.model.dispose();
+    const whole = await trainModel(first.model, train, first.options);
+    const best = whole.best!;
+    expect(best.epoch).toBeLessThan(whole.epochs);
     // Stop right after the best epoch with a checkpoint, then resume to the end in a new process's place.
     const stopped = setup();
     await trainModel(stopped.model, train, { ...stopped.options, epochs: best.epoch + 1, callbacks: [checkpoints({ dir })], earlyStopping: { ...stopped.options.earlyStopping!, patience: 100 } });
     stopped.model.dispose();
     const resumed = setup();
     const result = await trainModel(resumed.model, train, { ...resumed.options, callbacks: [checkpoints({ dir, resume: true })] });
-    expect(result.best!.epoch).toBe(best.epoch);
-    expect(result.best!.inModel).toBe(false);
-    resumed.model.dispose();
+    expect(result.resumedFromEpoch).toBe(best.epoch + 1);
+    expect(result.epochs).toBe(whole.epochs);
+    expect(result.best).toEqual(best);
+    expect(best.inModel).toBe(true);
+    expect(weightsOf(resumed.model)).toEqual(weightsOf(first.model));
+    // A checkpoint written without the copy (as before checkpoints kept it) cannot restore it, and says so.
+    const dropped = setup();
+    await trainModel(dropped.model, train, { ...dropped.options, epochs: best.epoch + 1, callbacks: [checkpoints({ dir: join(dir, 'dropped') })], earlyStopping: { ...dropped.options.earlyStopping!, patience: 100 } });
+    const checkpoint = await latestCheckpoint(join(dir, 'dropped'));
+    await rm(join(checkpoint!, 'weights-earlyStopping.bin'));
+    const without = setup();
+    expect((await trainModel(without.model, train, { ...without.options, callbacks: [checkpoints({ dir: join(dir, 'dropped'), resume: true })] })).best!.inModel).toBe(false);
+    for (const m of [first.model, resumed.model, dropped.model, without.model]) m.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

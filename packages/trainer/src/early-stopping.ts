@@ -20,7 +20,8 @@ interface Snapshot {
 /**
  * The built-in callback behind `FitOptions.earlyStopping`: it stops after `patience` epochs without
  * improvement and, with `restoreBestWeights` (the default), keeps a copy of the weights of the best
- * epoch so far, which `restoreBest` puts back at the end.
+ * epoch so far, which `restoreBest` puts back at the end; checkpoints keep that copy, so a resumed
+ * run ends with it too.
  */
 export function earlyStoppingCallback(
   options: EarlyStopping,
@@ -48,12 +49,15 @@ export function earlyStoppingCallback(
     setState(saved) {
       state = { ...(saved as EarlyStoppingState) };
     },
+    getWeightsState: () => (snapshot?.epoch === state.bestEpoch ? snapshot.values : null),
+    setWeightsState(values) {
+      snapshot = { epoch: state.bestEpoch, values };
+    },
     best: () => state,
     /**
      * Puts the best epoch's weights back into `model` when they are not there already. True when
      * the model holds them afterwards; false when they were not kept: `restoreBestWeights` is off,
-     * or the best epoch came before the checkpoint this run resumed from (a copy lives in memory
-     * only).
+     * or the run resumed from a checkpoint written without them (checkpoints keep the copy).
      */
     restoreBest(model, lastEpoch) {
       if (state.best === null) return false;

@@ -23,9 +23,8 @@ export interface EarlyStopping {
   minDelta?: number;
   /**
    * End with the weights of the best epoch (by `metric`), not of the last one, when training ends
-   * (early or after every epoch; not when aborted). Default true. The copy is kept in memory: after
-   * a resume, a best epoch from before the checkpoint cannot be restored (`FitResult.best.inModel`
-   * says so).
+   * (early or after every epoch; not when aborted). Default true. Checkpoints keep the copy, so a
+   * resumed run restores a best epoch from before its checkpoint too.
    */
   restoreBestWeights?: boolean;
 }
