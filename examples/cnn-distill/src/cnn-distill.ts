@@ -11,6 +11,7 @@ import {
   formatMeanStd,
   formatShares,
   gapClosed,
+  keptTraining,
   loadExampleData,
   markdownTable,
   mean,
@@ -27,6 +28,7 @@ import {
   teacherFor,
   trainOnLabels,
   trainSchedules,
+  weightsFingerprint,
   writeResultFile,
 } from '@kd-examples/shared';
 import type { Candidate, CommonFlags, ExampleData, ModelErrors, Recipe, RecipeSettings, RunContext, RunOptions, Schedule, Trained } from '@kd-examples/shared';
@@ -148,6 +150,11 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
     report(`CNN teacher (jitter ${picked.chosen})`, teacher);
     if (firstSeed) curves.push(curveLine('CNN teacher', teacher.validationCurve));
     const scheduleText = (schedule: Schedule) => scheduleSuffix(s, schedule);
+    // Each student is kept once trained, and one killed partway continues from its last epoch when the command runs again.
+    const keptStudent = (key: Record<string, unknown>, options: RunOptions, train: (o: RunOptions) => Promise<Trained>) =>
+      keptTraining(data.train, { student: studentSpec, ...key }, { ...options, quick: flags.quick }, train);
+    const labels = (options: RunOptions) => keptStudent({ labels: 'hard' }, options, (o) => trainOnLabels(studentSpec, data.train, o));
+    const teacherId = weightsFingerprint(teacherModel.model);
     // A student's errors (its validation curve drawn on the seed that chooses), the model disposed.
     const scored = async (name: string, trained: Promise<Trained>): Promise<ModelErrors> => {
       const e = await scoreAndDispose(name, trained, data, report);
@@ -156,13 +163,15 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
     };
     // The hard-label student, its schedule chosen on its own validation errors (the first seed tries each).
     const { candidates: hardCandidates, chosen: hardStudent } = await trainSchedules(firstSeed ? s.schedules : [choice!.hardSchedule], (schedule) =>
-      scored(`student, hard labels${scheduleText(schedule)}`, trainOnLabels(studentSpec, data.train, { ...scheduleRun(run, schedule), label: `hard-label student ${schedule}` })),
+      scored(`student, hard labels${scheduleText(schedule)}`, labels({ ...scheduleRun(run, schedule), label: `hard-label student ${schedule}` })),
     );
 
     const distil = async (source: Teacher | TeacherCache, temperature: number, recipe: Recipe, schedule: Schedule): Promise<Distilled> => {
+      const loss = { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight };
+      const options = { ...scheduleRun(run, schedule), ...recipeAugmentation(recipe, s), label: `student T=${temperature} ${recipe} ${schedule}` };
       const e = await scored(
         `student, T = ${temperature}, ${recipe}${scheduleText(schedule)}`,
-        distilStudent(source, studentSpec, data.train, { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight }, { ...scheduleRun(run, schedule), ...recipeAugmentation(recipe, s), label: `student T=${temperature} ${recipe} ${schedule}` }),
+        keptStudent({ teacher: teacherId, loss }, options, (o) => distilStudent(source, studentSpec, data.train, loss, o)),
       );
       return { ...e, temperature, recipe, schedule };
     };
@@ -175,7 +184,7 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
         ? null
         : await scored(
             `student, hard labels, ${chosen.recipe}${scheduleText(chosen.schedule)} (control)`,
-            trainOnLabels(studentSpec, data.train, { ...scheduleRun(run, chosen.schedule), ...recipeAugmentation(chosen.recipe, s), label: `hard-label student, ${chosen.recipe} ${chosen.schedule}` }),
+            labels({ ...scheduleRun(run, chosen.schedule), ...recipeAugmentation(chosen.recipe, s), label: `hard-label student, ${chosen.recipe} ${chosen.schedule}` }),
           );
     teacherModel.model.dispose();
 

@@ -164,7 +164,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       const memberSeed = 100 * seed + k;
       const options = { ...run, seed: memberSeed, label: `member ${k + 1}/${s.members}`, epochs: s.memberEpochs };
       const key = { spec, member: memberSeed, epochs: s.memberEpochs, patience: flags.patience, plateau: flags.plateau, lr: options.learningRate ?? 0.001 };
-      members.push(await cachedTraining(data.train, { key, quick: flags.quick, label: options.label }, () => trainOnLabels(spec, data.train, options)));
+      members.push(await cachedTraining(data.train, { key, quick: flags.quick, label: options.label }, (checkpointDir) => trainOnLabels(spec, data.train, { ...options, ...(checkpointDir ? { checkpointDir } : {}) })));
     }
     const memberTestErrors = members.map((m) => errorCount(m.model, data.test));
     const single = mean(memberTestErrors);

@@ -19,6 +19,7 @@ export {
   curveLine,
   distilStudent,
   errorCount,
+  keptTraining,
   modelErrors,
   modelErrorsReporter,
   paperTeacherChosen,
@@ -30,6 +31,7 @@ export {
   trainModelOnLabels,
   trainOnLabels,
   validationErrorsPerEpoch,
+  weightsFingerprint,
   withTeacherCache,
 } from './training';
 export type { CachedTrainingOptions, Candidate, PaperTeacherChoice, DistillSettings, LossSpec, ModelErrors, RunOptions, Trained } from './training';

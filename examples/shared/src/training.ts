@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import { cacheEveryInput } from '@kd/ensemble/node';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
 import { fileSystem, modelFileNames, writeFileAtomic } from '@kd/core/node';
 import { buildModel, createDistiller, evaluate, predictLogits, reduceLearningRateOnPlateau, trainModel } from '@kd/trainer';
-import type { Architecture, DistillerArgs, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
+import type { Architecture, Callback, DistillerArgs, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
+import { checkpoints } from '@kd/trainer/node';
 import type { ExampleData } from './data';
 import type { CommonFlags } from './flags';
 import { paperTeacher } from './architectures';
@@ -48,13 +50,19 @@ export interface RunOptions {
   jitterPixels?: number;
   /** Mixup on every batch, λ ~ Beta(alpha, alpha) (when distilling, the live teacher scores the mixed images). Default none. */
   mixupAlpha?: number;
+  /**
+   * A checkpoint after every epoch into this folder, and the run continues from the newest one there
+   * (a run killed partway goes on from its last epoch and ends as an uninterrupted one would). Default none.
+   */
+  checkpointDir?: string;
 }
 
 /** A trained model, its training history and how long it took. */
 export interface Trained {
   model: LayersModel;
-  /** Null for a model loaded from an earlier run (see {@link paperTeacherFor}). */
+  /** `history` has every epoch of the run, those before a resume included. Null for a model loaded without its history. */
   fit: FitResult | null;
+  /** Training time, that of the epochs before a resume included. */
   seconds: number;
 }
 
@@ -79,6 +87,7 @@ function fitOptions(options: RunOptions): FitOptions {
     optimizer: { kind: 'adam', learningRate: cosine ? { kind: 'cosine', initial: learningRate, final: 0, epochs: options.epochs } : learningRate },
     callbacks: [
       ...plateau,
+      ...(options.checkpointDir !== undefined ? resumable(options.checkpointDir, options.label ?? 'model', options.progress) : []),
       ...(options.progress
         ? [
             {
@@ -89,6 +98,29 @@ function fitOptions(options: RunOptions): FitOptions {
         : []),
     ],
   };
+}
+
+/** Checkpoints into `dir` after every epoch, continuing from the newest one there, and says so when it does. */
+function resumable(dir: string, label: string, progress: boolean): Callback[] {
+  const continuing: Callback = {
+    onTrainBegin: (context) => {
+      if (progress && context.state.epoch > 0) console.log(`  ${label}: continuing after epoch ${context.state.epoch}, from the checkpoint in ${dir}`);
+    },
+  };
+  return [checkpoints({ dir, resume: 'auto' }), continuing];
+}
+
+/**
+ * Runs `fit` under the options of `options` and times it: the history and the time of the whole
+ * run, those of the epochs before a resume included.
+ */
+async function timedFit(model: LayersModel, options: RunOptions, fit: (o: FitOptions) => Promise<FitResult>): Promise<Trained> {
+  const started = performance.now();
+  const o = fitOptions(options);
+  let history: EpochRecord[] = [];
+  const result = await fit({ ...o, callbacks: [...(o.callbacks ?? []), { onTrainEnd: (_, context) => void (history = [...context.state.history]) }] });
+  const before = history.slice(0, history.length - result.history.length);
+  return { model, fit: { ...result, history }, seconds: (performance.now() - started) / 1000 + before.reduce((sum, r) => sum + r.seconds, 0) };
 }
 
 function inputShape(data: Dataset): number[] {
@@ -105,9 +137,7 @@ export async function trainOnLabels(spec: Architecture, data: Dataset, options: 
 
 /** {@link trainOnLabels} for a model that already exists (a specialist initialised from its generalist). */
 export async function trainModelOnLabels(model: LayersModel, data: Dataset, options: RunOptions): Promise<Trained> {
-  const started = performance.now();
-  const fit = await trainModel(model, data, fitOptions(options));
-  return { model, fit, seconds: (performance.now() - started) / 1000 };
+  return timedFit(model, options, (o) => trainModel(model, data, o));
 }
 
 /** A loss of the registry by key, as `createDistiller` takes it. */
@@ -134,14 +164,13 @@ export async function distilStudent(
   settings: DistillSettings | LossSpec,
   options: RunOptions & { modelSeed?: number },
 ): Promise<Trained> {
-  const started = performance.now();
   const student = buildModel(spec, { inputShape: inputShape(transfer), numClasses: transfer.numClasses, seed: options.modelSeed ?? options.seed });
-  const fit = await createDistiller({
+  const distiller = createDistiller({
     teacher,
     student,
     loss: 'key' in settings ? settings : { key: 'distillation', options: { ...settings } },
-  }).fit(transfer, fitOptions(options));
-  return { model: student, fit, seconds: (performance.now() - started) / 1000 };
+  });
+  return timedFit(student, options, (o) => distiller.fit(transfer, o));
 }
 
 /**
@@ -287,12 +316,18 @@ export interface CachedTrainingOptions {
  * Trains with `train()` once and keeps the model with its training history in
  * `<os.tmpdir()>/kd-examples-models/`, or loads them from there: the examples share their teachers
  * (mnist-distill, omitted-class, soft-targets and temperature-sweep distil from the same one), the
- * candidates a choice on validation data is made between, and ensemble members, and these are the
- * longest trainings of each run. The folder name holds the data set's fingerprint and `key`.
+ * candidates a choice on validation data is made between, ensemble members and long students, and
+ * these are the longest trainings of each run. `train` gets a checkpoint folder for its run (see
+ * `RunOptions.checkpointDir`): a run killed partway continues from its last epoch when the same
+ * command runs again; the checkpoints go once the model is kept. The folder name holds the data
+ * set's fingerprint and `key` (a long key shortened, its hash appended).
  */
-export async function cachedTraining(data: Dataset, options: CachedTrainingOptions, train: () => Promise<Trained>): Promise<Trained & { loaded: boolean }> {
-  const name = [data.fingerprint(), JSON.stringify(options.key).replace(/[^a-z0-9.]+/gi, '_')].join('-');
+export async function cachedTraining(data: Dataset, options: CachedTrainingOptions, train: (checkpointDir: string | undefined) => Promise<Trained>): Promise<Trained & { loaded: boolean }> {
+  const keyText = JSON.stringify(options.key);
+  const readable = keyText.replace(/[^a-z0-9.]+/gi, '_');
+  const name = [data.fingerprint(), readable.length <= 180 ? readable : `${readable.slice(0, 160)}_${createHash('sha256').update(keyText).digest('hex').slice(0, 16)}`].join('-');
   const dir = join(tmpdir(), 'kd-examples-models', name);
+  const checkpointDir = join(dir, 'checkpoints');
   const fitFile = join(dir, 'fit.json');
   if (!options.quick && existsSync(join(dir, modelFileNames.modelJson)) && existsSync(fitFile)) {
     const started = performance.now();
@@ -301,12 +336,48 @@ export async function cachedTraining(data: Dataset, options: CachedTrainingOptio
     console.log(`  ${options.label}: loaded the one an earlier run trained (${Math.round(seconds)} s then), from ${dir}`);
     return { model, fit, seconds: seconds + (performance.now() - started) / 1000, loaded: true };
   }
-  const trained = await train();
+  const trained = await train(options.quick ? undefined : checkpointDir);
   if (!options.quick) {
     await trained.model.save(fileSystem(dir));
     await writeFileAtomic(fitFile, JSON.stringify({ fit: trained.fit, seconds: trained.seconds }));
+    rmSync(checkpointDir, { recursive: true, force: true });
   }
   return { ...trained, loaded: false };
+}
+
+/**
+ * A model trained by `train(options)` once and kept (see {@link cachedTraining}), a run killed
+ * partway continuing from its last epoch: `key` names what its weights depend on besides the data
+ * set and `options` (the architecture, the teacher, the loss); the folder name adds what `options`
+ * trains with (epochs, schedule, learning rate, seed, augmentation).
+ */
+export function keptTraining(
+  data: Dataset,
+  key: Record<string, unknown>,
+  options: RunOptions & { quick: boolean; modelSeed?: number },
+  train: (options: RunOptions & { modelSeed?: number }) => Promise<Trained>,
+): Promise<Trained & { loaded: boolean }> {
+  const { quick, ...run } = options;
+  const trainedWith = {
+    epochs: run.epochs,
+    ...(run.cosine ? { cosine: true } : { patience: run.patience ?? null, plateau: run.plateau ?? null }),
+    lr: run.learningRate ?? 0.001,
+    seed: run.seed,
+    ...(run.modelSeed !== undefined ? { modelSeed: run.modelSeed } : {}),
+    ...(run.jitterPixels ? { jitter: run.jitterPixels } : {}),
+    ...(run.mixupAlpha !== undefined ? { mixup: run.mixupAlpha } : {}),
+  };
+  return cachedTraining(data, { key: { ...key, ...trainedWith }, quick, label: run.label ?? 'model' }, (checkpointDir) => train({ ...run, ...(checkpointDir ? { checkpointDir } : {}) }));
+}
+
+/** A short fingerprint of a model's weights (SHA-256 of their bytes): names a teacher in the keys of the students distilled from it. */
+export function weightsFingerprint(model: LayersModel): string {
+  const hash = createHash('sha256');
+  for (const w of model.getWeights()) {
+    const values = w.dataSync();
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 /**
@@ -321,7 +392,7 @@ export async function teacherFor(spec: Architecture, train: Dataset, options: Ru
     epochs: options.epochs,
     patience: options.patience ?? null,
     ...(options.plateau !== undefined ? { plateau: options.plateau } : {}), lr: options.learningRate ?? 0.001, seed: options.seed };
-  return cachedTraining(train, { key, quick: options.quick, label: options.label ?? 'teacher' }, () => trainOnLabels(spec, train, options));
+  return cachedTraining(train, { key, quick: options.quick, label: options.label ?? 'teacher' }, (checkpointDir) => trainOnLabels(spec, train, { ...options, ...(checkpointDir ? { checkpointDir } : {}) }));
 }
 
 /** The paper's teacher as chosen on validation data: its jitter, then its hidden dropout. */
