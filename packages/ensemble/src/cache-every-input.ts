@@ -3,6 +3,7 @@ import type { Augmentation } from '@kd/data';
 import { argumentError, describeValue } from '@kd/core';
 import { buildTeacherCache, openTeacherCache } from './teacher-cache';
 import type { TeacherCache } from './teacher-cache';
+import { isTeacher } from './teacher';
 import type { Teacher } from './teacher';
 
 /** Options of {@link cacheEveryInput}. */
@@ -38,7 +39,7 @@ export async function cacheEveryInput(options: CacheEveryInputOptions): Promise<
     throw new TypeError(`Argument 'options' passed to '${fn}' must be an object { teacher, dataset, path, augment?, temperature? }, got ${describeValue(options)}`);
   }
   const { teacher, dataset, path, augment, temperature } = options;
-  if (teacher === null || typeof teacher !== 'object' || teacher.kind !== 'teacher') throw argumentError(fn, 'options.teacher', 'a Teacher', teacher);
+  if (!isTeacher(teacher)) throw argumentError(fn, 'options.teacher', 'a Teacher', teacher);
   if (!(dataset instanceof Dataset)) throw argumentError(fn, 'options.dataset', 'a Dataset (the transfer set)', dataset);
   if (typeof path !== 'string' || path.length === 0) throw argumentError(fn, 'options.path', 'a non-empty string (the cache file)', path);
   if (typeof teacher.logits !== 'function' && temperature === undefined) {

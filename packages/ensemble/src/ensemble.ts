@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { logSoftmaxWithTemperature, softmaxWithTemperature } from '@kd/losses';
 import { assertPositive, assertTensor, describeValue, sha256 } from '@kd/core';
-import { frozenForward } from './teacher';
+import { frozenForward, isTeacher } from './teacher';
 import type { Teacher } from './teacher';
 
 /**
@@ -52,7 +52,7 @@ export function ensemble(members: readonly Teacher[], options: EnsembleOptions =
     throw new Error(`Argument 'members' passed to '${fn}' must be a non-empty array of teachers, got ${describeValue(members)}${Array.isArray(members) ? ' of length 0' : ''}`);
   }
   members.forEach((member, i) => {
-    if (member === null || typeof member !== 'object' || member.kind !== 'teacher') {
+    if (!isTeacher(member)) {
       throw new TypeError(`Argument 'members[${i}]' passed to '${fn}' must be a Teacher, got ${describeValue(member)}`);
     }
   });

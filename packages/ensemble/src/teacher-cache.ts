@@ -12,7 +12,7 @@ import { encodeHeader, readHeader } from './safetensors';
 import type { SafetensorsDtype } from './safetensors';
 import { openCacheShards, shardFileName } from './teacher-cache-shards';
 import type { CacheShard } from './teacher-cache-shards';
-import { frozenForward } from './teacher';
+import { frozenForward, isTeacher } from './teacher';
 import type { Teacher } from './teacher';
 
 /** The examples of one batch as a cache sees them: `@kd/data` batches have these fields. */
@@ -141,7 +141,7 @@ export async function buildTeacherCache(options: BuildTeacherCacheOptions): Prom
     throw new TypeError(`Argument 'options' passed to '${fn}' must be an object { teacher, batches, path, dataset, temperature? }, got ${describeValue(options)}`);
   }
   const { teacher, batches, dataset, temperature, shard } = options;
-  if (teacher === null || typeof teacher !== 'object' || teacher.kind !== 'teacher') {
+  if (!isTeacher(teacher)) {
     throw new TypeError(`Argument 'options.teacher' passed to '${fn}' must be a Teacher, got ${describeValue(teacher)}`);
   }
   if (batches === null || typeof batches !== 'object' || !(Symbol.iterator in batches || Symbol.asyncIterator in batches)) {

@@ -40,6 +40,11 @@ export interface Teacher {
   dispose?(): void;
 }
 
+/** Whether `value` is a {@link Teacher}: what the functions that take one check first. */
+export function isTeacher(value: unknown): value is Teacher {
+  return value !== null && typeof value === 'object' && (value as { kind?: unknown }).kind === 'teacher';
+}
+
 /**
  * `x` reshaped to a model's input shape (`[null, ...dims]`) when it holds the same number of values
  * per example: images for a model that takes flat rows, or rows for one that takes images. Anything
