@@ -28,7 +28,6 @@ import {
   teacherFor,
   trainOnLabels,
   trainSchedules,
-  weightsFingerprint,
   writeResultFile,
 } from '@kd-examples/shared';
 import type { Candidate, CommonFlags, ExampleData, ModelErrors, Recipe, RecipeSettings, RunContext, RunOptions, Schedule, Trained } from '@kd-examples/shared';
@@ -154,7 +153,9 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
     const keptStudent = (key: Record<string, unknown>, options: RunOptions, train: (o: RunOptions) => Promise<Trained>) =>
       keptTraining(data.train, { student: studentSpec, ...key }, { ...options, quick: flags.quick }, train);
     const labels = (options: RunOptions) => keptStudent({ labels: 'hard' }, options, (o) => trainOnLabels(studentSpec, data.train, o));
-    const teacherId = weightsFingerprint(teacherModel.model);
+    const teacherOfStudents = layersModelTeacher(teacherModel.model);
+    // Names the teacher in its students' keys: a hash of its weights.
+    const teacherId = teacherOfStudents.fingerprint().slice(0, 16);
     // A student's errors (its validation curve drawn on the seed that chooses), the model disposed.
     const scored = async (name: string, trained: Promise<Trained>): Promise<ModelErrors> => {
       const e = await scoreAndDispose(name, trained, data, report);
@@ -175,7 +176,7 @@ export async function runCnnDistill(flags: CommonFlags, context: RunContext, set
       );
       return { ...e, temperature, recipe, schedule };
     };
-    const { students: candidates, chosen: distilled } = await distilRecipes(layersModelTeacher(teacherModel.model), data.train, s, choice, distil);
+    const { students: candidates, chosen: distilled } = await distilRecipes(teacherOfStudents, data.train, s, choice, distil);
     choice ??= { jitter: picked.chosen, temperature: distilled.temperature, recipe: distilled.recipe, schedule: distilled.schedule, hardSchedule: hardStudent.schedule };
     const chosen = choice;
     // The control: the distilled student's recipe and schedule, with hard labels.

@@ -31,7 +31,6 @@ export {
   trainModelOnLabels,
   trainOnLabels,
   validationErrorsPerEpoch,
-  weightsFingerprint,
   withTeacherCache,
 } from './training';
 export type { CachedTrainingOptions, Candidate, PaperTeacherChoice, DistillSettings, LossSpec, ModelErrors, RunOptions, Trained } from './training';

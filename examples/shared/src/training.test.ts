@@ -9,7 +9,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { activateBackend } from '../../../test/backends';
 import { blobs } from '../../../test/datasets';
 import { weightsOf } from '../../../test/weights';
-import { distilStudent, keptTraining, trainOnLabels, weightsFingerprint } from './training';
+import { distilStudent, keptTraining, trainOnLabels } from './training';
 import type { RunOptions } from './training';
 
 // Bit-identical resumption is promised on the cpu backend.
@@ -38,7 +38,7 @@ describe('keptTraining [cpu]', () => {
   it('continues a student killed partway from its last epoch to the weights of an uninterrupted run, then keeps it', async () => {
     const teacherModel = (await trainOnLabels({ type: 'mlp', hidden: [16] }, train, { epochs: 10, seed: 1, progress: false, learningRate: 0.01 })).model;
     const teacher = layersModelTeacher(teacherModel);
-    const key = { teacher: weightsFingerprint(teacherModel), loss };
+    const key = { teacher: teacher.fingerprint(), loss };
     const distil = (o: RunOptions) => distilStudent(teacher, spec, train, loss, o);
     const lines: string[] = [];
     // The run dies right after epoch 3's line (its checkpoint is written before the line is printed).

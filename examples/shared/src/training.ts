@@ -370,16 +370,6 @@ export function keptTraining(
   return cachedTraining(data, { key: { ...key, ...trainedWith }, quick, label: run.label ?? 'model' }, (checkpointDir) => train({ ...run, ...(checkpointDir ? { checkpointDir } : {}) }));
 }
 
-/** A short fingerprint of a model's weights (SHA-256 of their bytes): names a teacher in the keys of the students distilled from it. */
-export function weightsFingerprint(model: LayersModel): string {
-  const hash = createHash('sha256');
-  for (const w of model.getWeights()) {
-    const values = w.dataSync();
-    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
 /**
  * A teacher for a seed: `spec` trained on labels with up to `jitterPixels` of jitter (the paper's
  * MNIST teacher: 2), trained once and kept (see {@link cachedTraining}).
