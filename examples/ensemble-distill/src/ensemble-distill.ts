@@ -8,6 +8,7 @@ import { errorCount as errorCountOf } from '@kd/trainer';
 import {
   architectureName,
   cachedTraining,
+  keptTraining,
   convergenceText,
   curveLine,
   distilStudent,
@@ -175,6 +176,8 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
     // One combination's students with one recipe under one schedule, one per temperature; the test set scores only the one chosen on validation.
     const distilCombine = async (combine: EnsembleCombine, temperatures: readonly number[], recipe: Recipe, schedule: Schedule): Promise<CombineResult> => {
       const teacher = ensemble(teachers, { combine });
+      // Names the ensemble in its students' keys (kept once trained, continued when killed partway).
+      const teacherId = teacher.fingerprint().slice(0, 16);
       const ensembleTestErrors = ensembleErrors.get(combine) ?? teacherTestErrors(teacher, data.test);
       ensembleErrors.set(combine, ensembleTestErrors);
       const candidates: CombineResult['candidates'] = [];
@@ -182,7 +185,9 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       for (const temperature of temperatures) {
         const loss = { temperature, softWeight: s.softWeight, hardWeight: s.hardWeight };
         const options = { ...scheduleRun(run, schedule), ...recipeAugmentation(recipe, s), seed: 100 * seed, label: `student (${combine}, T=${temperature}, ${recipe}, ${schedule})`, epochs: s.studentEpochs };
-        const student = await withRecipeTeacher(teacher, data.train, recipe, s, (source) => distilStudent(source, spec, data.train, loss, options), temperature);
+        const student = await keptTraining(data.train, { student: spec, teacher: teacherId, loss }, { ...options, quick: flags.quick }, (o) =>
+          withRecipeTeacher(teacher, data.train, recipe, s, (source) => distilStudent(source, spec, data.train, loss, o), temperature),
+        );
         const validationErrors = errorCount(student.model, data.validation);
         candidates.push({ temperature, validationErrors, validationCurve: validationErrorsPerEpoch(student.fit) });
         if (best === null || validationErrors < best.validationErrors) {
@@ -216,7 +221,8 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
     let control: SeedResult['control'] = null;
     if (chosen.schedule !== 'early-stop' || chosen.recipe !== 'plain') {
       // The student's seed, schedule and augmentation on hard labels: how much of the student's gain they alone give.
-      const trained = await trainOnLabels(spec, data.train, { ...scheduleRun(run, chosen.schedule), ...recipeAugmentation(chosen.recipe, s), seed: 100 * seed, label: `control (hard labels, ${chosen.recipe}, ${chosen.schedule})`, epochs: s.studentEpochs });
+      const options = { ...scheduleRun(run, chosen.schedule), ...recipeAugmentation(chosen.recipe, s), seed: 100 * seed, label: `control (hard labels, ${chosen.recipe}, ${chosen.schedule})`, epochs: s.studentEpochs };
+      const trained = await keptTraining(data.train, { student: spec, labels: 'hard' }, { ...options, quick: flags.quick }, (o) => trainOnLabels(spec, data.train, o));
       const testErrors = errorCount(trained.model, data.test);
       const student = chosenOf({ combines: results, chosen });
       control = { testErrors, validationErrors: errorCount(trained.model, data.validation), validationCurve: validationErrorsPerEpoch(trained.fit), gainKept: gainKept(testErrors, student.studentTestErrors, student.ensembleTestErrors) };
