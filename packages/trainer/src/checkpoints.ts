@@ -30,9 +30,9 @@ export interface CheckpointsOptions {
 /**
  * A callback that writes atomic checkpoints of the run into `dir` (model, optimizer state, RNG,
  * the loop's and the callbacks' state, the weights callbacks keep such as early stopping's best
- * epoch, and what the run was built with) and, with `resume`,
- * restores the newest one before the first step, so that on the `cpu` backend a killed run ends
- * with the same weights, bit for bit, as an uninterrupted one.
+ * epoch, and what the run was built with) and, with `resume`, restores the newest one before the
+ * first step, so that on the `cpu` backend a killed run ends with the same weights, bit for bit, as
+ * an uninterrupted one.
  */
 export function checkpoints(options: CheckpointsOptions): Callback {
   const fn = 'checkpoints';
@@ -71,10 +71,9 @@ export function checkpoints(options: CheckpointsOptions): Callback {
       context.state = { epoch: restored.epoch, step: restored.step, rng: restored.rng as RngState, history: (restored.history ?? []) as EpochRecord[] };
       const states = (restored.callbacks ?? {}) as Record<string, unknown>;
       for (const callback of context.callbacks) {
-        if (callback.name && callback.setState && callback.name in states) callback.setState(states[callback.name]);
-      }
-      for (const callback of context.callbacks) {
-        const values = callback.name === undefined ? undefined : weightSets.get(callback.name);
+        if (!callback.name) continue;
+        if (callback.setState && callback.name in states) callback.setState(states[callback.name]);
+        const values = weightSets.get(callback.name);
         if (values !== undefined) callback.setWeightsState?.(values);
       }
       context.lastCheckpoint = (await latestCheckpoint(dir)) ?? null;
