@@ -8,13 +8,13 @@ import { errorCount as errorCountOf } from '@kd/trainer';
 import {
   architectureName,
   cachedTraining,
-  keptTraining,
   convergenceText,
   curveLine,
   distilStudent,
   errorCount,
   formatPercent,
   formatShares,
+  keptTraining,
   loadExampleData,
   markdownTable,
   mean,
@@ -165,7 +165,7 @@ export async function runEnsembleDistill(flags: CommonFlags, context: RunContext
       const memberSeed = 100 * seed + k;
       const options = { ...run, seed: memberSeed, label: `member ${k + 1}/${s.members}`, epochs: s.memberEpochs };
       const key = { spec, member: memberSeed, epochs: s.memberEpochs, patience: flags.patience, plateau: flags.plateau, lr: options.learningRate ?? 0.001 };
-      members.push(await cachedTraining(data.train, { key, quick: flags.quick, label: options.label }, (checkpointDir) => trainOnLabels(spec, data.train, { ...options, ...(checkpointDir ? { checkpointDir } : {}) })));
+      members.push(await cachedTraining(data.train, { key, quick: flags.quick, label: options.label }, (resumable) => trainOnLabels(spec, data.train, { ...options, ...resumable })));
     }
     const memberTestErrors = members.map((m) => errorCount(m.model, data.test));
     const single = mean(memberTestErrors);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { jitter } from '@kd/data';
 import type { Dataset } from '@kd/data';
 import { cacheEveryInput } from '@kd/ensemble/node';
 import type { Teacher, TeacherCache } from '@kd/ensemble';
+import { sha256 } from '@kd/core';
 import { fileSystem, modelFileNames, writeFileAtomic } from '@kd/core/node';
 import { buildModel, createDistiller, evaluate, predictLogits, reduceLearningRateOnPlateau, trainModel } from '@kd/trainer';
 import type { Architecture, Callback, DistillerArgs, EpochRecord, FitOptions, FitResult } from '@kd/trainer';
@@ -87,7 +87,7 @@ function fitOptions(options: RunOptions): FitOptions {
     optimizer: { kind: 'adam', learningRate: cosine ? { kind: 'cosine', initial: learningRate, final: 0, epochs: options.epochs } : learningRate },
     callbacks: [
       ...plateau,
-      ...(options.checkpointDir !== undefined ? resumable(options.checkpointDir, options.label ?? 'model', options.progress) : []),
+      ...(options.checkpointDir !== undefined ? checkpointCallbacks(options.checkpointDir, options.label ?? 'model', options.progress) : []),
       ...(options.progress
         ? [
             {
@@ -101,7 +101,7 @@ function fitOptions(options: RunOptions): FitOptions {
 }
 
 /** Checkpoints into `dir` after every epoch, continuing from the newest one there, and says so when it does. */
-function resumable(dir: string, label: string, progress: boolean): Callback[] {
+function checkpointCallbacks(dir: string, label: string, progress: boolean): Callback[] {
   const continuing: Callback = {
     onTrainBegin: (context) => {
       if (progress && context.state.epoch > 0) console.log(`  ${label}: continuing after epoch ${context.state.epoch}, from the checkpoint in ${dir}`);
@@ -317,15 +317,15 @@ export interface CachedTrainingOptions {
  * `<os.tmpdir()>/kd-examples-models/`, or loads them from there: the examples share their teachers
  * (mnist-distill, omitted-class, soft-targets and temperature-sweep distil from the same one), the
  * candidates a choice on validation data is made between, ensemble members and long students, and
- * these are the longest trainings of each run. `train` gets a checkpoint folder for its run (see
- * `RunOptions.checkpointDir`): a run killed partway continues from its last epoch when the same
+ * these are the longest trainings of each run. `train` gets the options that give its run a
+ * checkpoint folder (`RunOptions.checkpointDir`; none on a quick run): a run killed partway continues from its last epoch when the same
  * command runs again; the checkpoints go once the model is kept. The folder name holds the data
  * set's fingerprint and `key` (a long key shortened, its hash appended).
  */
-export async function cachedTraining(data: Dataset, options: CachedTrainingOptions, train: (checkpointDir: string | undefined) => Promise<Trained>): Promise<Trained & { loaded: boolean }> {
+export async function cachedTraining(data: Dataset, options: CachedTrainingOptions, train: (resumable: Pick<RunOptions, 'checkpointDir'>) => Promise<Trained>): Promise<Trained & { loaded: boolean }> {
   const keyText = JSON.stringify(options.key);
   const readable = keyText.replace(/[^a-z0-9.]+/gi, '_');
-  const name = [data.fingerprint(), readable.length <= 180 ? readable : `${readable.slice(0, 160)}_${createHash('sha256').update(keyText).digest('hex').slice(0, 16)}`].join('-');
+  const name = [data.fingerprint(), readable.length <= 180 ? readable : `${readable.slice(0, 160)}_${sha256().update(keyText).digest().slice(0, 16)}`].join('-');
   const dir = join(tmpdir(), 'kd-examples-models', name);
   const checkpointDir = join(dir, 'checkpoints');
   const fitFile = join(dir, 'fit.json');
@@ -336,7 +336,7 @@ export async function cachedTraining(data: Dataset, options: CachedTrainingOptio
     console.log(`  ${options.label}: loaded the one an earlier run trained (${Math.round(seconds)} s then), from ${dir}`);
     return { model, fit, seconds: seconds + (performance.now() - started) / 1000, loaded: true };
   }
-  const trained = await train(options.quick ? undefined : checkpointDir);
+  const trained = await train(options.quick ? {} : { checkpointDir });
   if (!options.quick) {
     await trained.model.save(fileSystem(dir));
     await writeFileAtomic(fitFile, JSON.stringify({ fit: trained.fit, seconds: trained.seconds }));
@@ -367,7 +367,7 @@ export function keptTraining(
     ...(run.jitterPixels ? { jitter: run.jitterPixels } : {}),
     ...(run.mixupAlpha !== undefined ? { mixup: run.mixupAlpha } : {}),
   };
-  return cachedTraining(data, { key: { ...key, ...trainedWith }, quick, label: run.label ?? 'model' }, (checkpointDir) => train({ ...run, ...(checkpointDir ? { checkpointDir } : {}) }));
+  return cachedTraining(data, { key: { ...key, ...trainedWith }, quick, label: run.label ?? 'model' }, (resumable) => train({ ...run, ...resumable }));
 }
 
 /**
@@ -382,7 +382,7 @@ export async function teacherFor(spec: Architecture, train: Dataset, options: Ru
     epochs: options.epochs,
     patience: options.patience ?? null,
     ...(options.plateau !== undefined ? { plateau: options.plateau } : {}), lr: options.learningRate ?? 0.001, seed: options.seed };
-  return cachedTraining(train, { key, quick: options.quick, label: options.label ?? 'teacher' }, (checkpointDir) => trainOnLabels(spec, train, { ...options, ...(checkpointDir ? { checkpointDir } : {}) }));
+  return cachedTraining(train, { key, quick: options.quick, label: options.label ?? 'teacher' }, (resumable) => trainOnLabels(spec, train, { ...options, ...resumable }));
 }
 
 /** The paper's teacher as chosen on validation data: its jitter, then its hidden dropout. */
