@@ -318,8 +318,9 @@ export interface CachedTrainingOptions {
  * (mnist-distill, omitted-class, soft-targets and temperature-sweep distil from the same one), the
  * candidates a choice on validation data is made between, ensemble members and long students, and
  * these are the longest trainings of each run. `train` gets the options that give its run a
- * checkpoint folder (`RunOptions.checkpointDir`; none on a quick run): a run killed partway continues from its last epoch when the same
- * command runs again; the checkpoints go once the model is kept. The folder name holds the data
+ * checkpoint folder (`RunOptions.checkpointDir`; none on a quick run): a run killed partway
+ * continues from its last epoch when the same command runs again; the checkpoints go once the
+ * model is kept. The folder name holds the data
  * set's fingerprint and `key` (a long key shortened, its hash appended).
  */
 export async function cachedTraining(data: Dataset, options: CachedTrainingOptions, train: (resumable: Pick<RunOptions, 'checkpointDir'>) => Promise<Trained>): Promise<Trained & { loaded: boolean }> {

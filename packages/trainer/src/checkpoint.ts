@@ -48,10 +48,10 @@ const weightSetFile = /^weights-([A-Za-z0-9_-]+)\.bin$/;
 /**
  * Writes a checkpoint into `dir`: a folder `checkpoint-<epoch>` holding the model in TensorFlow.js
  * format (loadable on its own with `tf.loadLayersModel(fileSystem(...))`), the optimizer's state,
- * `state.json` and, as `weights-<name>.bin`, each of `weightSets`. The folder is written under a
- * temporary name and renamed; then `latest.json` is replaced atomically to point at it. A run
- * killed at any moment leaves `latest.json` naming a complete checkpoint. Returns the checkpoint
- * folder's path.
+ * the run's `state` (`state.json`) and, as `weights-<name>.bin`, each of `weightSets`. The folder
+ * is written under a temporary name and renamed; then `latest.json` is replaced atomically to point
+ * at it. A run killed at any moment leaves `latest.json` naming a complete checkpoint. Returns the
+ * checkpoint folder's path.
  */
 export async function saveCheckpoint(
   dir: string,
