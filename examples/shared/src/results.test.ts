@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { machineInfo, mergeSeedResults, recordedChoice, runSeeds } from './results';
+import { machineInfo, mergeSeedResults, provenance, recordedChoice, runSeeds } from './results';
 import type { ExampleData } from './data';
 import type { RunContext } from './results';
 
@@ -21,7 +21,7 @@ describe('seed results of separate runs', () => {
 
   beforeEach(async () => {
     const out = await mkdtemp(join(tmpdir(), 'kd-results-'));
-    context = { example: 'test', command: 'this run', backend: { kind: 'cpu', name: 'cpu', threads: 1, simd: false, accelerated: false }, machine: machineInfo(), out };
+    context = { example: 'test', command: 'this run', backend: { kind: 'cpu', name: 'cpu', threads: 1, simd: false, accelerated: false }, machine: machineInfo(), out, summaryOnly: false };
   });
   afterEach(() => rm(context.out, { recursive: true, force: true }));
 
@@ -79,5 +79,13 @@ describe('seed results of separate runs', () => {
     summaries.length = 0;
     const again = await runSeeds({ seeds: [5], summaryOnly: true }, context, data, settings, {}, () => Promise.reject(new Error('no seed runs')), summarize);
     expect([again.seeds, summaries, again.files]).toEqual([[], [[0, 1, 2]], ['summary of 3']]);
+  });
+
+  it("states the run's backend, machine and wall time, or, for a --summary-only run that trained nothing, where each seed's are", () => {
+    const data = { source: 'IDX files', train: { size: 3 }, validation: { size: 2 }, test: { size: 1 } } as unknown as ExampleData;
+    expect(provenance(context, data, [0], 90)).toMatch(/^- wall time of the run that wrote this summary: 1\.5 min /m);
+    const summary = provenance({ ...context, summaryOnly: true }, data, [0, 1], 0);
+    expect(summary).not.toMatch(/wall time of the run|^- backend|^- machine/m);
+    expect(summary).toMatch(/^- written by a `--summary-only` run from the seed files, which trained nothing: the backend, machine and wall time of each seed's run are in its seed file$/m);
   });
 });

@@ -34,6 +34,8 @@ export interface RunContext {
   machine: Machine;
   /** Absolute results folder. */
   out: string;
+  /** Whether this run trains nothing and only rewrites the summary from the seed files (`--summary-only`). */
+  summaryOnly: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export interface RunContext {
 export function createRunContext(example: string, argv: readonly string[], flags: CommonFlags, backend: BackendSummary, exampleDir: string): RunContext {
   const out = flags.out !== null ? resolve(flags.out) : flags.quick ? join(tmpdir(), 'kd-examples', example) : join(exampleDir, 'results');
   const args = argv.length > 0 ? ` -- ${argv.join(' ')}` : '';
-  return { example, command: `npm start -w examples/${example}${args}`, backend, machine: machineInfo(), out };
+  return { example, command: `npm start -w examples/${example}${args}`, backend, machine: machineInfo(), out, summaryOnly: flags.summaryOnly };
 }
 
 /** The part of every results file that says how the numbers were made. */
@@ -193,8 +195,12 @@ export function provenance(context: RunContext, data: ExampleData, seeds: readon
     commands.length === 1 ? `- command: \`${commands[0]}\`` : `- commands (seeds run as separate processes, same settings): ${commands.map((c) => `\`${c}\``).join('; ')}`,
     `- seeds: ${seeds.join(', ')}`,
     `- data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`,
-    `- backend: ${b.kind} (${b.name}, ${b.threads} thread${b.threads === 1 ? '' : 's'}${b.simd ? ', SIMD' : ''})`,
-    `- machine: ${context.machine.cpu}, ${context.machine.cores} cores, ${context.machine.os}, Node ${context.machine.node}`,
-    `- wall time of the run that wrote this summary: ${(wallSeconds / 60).toFixed(1)} min (per seed: \`wallSeconds\` in the seed files); CPU time of the process ${(processCpuSeconds / 60).toFixed(1)} min; load average at the end ${loadAverage1m} on ${context.machine.cores} cores`,
+    ...(context.summaryOnly
+      ? ['- written by a `--summary-only` run from the seed files, which trained nothing: the backend, machine and wall time of each seed\'s run are in its seed file']
+      : [
+          `- backend: ${b.kind} (${b.name}, ${b.threads} thread${b.threads === 1 ? '' : 's'}${b.simd ? ', SIMD' : ''})`,
+          `- machine: ${context.machine.cpu}, ${context.machine.cores} cores, ${context.machine.os}, Node ${context.machine.node}`,
+          `- wall time of the run that wrote this summary: ${(wallSeconds / 60).toFixed(1)} min (per seed: \`wallSeconds\` in the seed files); CPU time of the process ${(processCpuSeconds / 60).toFixed(1)} min; load average at the end ${loadAverage1m} on ${context.machine.cores} cores`,
+        ]),
   ].join('\n');
 }
