@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { integerList, numberList, positiveInteger, runExampleMain } from '@kd-examples/shared';
+import { integerList, nameList, numberList, positiveInteger, runExampleMain, scheduleNames } from '@kd-examples/shared';
 import { defaultSettings, runMnistDistill } from './mnist-distill';
 
 await runExampleMain(
@@ -12,6 +12,8 @@ await runExampleMain(
       'student-epochs': { type: 'string' },
       'teacher-jitter': { type: 'string' },
       'teacher-dropout': { type: 'string' },
+      'teacher-schedules': { type: 'string' },
+      'teacher-mixup': { type: 'string' },
       temperatures: { type: 'string' },
     },
     usage: `  --teacher-epochs <n>   default ${defaultSettings.teacherEpochs}
@@ -22,6 +24,11 @@ await runExampleMain(
   --teacher-dropout 0.5,0.3
                          the teacher's dropout on hidden units; with several, chosen after the jitter on the
                          first seed's validation errors; default ${defaultSettings.teacherDropouts.join(',')}
+  --teacher-schedules early-stop,cosine
+                         the teacher early-stopped or all --teacher-epochs on a cosine; with both, chosen after
+                         the dropout; default ${defaultSettings.teacherSchedules.join(',')}
+  --teacher-mixup 0,0.2  mixup's alpha on the teacher's batches (0: none); with several, chosen last;
+                         default ${defaultSettings.teacherMixups.join(',')}
   --temperatures 20,4    distillation temperatures; with several, the first seed distils at each and the one
                          with the fewest validation errors is used for every seed; default ${defaultSettings.temperatures.join(',')}`,
     run: (flags, values, context) =>
@@ -30,6 +37,8 @@ await runExampleMain(
         ...(values['teacher-epochs'] !== undefined ? { teacherEpochs: positiveInteger('--teacher-epochs', values['teacher-epochs'] as string) } : {}),
         ...(values['teacher-jitter'] !== undefined ? { teacherJitters: integerList('--teacher-jitter', values['teacher-jitter'] as string) } : {}),
         ...(values['teacher-dropout'] !== undefined ? { teacherDropouts: numberList('--teacher-dropout', values['teacher-dropout'] as string) } : {}),
+        ...(values['teacher-schedules'] !== undefined ? { teacherSchedules: nameList('--teacher-schedules', values['teacher-schedules'] as string, scheduleNames) } : {}),
+        ...(values['teacher-mixup'] !== undefined ? { teacherMixups: numberList('--teacher-mixup', values['teacher-mixup'] as string, { zero: true }) } : {}),
         ...(values['student-epochs'] !== undefined ? { studentEpochs: positiveInteger('--student-epochs', values['student-epochs'] as string) } : {}),
         ...(values.temperatures !== undefined ? { temperatures: numberList('--temperatures', values.temperatures as string) } : {}),
       }),

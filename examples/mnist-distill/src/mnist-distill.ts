@@ -25,7 +25,7 @@ import {
   withTeacherCache,
   writeResultFile,
 } from '@kd-examples/shared';
-import type { CommonFlags, ModelErrors, PaperTeacherChoice, RunContext } from '@kd-examples/shared';
+import type { CommonFlags, ModelErrors, PaperTeacherChoice, RunContext, Schedule } from '@kd-examples/shared';
 
 /** Settings of the experiment; the defaults are the README's main job. */
 export interface MnistDistillSettings {
@@ -50,6 +50,10 @@ export interface MnistDistillSettings {
   teacherJitters: number[];
   /** Candidate dropout rates of the teacher's hidden units (the paper: 0.5), chosen after the jitter on the first seed. */
   teacherDropouts: number[];
+  /** Candidate schedules of the teacher (`cosine`: all `teacherEpochs` on the cosine), chosen after the dropout. */
+  teacherSchedules: Schedule[];
+  /** Candidate mixup alphas of the teacher's training batches (0: none), chosen last. */
+  teacherMixups: number[];
 }
 
 export const defaultSettings: MnistDistillSettings = {
@@ -60,6 +64,8 @@ export const defaultSettings: MnistDistillSettings = {
   hardWeight: 0.1,
   teacherJitters: [2],
   teacherDropouts: [0.5],
+  teacherSchedules: ['early-stop'],
+  teacherMixups: [0],
 };
 
 /** Enough steps, at the quick runs' higher learning rate, for the narrow models to learn a few hundred digits. */
@@ -69,9 +75,11 @@ export interface SeedResult {
   seed: number;
   /** Whether the teacher was loaded from an earlier run's copy rather than trained here. */
   teacherLoaded: boolean;
-  /** The teacher's jitter (pixels) and hidden dropout, chosen on the first seed's validation data. */
+  /** The teacher's jitter (pixels), hidden dropout, schedule and mixup alpha, chosen on the first seed's validation data. */
   teacherJitter: number;
   teacherDropout: number;
+  teacherSchedule: Schedule;
+  teacherMixup: number;
   /** On the seed that made the choice, each candidate's validation errors; else null. */
   teacherCandidates: PaperTeacherChoice['candidates'];
   teacher: ModelErrors;
@@ -108,7 +116,13 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
   const base = flags.quick ? { ...settings, ...quickEpochs } : settings;
   const s: MnistDistillSettings = flags.epochs === null ? base : { ...base, teacherEpochs: flags.epochs, studentEpochs: flags.epochs };
   const curves: Array<{ name: string; points: Array<[number, number]> }> = [];
-  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({ jitter: r.teacherJitter, dropout: r.teacherDropout, temperature: r.temperature }));
+  let choice = await recordedChoice(context, data.name, s, flags.seeds, (r: SeedResult) => ({
+    jitter: r.teacherJitter,
+    dropout: r.teacherDropout,
+    schedule: r.teacherSchedule,
+    mixup: r.teacherMixup,
+    temperature: r.temperature,
+  }));
   console.log(`data: ${data.source}; ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test`);
 
   const { seeds, files, summary } = await runSeeds(flags, context, data, s, { patience: flags.patience, plateau: flags.plateau, paper }, async (seed): Promise<SeedResult> => {
@@ -119,12 +133,12 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     const picked = await paperTeacherChosen(
       data.train,
       { ...run, validation: data.validation, quick: flags.quick, epochs: s.teacherEpochs },
-      { jitters: s.teacherJitters, dropouts: s.teacherDropouts },
-      firstSeed ? null : { jitter: choice!.jitter, dropout: choice!.dropout },
+      { jitters: s.teacherJitters, dropouts: s.teacherDropouts, schedules: s.teacherSchedules, mixups: s.teacherMixups },
+      firstSeed ? null : choice,
     );
     const teacher = picked.trained;
     const teacherErrors = modelErrors(teacher, data);
-    report(`teacher (dropout ${picked.dropout}, jitter ${picked.jitter})`, teacherErrors);
+    report(`teacher (${teacherText(picked)})`, teacherErrors);
     const hardErrors = await scoreAndDispose('hard-label student', trainOnLabels(paperStudent(flags.quick), data.train, { ...run, label: 'hard-label student', epochs: s.studentEpochs }), data, report);
     if (firstSeed) curves.push(curveLine('teacher', teacherErrors.validationCurve), curveLine('student, hard labels', hardErrors.validationCurve));
 
@@ -142,13 +156,15 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     teacher.model.dispose();
     // Ties go to the first candidate, as for the teacher.
     const temperature = distilled.reduce((best, d) => (d.validationErrors < best.validationErrors ? d : best)).temperature;
-    choice ??= { jitter: picked.jitter, dropout: picked.dropout, temperature };
+    choice ??= { jitter: picked.jitter, dropout: picked.dropout, schedule: picked.schedule, mixup: picked.mixup, temperature };
 
     return {
       seed,
       teacherLoaded: teacher.loaded === true,
       teacherJitter: picked.jitter,
       teacherDropout: picked.dropout,
+      teacherSchedule: picked.schedule,
+      teacherMixup: picked.mixup,
       teacherCandidates: picked.candidates,
       teacher: teacherErrors,
       hardStudent: hardErrors,
@@ -170,6 +186,11 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     return { text, meanGapClosed: meanGap, files: written };
   }
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGapClosed: summary.meanGapClosed, files };
+}
+
+/** How the teacher trained, after its dropout: 'dropout 0.2, 1-pixel jitter, cosine, mixup 0.2'. */
+function teacherText(t: Pick<PaperTeacherChoice, 'jitter' | 'dropout' | 'schedule' | 'mixup'>): string {
+  return [`dropout ${t.dropout}`, ...(t.jitter > 0 ? [`${t.jitter}-pixel jitter`] : []), ...(t.schedule === 'cosine' ? ['cosine'] : []), ...(t.mixup > 0 ? [`mixup ${t.mixup}`] : [])].join(', ');
 }
 
 /** A seed's student distilled at the chosen temperature. */
@@ -198,11 +219,15 @@ function summaryMarkdown(
   ];
   const teacherName = architectureName(paperTeacher(quick));
   const studentName = architectureName(paperStudent(quick));
-  const jitter = seeds[0]?.teacherJitter ?? s.teacherJitters[0]!;
-  const dropout = seeds[0]?.teacherDropout ?? s.teacherDropouts[0]!;
+  const teacher = {
+    jitter: seeds[0]?.teacherJitter ?? s.teacherJitters[0]!,
+    dropout: seeds[0]?.teacherDropout ?? s.teacherDropouts[0]!,
+    schedule: seeds[0]?.teacherSchedule ?? s.teacherSchedules[0]!,
+    mixup: seeds[0]?.teacherMixup ?? s.teacherMixups[0]!,
+  };
   const temperature = seeds[0]?.temperature ?? s.temperatures[0]!;
   const rows = [
-    row(`teacher ${teacherName}, dropout ${dropout}${jitter > 0 ? `, ${jitter}-pixel jitter` : ''}`, seeds.map((r) => r.teacher), paper.teacherErrors),
+    row(`teacher ${teacherName}, ${teacherText(teacher)}`, seeds.map((r) => r.teacher), paper.teacherErrors),
     row(`student ${studentName}, hard labels`, seeds.map((r) => r.hardStudent), paper.hardStudentErrors),
     row(`student ${studentName}, distilled at T = ${temperature}`, seeds.map(chosenStudent), temperature === 20 ? paper.distilledT20Errors : null),
   ];
@@ -214,6 +239,12 @@ function summaryMarkdown(
         `- the teacher's jitter (hidden dropout ${s.teacherDropouts[0]}): ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px`,
         ...(chooser.teacherCandidates!.dropout.length > 0
           ? [`- then its hidden dropout: ${chooser.teacherCandidates!.dropout.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherDropout}`]
+          : []),
+        ...((chooser.teacherCandidates!.schedule ?? []).length > 0
+          ? [`- then its schedule (${s.teacherEpochs} epochs on the cosine, or early-stopped): ${chooser.teacherCandidates!.schedule.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherSchedule}`]
+          : []),
+        ...((chooser.teacherCandidates!.mixup ?? []).length > 0
+          ? [`- then its mixup alpha (0: none): ${chooser.teacherCandidates!.mixup.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherMixup}`]
           : []),
         `- the temperature: ${chooser.distilled.map((d) => `T = ${d.temperature}: ${d.validationErrors}`).join(', ')} → T = ${chooser.temperature} (test errors of each: ${chooser.distilled.map((d) => `T = ${d.temperature}: ${d.testErrors}`).join(', ')}, not used to choose)`,
       ]

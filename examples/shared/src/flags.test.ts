@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlagError, nameList, parseFlags } from './flags';
+import { FlagError, nameList, numberList, parseFlags } from './flags';
 import { formatMeanStd, gapClosed } from './stats';
 
 describe('parseFlags', () => {
@@ -29,6 +29,19 @@ describe('nameList', () => {
 
   it('refuses an unknown name with a FlagError naming the flag and the names it takes', () => {
     expect(() => nameList('--combines', 'arithmetic,median', ['arithmetic', 'logits'])).toThrow(new FlagError("--combines must be a list of arithmetic, logits, got 'arithmetic,median'"));
+  });
+});
+
+describe('numberList', () => {
+  it('reads numbers > 0, and 0 too where the flag allows it', () => {
+    expect(numberList('--temperatures', '4, 8')).toEqual([4, 8]);
+    expect(numberList('--teacher-mixup', '0,0.2', { zero: true })).toEqual([0, 0.2]);
+  });
+
+  it('refuses 0 where it is not allowed, and negatives and blanks always, naming the flag', () => {
+    expect(() => numberList('--temperatures', '0,4')).toThrow(new FlagError("--temperatures must be a comma-separated list of numbers > 0, got '0,4'"));
+    expect(() => numberList('--teacher-mixup', '-0.2', { zero: true })).toThrow(new FlagError("--teacher-mixup must be a comma-separated list of numbers >= 0, got '-0.2'"));
+    expect(() => numberList('--teacher-mixup', '0,', { zero: true })).toThrow(FlagError);
   });
 });
 

@@ -105,11 +105,12 @@ export function nameList<T extends string>(flag: string, text: string, names: re
   return items as T[];
 }
 
-export function numberList(flag: string, text: string): number[] {
+/** A comma-separated list of numbers > 0 (with `zero: true`, >= 0), or a FlagError naming the flag. */
+export function numberList(flag: string, text: string, { zero = false }: { zero?: boolean } = {}): number[] {
   const items = text.split(',').map((s) => s.trim());
   const numbers = items.map(Number);
-  if (numbers.some((n, i) => items[i] === '' || !Number.isFinite(n) || n <= 0)) {
-    throw new FlagError(`${flag} must be a comma-separated list of numbers > 0, got '${text}'`);
+  if (numbers.some((n, i) => items[i] === '' || !Number.isFinite(n) || n < 0 || (n === 0 && !zero))) {
+    throw new FlagError(`${flag} must be a comma-separated list of numbers ${zero ? '>= 0' : '> 0'}, got '${text}'`);
   }
   return numbers;
 }

@@ -7,7 +7,7 @@ export { commonOptions, commonUsage, FlagError, integerList, nameList, numberLis
 export type { CommonFlags } from './flags';
 export { distilRecipes, recipeAugmentation, recipeFlags, recipeOptions, recipeUsage, withRecipeTeacher } from './recipes';
 export type { Recipe, RecipeSettings, RecipeStudent } from './recipes';
-export { scheduleFlags, scheduleOptions, scheduleRun, trainSchedules } from './schedules';
+export { scheduleFlags, scheduleNames, scheduleOptions, scheduleRun, trainSchedules } from './schedules';
 export type { Schedule } from './schedules';
 export { createRunContext, machineInfo, markdownTable, provenance, recordedChoice, runHeader, runSeeds, writeResultFile } from './results';
 export type { Machine, RunContext, SeedsRun } from './results';

@@ -8,7 +8,7 @@ import type { RunOptions } from './training';
  * epoch's weights kept: a long schedule fixed in advance, Beyer et al. 2022's patient teaching).
  */
 export type Schedule = 'early-stop' | 'cosine';
-const scheduleNames: readonly Schedule[] = ['early-stop', 'cosine'];
+export const scheduleNames: readonly Schedule[] = ['early-stop', 'cosine'];
 
 /** The flag of the schedules (`--schedules`), as parseArgs options. */
 export const scheduleOptions = { schedules: { type: 'string' } } as const satisfies NonNullable<ParseArgsConfig['options']>;

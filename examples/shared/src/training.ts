@@ -16,6 +16,8 @@ import { checkpoints } from '@kd/trainer/node';
 import type { ExampleData } from './data';
 import type { CommonFlags } from './flags';
 import { paperTeacher } from './architectures';
+import { scheduleRun } from './schedules';
+import type { Schedule } from './schedules';
 
 /** What the examples vary between training runs; everything else is fixed (Adam, lr 0.001, batch 128). */
 export interface RunOptions {
@@ -381,42 +383,82 @@ export async function teacherFor(spec: Architecture, train: Dataset, options: Ru
     jitter: options.jitterPixels,
     ...(options.mixupAlpha !== undefined ? { mixup: options.mixupAlpha } : {}),
     epochs: options.epochs,
-    patience: options.patience ?? null,
-    ...(options.plateau !== undefined ? { plateau: options.plateau } : {}), lr: options.learningRate ?? 0.001, seed: options.seed };
+    ...(options.cosine ? { cosine: true } : { patience: options.patience ?? null, ...(options.plateau !== undefined ? { plateau: options.plateau } : {}) }),
+    lr: options.learningRate ?? 0.001,
+    seed: options.seed,
+  };
   return cachedTraining(train, { key, quick: options.quick, label: options.label ?? 'teacher' }, (resumable) => trainOnLabels(spec, train, { ...options, ...resumable }));
 }
 
-/** The paper's teacher as chosen on validation data: its jitter, then its hidden dropout. */
-export interface PaperTeacherChoice {
+/** How the paper's teacher is trained: the settings {@link paperTeacherChosen} chooses, in this order. */
+export interface PaperTeacherSetting {
+  /** Pixels its training images shift by, at most (0: none). */
   jitter: number;
+  /** Its hidden units' dropout rate. */
   dropout: number;
-  /** Each candidate's validation errors, on the seed that chose; null on the others. */
-  candidates: { jitter: Array<Candidate<number>>; dropout: Array<Candidate<number>> } | null;
+  /** Early-stopped, or every epoch on the cosine schedule (see {@link Schedule}). */
+  schedule: Schedule;
+  /** Mixup's alpha on its training batches (0: none). */
+  mixup: number;
+}
+
+/** The paper's teacher as chosen on validation data, one setting after the other. */
+export interface PaperTeacherChoice extends PaperTeacherSetting {
+  /** Each candidate's validation errors, on the seed that chose (a setting with one candidate and no model of its own: none); null on the others. */
+  candidates: { jitter: Array<Candidate<number>>; dropout: Array<Candidate<number>>; schedule: Array<Candidate<Schedule>>; mixup: Array<Candidate<number>> } | null;
+}
+
+/** The candidates of each setting of {@link PaperTeacherSetting}; without `schedules`, early stopping; without `mixups`, none. */
+export interface PaperTeacherCandidates {
+  jitters: readonly number[];
+  dropouts: readonly number[];
+  schedules?: readonly Schedule[];
+  mixups?: readonly number[];
 }
 
 /**
  * The paper's teacher (784-1200-1200-10, dropout) for a seed. Without `fixed`, this seed chooses
- * on validation data, one setting after the other: the jitter among `jitters` at the first of
- * `dropouts` (the paper's 0.5), then the hidden dropout among `dropouts` at that jitter. With
- * `fixed` (another seed's choice), it trains that teacher. Teachers are kept (see
- * {@link teacherFor}), so examples that use the same candidates make the same choice cheaply.
+ * on validation data, one setting after the other, each at the choices before it and the first
+ * candidates of those after it: the jitter (at the first of `dropouts`, the paper's 0.5), the
+ * hidden dropout, the schedule, then mixup; a setting with one candidate trains no model of its
+ * own. With `fixed` (another seed's choice; a missing schedule or mixup: early stopping, none),
+ * it trains that teacher. Teachers are kept (see {@link teacherFor}), so examples that use the same
+ * candidates make the same choice cheaply.
  */
 export async function paperTeacherChosen(
   train: Dataset,
   options: RunOptions & { quick: boolean; validation: Dataset },
-  candidates: { jitters: readonly number[]; dropouts: readonly number[] },
-  fixed: { jitter: number; dropout: number } | null,
+  candidates: PaperTeacherCandidates,
+  fixed: Pick<PaperTeacherSetting, 'jitter' | 'dropout'> & Partial<PaperTeacherSetting> | null,
 ): Promise<PaperTeacherChoice & { trained: Trained & { loaded?: boolean } }> {
-  const teacher = (dropout: number, pixels: number) =>
-    teacherFor(paperTeacher(options.quick, dropout), train, { ...options, label: `teacher (dropout ${dropout}, jitter ${pixels})`, jitterPixels: pixels });
-  if (fixed !== null) return { ...fixed, candidates: null, trained: await teacher(fixed.dropout, fixed.jitter) };
-  const byJitter = await chooseOnValidation(candidates.jitters, options.validation, (pixels) => teacher(candidates.dropouts[0]!, pixels));
-  if (candidates.dropouts.length === 1) {
-    return { jitter: byJitter.chosen, dropout: candidates.dropouts[0]!, candidates: { jitter: byJitter.candidates, dropout: [] }, trained: byJitter.trained };
+  const teacher = (t: PaperTeacherSetting) =>
+    teacherFor(paperTeacher(options.quick, t.dropout), train, {
+      ...scheduleRun(options, t.schedule),
+      ...(t.mixup > 0 ? { mixupAlpha: t.mixup } : {}),
+      label: `teacher (dropout ${t.dropout}, jitter ${t.jitter}${t.schedule === 'cosine' ? ', cosine' : ''}${t.mixup > 0 ? `, mixup ${t.mixup}` : ''})`,
+      jitterPixels: t.jitter,
+    });
+  if (fixed !== null) {
+    const setting: PaperTeacherSetting = { jitter: fixed.jitter, dropout: fixed.dropout, schedule: fixed.schedule ?? 'early-stop', mixup: fixed.mixup ?? 0 };
+    return { ...setting, candidates: null, trained: await teacher(setting) };
   }
-  byJitter.trained.model.dispose();
-  const byDropout = await chooseOnValidation(candidates.dropouts, options.validation, (dropout) => teacher(dropout, byJitter.chosen));
-  return { jitter: byJitter.chosen, dropout: byDropout.chosen, candidates: { jitter: byJitter.candidates, dropout: byDropout.candidates }, trained: byDropout.trained };
+  const lists = { jitter: candidates.jitters, dropout: candidates.dropouts, schedule: candidates.schedules ?? ['early-stop'], mixup: candidates.mixups ?? [0] };
+  let current: PaperTeacherSetting = { jitter: lists.jitter[0]!, dropout: lists.dropout[0]!, schedule: lists.schedule[0]!, mixup: lists.mixup[0]! };
+  const tried: NonNullable<PaperTeacherChoice['candidates']> = { jitter: [], dropout: [], schedule: [], mixup: [] };
+  let best: (Trained & { loaded?: boolean }) | null = null;
+  const choose = async <K extends keyof PaperTeacherSetting>(name: K, values: ReadonlyArray<PaperTeacherSetting[K]>) => {
+    if (values.length === 1 && best !== null) return;
+    best?.model.dispose();
+    const by = await chooseOnValidation(values, options.validation, (value) => teacher({ ...current, [name]: value }));
+    current = { ...current, [name]: by.chosen };
+    Object.assign(tried, { [name]: by.candidates });
+    best = by.trained;
+  };
+  await choose('jitter', lists.jitter);
+  await choose('dropout', lists.dropout);
+  await choose('schedule', lists.schedule);
+  await choose('mixup', lists.mixup);
+  return { ...current, candidates: tried, trained: best! };
 }
 
 /** One candidate of a choice made on validation data, with its validation errors. */
