@@ -234,7 +234,7 @@ function summaryMarkdown(
   const chooser = seeds.find((r) => r.teacherCandidates !== null);
   const choices = chooser
     ? [
-        `Chosen on validation data (seed ${chooser.seed}; validation errors of ${s.teacherJitters.length > 1 ? 'each candidate' : 'the one candidate'}):`,
+        `Chosen on validation data (seed ${chooser.seed}; validation errors of ${[s.teacherJitters, s.teacherDropouts, s.teacherSchedules, s.teacherMixups, s.temperatures].some((l) => l.length > 1) ? 'each candidate' : 'the one candidate'}):`,
         '',
         `- the teacher's jitter (hidden dropout ${s.teacherDropouts[0]}): ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px`,
         ...(chooser.teacherCandidates!.dropout.length > 0
@@ -259,7 +259,7 @@ function summaryMarkdown(
     `# mnist-distill on ${dataName}`,
     '',
     how,
-    `- epochs: teacher ${patience === null ? s.teacherEpochs : `at most ${s.teacherEpochs}`}, students ${patience === null ? s.studentEpochs : `at most ${s.studentEpochs}`}${convergenceText(patience, plateau)}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight} (fixed in advance)`,
+    `- epochs: teacher ${teacher.schedule === 'cosine' ? `${s.teacherEpochs} on the cosine (the learning rate on half a cosine from its start to 0, the best validation epoch's weights kept)` : patience === null ? s.teacherEpochs : `at most ${s.teacherEpochs}`}, students ${patience === null ? s.studentEpochs : `at most ${s.studentEpochs}`}${convergenceText(patience, plateau, teacher.schedule === 'cosine' ? 'every other model' : 'every model')}; Adam, learning rate ${quick ? 0.005 : 0.001}, batch 128; soft weight ${s.softWeight}, hard weight ${s.hardWeight} (fixed in advance)`,
     '',
     ...choices,
     ...(choices.length > 0 ? [''] : []),
