@@ -16,6 +16,7 @@ import {
   paperStudent,
   paperTeacher,
   paperTeacherChosen,
+  paperTeacherText,
   provenance,
   recordedChoice,
   runSeeds,
@@ -138,7 +139,7 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
     );
     const teacher = picked.trained;
     const teacherErrors = modelErrors(teacher, data);
-    report(`teacher (${teacherText(picked)})`, teacherErrors);
+    report(`teacher (${paperTeacherText(picked)})`, teacherErrors);
     const hardErrors = await scoreAndDispose('hard-label student', trainOnLabels(paperStudent(flags.quick), data.train, { ...run, label: 'hard-label student', epochs: s.studentEpochs }), data, report);
     if (firstSeed) curves.push(curveLine('teacher', teacherErrors.validationCurve), curveLine('student, hard labels', hardErrors.validationCurve));
 
@@ -188,11 +189,6 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGapClosed: summary.meanGapClosed, files };
 }
 
-/** How the teacher trained, after its dropout: 'dropout 0.2, 1-pixel jitter, cosine, mixup 0.2'. */
-function teacherText(t: Pick<PaperTeacherChoice, 'jitter' | 'dropout' | 'schedule' | 'mixup'>): string {
-  return [`dropout ${t.dropout}`, ...(t.jitter > 0 ? [`${t.jitter}-pixel jitter`] : []), ...(t.schedule === 'cosine' ? ['cosine'] : []), ...(t.mixup > 0 ? [`mixup ${t.mixup}`] : [])].join(', ');
-}
-
 /** A seed's student distilled at the chosen temperature. */
 function chosenStudent(r: SeedResult): SeedResult['distilled'][number] {
   return r.distilled.find((d) => d.temperature === r.temperature)!;
@@ -227,7 +223,7 @@ function summaryMarkdown(
   };
   const temperature = seeds[0]?.temperature ?? s.temperatures[0]!;
   const rows = [
-    row(`teacher ${teacherName}, ${teacherText(teacher)}`, seeds.map((r) => r.teacher), paper.teacherErrors),
+    row(`teacher ${teacherName}, ${paperTeacherText(teacher)}`, seeds.map((r) => r.teacher), paper.teacherErrors),
     row(`student ${studentName}, hard labels`, seeds.map((r) => r.hardStudent), paper.hardStudentErrors),
     row(`student ${studentName}, distilled at T = ${temperature}`, seeds.map(chosenStudent), temperature === 20 ? paper.distilledT20Errors : null),
   ];

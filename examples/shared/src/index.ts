@@ -23,6 +23,7 @@ export {
   modelErrors,
   modelErrorsReporter,
   paperTeacherChosen,
+  paperTeacherText,
   predictProbs,
   scoreAndDispose,
   seedRunOptions,

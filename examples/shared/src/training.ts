@@ -408,6 +408,11 @@ export interface PaperTeacherChoice extends PaperTeacherSetting {
   candidates: { jitter: Array<Candidate<number>>; dropout: Array<Candidate<number>>; schedule: Array<Candidate<Schedule>>; mixup: Array<Candidate<number>> } | null;
 }
 
+/** How a paper teacher trains, for labels and summaries: 'dropout 0.2, 1-pixel jitter, cosine, mixup 0.2' (no jitter, early stopping and no mixup left out). */
+export function paperTeacherText(t: PaperTeacherSetting): string {
+  return [`dropout ${t.dropout}`, ...(t.jitter > 0 ? [`${t.jitter}-pixel jitter`] : []), ...(t.schedule === 'cosine' ? ['cosine'] : []), ...(t.mixup > 0 ? [`mixup ${t.mixup}`] : [])].join(', ');
+}
+
 /** The candidates of each setting of {@link PaperTeacherSetting}; without `schedules`, early stopping; without `mixups`, none. */
 export interface PaperTeacherCandidates {
   jitters: readonly number[];
@@ -421,7 +426,7 @@ export interface PaperTeacherCandidates {
  * on validation data, one setting after the other, each at the choices before it and the first
  * candidates of those after it: the jitter (at the first of `dropouts`, the paper's 0.5), the
  * hidden dropout, the schedule, then mixup; a setting with one candidate trains no model of its
- * own. With `fixed` (another seed's choice; a missing schedule or mixup: early stopping, none),
+ * own, and the first candidate of each later setting is the teacher the settings before chose. With `fixed` (another seed's choice; a missing schedule or mixup: early stopping, none),
  * it trains that teacher. Teachers are kept (see {@link teacherFor}), so examples that use the same
  * candidates make the same choice cheaply.
  */
@@ -435,7 +440,7 @@ export async function paperTeacherChosen(
     teacherFor(paperTeacher(options.quick, t.dropout), train, {
       ...scheduleRun(options, t.schedule),
       ...(t.mixup > 0 ? { mixupAlpha: t.mixup } : {}),
-      label: `teacher (dropout ${t.dropout}, jitter ${t.jitter}${t.schedule === 'cosine' ? ', cosine' : ''}${t.mixup > 0 ? `, mixup ${t.mixup}` : ''})`,
+      label: `teacher (${paperTeacherText(t)})`,
       jitterPixels: t.jitter,
     });
   if (fixed !== null) {
@@ -448,8 +453,15 @@ export async function paperTeacherChosen(
   let best: (Trained & { loaded?: boolean }) | null = null;
   const choose = async <K extends keyof PaperTeacherSetting>(name: K, values: ReadonlyArray<PaperTeacherSetting[K]>) => {
     if (values.length === 1 && best !== null) return;
-    best?.model.dispose();
-    const by = await chooseOnValidation(values, options.validation, (value) => teacher({ ...current, [name]: value }));
+    // The teacher chosen so far has this setting's current value: it is scored again, not trained
+    // again (once: a value listed twice trains a model of its own, which chooseOnValidation may dispose).
+    let sofar = best;
+    const by = await chooseOnValidation(values, options.validation, async (value) => {
+      if (sofar === null || value !== current[name]) return teacher({ ...current, [name]: value });
+      const reused = sofar;
+      sofar = null;
+      return reused;
+    });
     current = { ...current, [name]: by.chosen };
     Object.assign(tried, { [name]: by.candidates });
     best = by.trained;
