@@ -26,7 +26,7 @@ import {
   withTeacherCache,
   writeResultFile,
 } from '@kd-examples/shared';
-import type { CommonFlags, ModelErrors, PaperTeacherChoice, RunContext, Schedule } from '@kd-examples/shared';
+import type { Candidate, CommonFlags, ModelErrors, PaperTeacherChoice, RunContext, Schedule } from '@kd-examples/shared';
 
 /** Settings of the experiment; the defaults are the README's main job. */
 export interface MnistDistillSettings {
@@ -189,6 +189,11 @@ export async function runMnistDistill(flags: CommonFlags, context: RunContext, s
   return { data: data.name, testSize: data.test.size, settings: s, seeds, meanGapClosed: summary.meanGapClosed, files };
 }
 
+/** The summary's line for one of the teacher's settings: each candidate's validation errors and the choice; none when the setting trained no candidate of its own. */
+function candidateLine<T>(title: string, candidates: ReadonlyArray<Candidate<T>>, chosen: T): string[] {
+  return candidates.length > 0 ? [`- ${title}: ${candidates.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chosen}`] : [];
+}
+
 /** A seed's student distilled at the chosen temperature. */
 function chosenStudent(r: SeedResult): SeedResult['distilled'][number] {
   return r.distilled.find((d) => d.temperature === r.temperature)!;
@@ -233,15 +238,9 @@ function summaryMarkdown(
         `Chosen on validation data (seed ${chooser.seed}; validation errors of ${[s.teacherJitters, s.teacherDropouts, s.teacherSchedules, s.teacherMixups, s.temperatures].some((l) => l.length > 1) ? 'each candidate' : 'the one candidate'}):`,
         '',
         `- the teacher's jitter (hidden dropout ${s.teacherDropouts[0]}): ${chooser.teacherCandidates!.jitter.map((c) => `${c.value} px: ${c.validationErrors}`).join(', ')} → ${chooser.teacherJitter} px`,
-        ...(chooser.teacherCandidates!.dropout.length > 0
-          ? [`- then its hidden dropout: ${chooser.teacherCandidates!.dropout.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherDropout}`]
-          : []),
-        ...((chooser.teacherCandidates!.schedule ?? []).length > 0
-          ? [`- then its schedule (${s.teacherEpochs} epochs on the cosine, or early-stopped): ${chooser.teacherCandidates!.schedule.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherSchedule}`]
-          : []),
-        ...((chooser.teacherCandidates!.mixup ?? []).length > 0
-          ? [`- then its mixup alpha (0: none): ${chooser.teacherCandidates!.mixup.map((c) => `${c.value}: ${c.validationErrors}`).join(', ')} → ${chooser.teacherMixup}`]
-          : []),
+        ...candidateLine('then its hidden dropout', chooser.teacherCandidates!.dropout, chooser.teacherDropout),
+        ...candidateLine(`then its schedule (${s.teacherEpochs} epochs on the cosine, or early-stopped)`, chooser.teacherCandidates!.schedule, chooser.teacherSchedule),
+        ...candidateLine('then its mixup alpha (0: none)', chooser.teacherCandidates!.mixup, chooser.teacherMixup),
         `- the temperature: ${chooser.distilled.map((d) => `T = ${d.temperature}: ${d.validationErrors}`).join(', ')} → T = ${chooser.temperature} (test errors of each: ${chooser.distilled.map((d) => `T = ${d.temperature}: ${d.testErrors}`).join(', ')}, not used to choose)`,
       ]
     : [];
